@@ -1,0 +1,19 @@
+"""The JSON API: one NinjaAPI, each app adds its router from its own api.py."""
+
+from ninja import NinjaAPI
+
+from linli.people.api_auth import TokenOrSession
+
+api = NinjaAPI(
+    title="linli API",
+    version="1",
+    description="Registers of places and people, filtered by the caller's scope. Authenticate with `Authorization: Bearer <token>`.",
+    auth=TokenOrSession(),
+    urls_namespace="api",
+)
+
+from linli.places.api import router as places_router  # noqa: E402
+from linli.people.api import router as people_router  # noqa: E402
+
+api.add_router("/places", places_router)
+api.add_router("/people", people_router)

@@ -1,0 +1,50 @@
+"""Model fields for personal data: stored encrypted, looked up by keyed hash."""
+
+from django.db import models
+
+from . import crypto
+
+
+class EncryptedTextField(models.TextField):
+    """Holds plaintext in Python, a Fernet token in the database."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return crypto.decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return crypto.encrypt(value)
+
+    def get_lookup(self, lookup_name):
+        # Ciphertexts are randomised: equality on them is meaningless. Use the hash field.
+        if lookup_name not in {"isnull"}:
+            return None
+        return super().get_lookup(lookup_name)
+
+
+class LookupHashField(models.CharField):
+    """Keyed hash of another (encrypted) field, recomputed on every save."""
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        plain = getattr(model_instance, self.source) or ""
+        value = crypto.lookup_hash(plain) if plain else ""
+        setattr(model_instance, self.attname, value)
+        return value

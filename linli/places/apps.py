@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlacesConfig(AppConfig):
+    name = "linli.places"
+    label = "places"
+    verbose_name = _("Places")
+
+    def ready(self):
+        from . import locator
+
+        locator.connect_signals()

@@ -1,0 +1,165 @@
+"""One settings module, configured by environment variables.
+
+LINLI_DATABASE_URL     database (default: SQLite in ./var/linli.sqlite3)
+LINLI_VAR_DIR          where the embedded database, key file and uploads live (default ./var)
+LINLI_SECRET_KEY       Django secret key (default: generated into var/secret.key)
+LINLI_ENCRYPTION_KEY   Fernet key for personal data at rest (or LINLI_KEY_FILE)
+LINLI_KEY_FILE         file holding the Fernet key (default var/linli.key, created outside production)
+LINLI_PRODUCTION       1 = production mode: refuses to start without an explicit key, DEBUG off
+LINLI_DEBUG            1 = Django debug pages
+LINLI_ALLOWED_HOSTS    comma-separated host names
+LINLI_TILE_URL         Leaflet tile URL template; empty = blank base layer
+LINLI_TILE_ATTRIBUTION attribution text for the tiles
+LINLI_EMAIL_HOST / LINLI_EMAIL_PORT / LINLI_EMAIL_USER / LINLI_EMAIL_PASSWORD / LINLI_EMAIL_TLS / LINLI_EMAIL_FROM
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("LINLI_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PRODUCTION = _flag("LINLI_PRODUCTION")
+DEBUG = _flag("LINLI_DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    if os.environ.get("LINLI_SECRET_KEY"):
+        return os.environ["LINLI_SECRET_KEY"]
+    if PRODUCTION:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("LINLI_SECRET_KEY must be set when LINLI_PRODUCTION=1")
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LINLI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "linli.core",
+    "linli.places",
+    "linli.people",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "linli.urls"
+WSGI_APPLICATION = "linli.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "linli.core.context.site",
+            ],
+        },
+    }
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("LINLI_DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.Account"
+AUTHENTICATION_BACKENDS = ["linli.people.auth.PhoneOrUsernameBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+
+# Personal data at rest.
+LINLI_ENCRYPTION_KEY = os.environ.get("LINLI_ENCRYPTION_KEY", "")
+LINLI_KEY_FILE = os.environ.get("LINLI_KEY_FILE", str(VAR_DIR / "linli.key"))
+
+# Maps: a blank base layer unless a tile server is configured.
+LINLI_TILE_URL = os.environ.get("LINLI_TILE_URL", "")
+LINLI_TILE_ATTRIBUTION = os.environ.get("LINLI_TILE_ATTRIBUTION", "")
+
+# Mail.
+EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("LINLI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LINLI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LINLI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _flag("LINLI_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("LINLI_EMAIL_FROM", "linli@localhost")
+
+# Imports: rows per transaction batch.
+LINLI_IMPORT_BATCH = int(os.environ.get("LINLI_IMPORT_BATCH", "2000"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"linli": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")}},
+}
