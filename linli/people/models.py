@@ -149,7 +149,7 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        ordering = ["dwelling", "id"]
+        ordering = ["dwelling_id", "id"]
 
     def __str__(self):
         return f"{self.dwelling}"
@@ -188,7 +188,7 @@ class HouseholdMember(models.Model):
     end_reason = models.CharField(_("end reason"), max_length=16, choices=EndReason.choices, blank=True)
 
     class Meta:
-        ordering = ["household", "-until", "since"]
+        ordering = ["household_id", "-until", "since"]
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(until__isnull=True), name="member_one_current_household"),
             models.UniqueConstraint(fields=["household"], condition=Q(until__isnull=True, relation="head"), name="member_one_current_head"),
@@ -296,7 +296,7 @@ class Appointment(models.Model):
     class Meta:
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
-        ordering = ["person", "role", "starts_on"]
+        ordering = ["person_id", "role", "starts_on"]
         indexes = [models.Index(fields=["role", "starts_on", "ends_on"], name="appointment_role_period")]
 
     def __str__(self):

@@ -62,7 +62,7 @@ class Compound(models.Model):
     class Meta:
         verbose_name = _("compound")
         verbose_name_plural = _("compounds")
-        ordering = ["community", "name"]
+        ordering = ["community_id", "name"]
         constraints = [models.UniqueConstraint(fields=["community", "name"], name="compound_unique_name")]
 
     def __str__(self):
@@ -120,7 +120,7 @@ class Building(models.Model):
     class Meta:
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
-        ordering = ["community", "compound", "number"]
+        ordering = ["community_id", "compound_id", "number"]
         constraints = [models.UniqueConstraint(fields=["community", "compound", "number"], name="building_unique_number", nulls_distinct=False)]
 
     def __str__(self):
@@ -134,7 +134,7 @@ class Entrance(models.Model):
     class Meta:
         verbose_name = _("entrance")
         verbose_name_plural = _("entrances")
-        ordering = ["building", "number"]
+        ordering = ["building_id", "number"]
         constraints = [models.UniqueConstraint(fields=["building", "number"], name="entrance_unique_number")]
 
     def __str__(self):
@@ -158,7 +158,7 @@ class Dwelling(models.Model):
     class Meta:
         verbose_name = _("dwelling")
         verbose_name_plural = _("dwellings")
-        ordering = ["building", "entrance", "room"]
+        ordering = ["building_id", "entrance_id", "room"]
         constraints = [models.UniqueConstraint(fields=["building", "entrance", "room"], name="dwelling_unique_room", nulls_distinct=False)]
 
     def __str__(self):
@@ -206,7 +206,7 @@ class Venue(models.Model):
     class Meta:
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
-        ordering = ["community", "grid", "name"]
+        ordering = ["community_id", "grid_id", "name"]
         constraints = [models.UniqueConstraint(fields=["community", "name", "address"], name="venue_unique_name_address")]
 
     def __str__(self):

@@ -89,7 +89,8 @@ def build_world() -> World:
 
     def person(key, dwelling, name, phone, relation="", tags=None):
         w.persons[key] = people.register_person(s, dwelling=w.dwellings[dwelling] if dwelling else None, community=w.a if not dwelling else None,
-                                                relation=relation, name=name, id_number=IDS.get(key, ""), phone=phone, tags=tags)
+                                                relation=relation, name=name, id_number=IDS.get(key, ""), phone=phone, tags=tags,
+                                                since=datetime.date(2015, 3, 1))
         return w.persons[key]
 
     person("a1", "A1-101", "王建国", "13800000001", tags={"living_alone": None})
