@@ -154,5 +154,5 @@ def connect_signals() -> None:
     def _changed(sender, **kwargs):
         invalidate()
 
-    post_save.connect(_changed, sender=Grid, dispatch_uid="linli-locator-save")
-    post_delete.connect(_changed, sender=Grid, dispatch_uid="linli-locator-delete")
+    post_save.connect(_changed, sender=Grid, dispatch_uid="linli-locator-save", weak=False)
+    post_delete.connect(_changed, sender=Grid, dispatch_uid="linli-locator-delete", weak=False)
