@@ -310,3 +310,22 @@ def create_account(person: Person | None, username: str, password: str, **extra)
     if Account.objects.filter(username=username).exists():
         raise ValidationError({"username": _("Username: already taken")})
     return Account.objects.create_user(username=username, password=password, person=person, **extra)
+
+
+@transaction.atomic
+def create_organization(scope: Scope, *, kind: str, name: str, parent=None, serves=(), **fields):
+    """An organisation; party organisations must follow the four-level tree."""
+    from .models import Organization
+
+    if kind not in Organization.Kind.values:
+        raise ValidationError({"kind": _("Kind: unknown organisation kind %(k)s") % {"k": kind}})
+    org = Organization(kind=kind, name=(name or "").strip(), parent=parent, **fields)
+    org.full_clean()
+    place = org.grid or org.compound or org.community or org.subdistrict
+    if not scope.everything:
+        if place is None or not scope.covers(place, "write", roles.PLACES):
+            raise OutOfScope(_("This organisation's place lies outside your area."))
+    org.save()
+    if serves:
+        org.serves.set(serves)
+    return org
