@@ -1,7 +1,30 @@
-"""The `linli` command."""
+"""The `linli` command (also `python3 -m linli`).
 
+    linli demo [--host H] [--port P]   migrate, build the demo data once, print the accounts,
+                                       serve the web app and run the worker in one process
+    linli serve [--host H] [--port P]  the web app only (waitress + whitenoise)
+    linli worker                       the background worker loop only (stops cleanly on SIGTERM/SIGINT)
+    linli test [--postgres] [ARGS…]    the whole test suite (pytest ARGS…); --postgres runs it on a
+                                       throwaway PostgreSQL 15 cluster
+    linli <django command> …           anything else: Django management commands
+                                       (migrate, createsuperuser, import_register, shell …)
+"""
+
+import argparse
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import threading
+from pathlib import Path
+
+OWN_COMMANDS = ("demo", "serve", "worker", "test")
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.otf",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+)
 
 
 def _django():
@@ -11,13 +34,247 @@ def _django():
     django.setup()
 
 
+def _(message: str) -> str:
+    """gettext once Django is set up; the English source before that (e.g. in `linli test`)."""
+    try:
+        from django.apps import apps
+
+        if apps.ready:
+            from django.utils.translation import gettext
+
+            return gettext(message)
+    except Exception:
+        pass
+    return message
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------------------- demo / serve / worker
+def _server_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=os.environ.get("LINLI_HOST", "127.0.0.1"), help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LINLI_PORT", "8000")), help="port (default 8000)")
+    parser.add_argument("--threads", type=int, default=8, help="web server threads (default 8)")
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    _say(_("Preparing the database …"))
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _print_demo(result: dict) -> None:
+    import linli.demo as demo
+
+    if result.get("created"):
+        _say(_("Demo data created in %(s)s s.") % {"s": result.get("seconds")})
+    else:
+        _say(_("Demo data found (subdistrict %(code)s); reusing it.") % {"code": demo.SUBDISTRICT[0]})
+    labels = {
+        "grids": _("grids"), "dedicated_grids": _("dedicated grids"), "residential_grids": _("residential grids"),
+        "micro_grids": _("micro-grids"), "compounds": _("compounds"), "buildings": _("buildings"),
+        "institutions": _("resident institutions"), "shops": _("shops (incl. nine-small venues)"),
+        "building_leaders": _("building leaders"), "party_levels": _("party levels"), "residents": _("residents"),
+        "households": _("households"), "dwellings": _("dwellings"),
+    }
+    _say(_("%(community)s:") % {"community": demo.MAIN[1]})
+    for key, label in labels.items():
+        if key in result:
+            expected = demo.HEADLINE.get(key)
+            mark = "" if expected is None else ("  ✓" if result[key] == expected else "  ✗ " + _("expected %(n)s") % {"n": expected})
+            _say(f"  {label:<34} {result[key]}{mark}")
+    _say()
+    _say(_("Demo accounts (password for all: %(pw)s)") % {"pw": demo.PASSWORD})
+    rows = demo.accounts_by_role()
+    width = max((len(r[1]) for r in rows), default=8)
+    for label, username, name, where in rows:
+        _say(f"  {label:<32} {username:<{width}}  {name:<4}  {where}")
+    _say("  " + _("Every building leader signs in as leader01 … leader35 (unless they hold another post first);"))
+    _say("  " + _("neighbouring communities, to compare scopes: funan_secretary, funan_grid1, qiaonan_secretary, qiaonan_grid1."))
+    _say()
+
+
+def _serve(host: str, port: int, threads: int, with_worker: bool) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from waitress import create_server
+
+    from linli.core import worker as worker_mod
+
+    # whitenoise serves what collectstatic gathers into STATIC_ROOT (admin, API docs, vendored JS/CSS)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from linli.wsgi import application
+
+    try:
+        server = create_server(application, host=host, port=port, threads=threads)
+    except OSError as exc:
+        _say(_("Cannot listen on %(host)s:%(port)s (%(err)s). Is another server running there? Try --port.") % {"host": host, "port": port, "err": exc.strerror or exc})
+        return 1
+    thread = stop = None
+    if with_worker:
+        thread, stop = worker_mod.start_in_thread()
+        _say(_("Background worker running (sweeps: %(s)s).") % {"s": ", ".join(worker_mod.registered()) or "-"})
+
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    _say(_("linli is running at http://%(host)s:%(port)s/  (database: %(db)s; Ctrl+C to stop)") % {
+        "host": shown_host, "port": server.effective_port, "db": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]})
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _say(_("Stopping …"))
+        if stop is not None:
+            stop.set()
+            thread.join(timeout=10)
+        server.close()
+    return 0
+
+
+def cmd_demo(argv) -> int:
+    parser = argparse.ArgumentParser(prog="linli demo", description=_("Migrate, create the demo data once, then serve the web app and run the worker in one process."))
+    _server_args(parser)
+    parser.add_argument("--residents", type=int, default=None, help="residents of 柳航里 on first build (default 3200)")
+    parser.add_argument("--no-serve", action="store_true", help="build and print, then exit")
+    args = parser.parse_args(argv)
+    _django()
+    import linli.demo as demo
+
+    _migrate()
+    result = demo.build(verbosity=1, residents=args.residents or demo.DEFAULT_RESIDENTS)
+    _print_demo(result)
+    if args.no_serve:
+        return 0
+    return _serve(args.host, args.port, args.threads, with_worker=True)
+
+
+def cmd_serve(argv) -> int:
+    parser = argparse.ArgumentParser(prog="linli serve", description=_("Serve the web app (no worker; run `linli worker` beside it)."))
+    _server_args(parser)
+    args = parser.parse_args(argv)
+    _django()
+    if _pending_migrations():
+        _say(_("The database has unapplied migrations: run `linli migrate` first."))
+        return 1
+    return _serve(args.host, args.port, args.threads, with_worker=False)
+
+
+def cmd_worker(argv) -> int:
+    parser = argparse.ArgumentParser(prog="linli worker", description=_("Run the background worker loop until SIGTERM or Ctrl+C."))
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds to wait when there is nothing to do")
+    args = parser.parse_args(argv)
+    _django()
+    from linli.core import worker as worker_mod
+
+    stop = threading.Event()
+
+    def _stop(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    _say(_("Worker running (sweeps: %(s)s); stop with Ctrl+C or SIGTERM.") % {"s": ", ".join(worker_mod.registered()) or "-"})
+    worker_mod.run_forever(stop, interval=args.interval)
+    _say(_("Worker stopped."))
+    return 0
+
+
+# ---------------------------------------------------------------------------- test
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def ensure_browser() -> None:
+    """Headless chromium and CJK fonts for the browser tests: installed with apt-get when we are root."""
+    chromium = os.path.exists("/usr/bin/chromium") or shutil.which("chromium")
+    fonts = any(os.path.exists(p) for p in CJK_FONT_FILES)
+    missing = [pkg for pkg, ok in (("chromium", chromium), ("fonts-noto-cjk", fonts)) if not ok]
+    if not missing:
+        return
+    if _is_root() and shutil.which("apt-get"):
+        _say(_("Installing %(p)s for the browser tests …") % {"p": " ".join(missing)})
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        ok = subprocess.run(["apt-get", "update"], env=env).returncode == 0
+        ok = ok and subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"], env=env).returncode == 0
+        if ok:
+            return
+        _say(_("apt-get could not install chromium; browser tests will not find a browser."))
+        return
+    _say(_("Browser tests need %(p)s, which are missing. Install them (e.g. `sudo apt-get install chromium fonts-noto-cjk`) "
+           "and run the tests again.") % {"p": " and ".join(missing)})
+
+
+def _project_root() -> Path | None:
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").exists() else None
+
+
+def run_pytest(args, env=None) -> int:
+    root = _project_root()
+    cmd = [sys.executable, "-m", "pytest", *args]
+    if root is None and not any(not a.startswith("-") for a in args):
+        cmd = [sys.executable, "-m", "pytest", "--pyargs", "linli", *args]
+    env = dict(os.environ if env is None else env)
+    if os.path.exists("/usr/bin/chromium"):
+        env.setdefault("LINLI_CHROMIUM", "/usr/bin/chromium")
+    rc = subprocess.run(cmd, cwd=root or os.getcwd(), env=env).returncode
+    if rc == 5:
+        _say(_("pytest collected no tests: counted as a failure."))
+        return 1
+    return rc
+
+
+def cmd_test(argv) -> int:
+    args = list(argv)
+    postgres = "--postgres" in args
+    if postgres:
+        args.remove("--postgres")
+    if any(a in ("-h", "--help") for a in args) and not postgres:
+        _say(__doc__)
+    ensure_browser()
+    if not postgres:
+        return run_pytest(args)
+    from linli.testing.pg import TemporaryPostgres
+
+    with TemporaryPostgres() as pg:
+        _say(_("PostgreSQL %(v)s running on 127.0.0.1:%(port)s (throwaway cluster in %(dir)s)") % {"v": pg.version, "port": pg.port, "dir": pg.directory})
+        env = dict(os.environ, LINLI_DATABASE_URL=pg.url)
+        return run_pytest(args, env=env)
+
+
+# ---------------------------------------------------------------------------- entry point
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help") and len(argv) == 1:
+        _say(__doc__)
+        if argv:
+            _django()
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(["linli", "help"])
+        return 0
+    command, rest = argv[0], argv[1:]
+    handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "test": cmd_test}
+    if command in handlers:
+        sys.exit(handlers[command](rest))
     _django()
     from django.core.management import execute_from_command_line
 
-    if not argv:
-        argv = ["help"]
     execute_from_command_line(["linli", *argv])
 
 
