@@ -14,6 +14,13 @@ of an empty database give the same people, places and accounts.
 from .builder import HEADLINE, MAIN, PASSWORD, SEED, SUBDISTRICT  # noqa: F401
 
 DEFAULT_RESIDENTS = 3200
+# the account shown for a role: the first whose username starts so (e.g. leader01 for building leaders)
+USERNAME_PREFIX = {
+    "building_leader": "leader", "entrance_leader": "entrance", "grid_worker": "grid", "party_group_leader": "party",
+    "party_liaison_household": "leader", "community_secretary": "secretary", "community_staff": "staff",
+    "subdistrict_staff": "subdistrict", "department_contact": "police", "property_manager": "property",
+    "volunteer_team_lead": "volunteer",
+}
 
 
 def exists() -> bool:
@@ -90,13 +97,14 @@ def accounts_by_role() -> list[tuple[str, str, str, str]]:
                 where = str(acct.person.dwelling) if acct.person and acct.person.dwelling_id else ""
                 rows.append((str(label), acct.username, acct.person.name if acct.person else "", where))
             continue
-        appts = (Appointment.objects.filter(role=role, person__account__isnull=False)
-                 .filter(Q(home_community__code=MAIN[0]) | Q(home_community__isnull=True))
-                 .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-                 .select_related("person__account").order_by("person__account__id"))
-        appt = appts.first() or Appointment.objects.filter(role=role, person__account__isnull=False).select_related("person__account").order_by("id").first()
-        if appt is None:
+        appts = list(Appointment.objects.filter(role=role, person__account__isnull=False)
+                     .filter(Q(home_community__code=MAIN[0]) | Q(home_community__isnull=True))
+                     .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+                     .select_related("person__account").order_by("id"))
+        if not appts:
             continue
+        prefix = USERNAME_PREFIX.get(role, role)
+        appt = min(appts, key=lambda a: (not a.person.account.username.startswith(prefix), a.pk))
         rows.append((str(label), appt.person.account.username, appt.person.name, f"{appt.scope_object} {appt.title}".strip()))
     admin = Account.objects.filter(username="admin", is_superuser=True).first()
     if admin:

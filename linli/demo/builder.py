@@ -350,6 +350,12 @@ def _pick(rng, candidates, *, party_first=True, min_age=30, max_age=72):
     return rng.choice(fit)
 
 
+def _free(d: Demo, candidates):
+    """Candidates who have no demo account yet (so each post gets its own sign-in), or all if none is free."""
+    taken = {p.pk for p in d.accounts.values()}
+    return [(p, m) for p, m in candidates if p.pk not in taken] or candidates
+
+
 def _make_party_member(p: Person) -> None:
     if p.political_status != Person.Political.PARTY_MEMBER:
         Person.objects.filter(pk=p.pk).update(political_status=Person.Political.PARTY_MEMBER)
@@ -415,7 +421,7 @@ def _organisations_and_posts(d: Demo) -> None:
         groups[i] = org(s, kind="party", party_level=P.GRID_GROUP, name=f"{grid.name}党小组", parent=branches[compound.pk],
                         community=main, grid=grid)
         in_grid = [pm_ for b in d.buildings[code] if b.grid_id == grid.pk for pm_ in d.residents[b.pk]]
-        leader, _m = _pick(rng, in_grid, min_age=40, max_age=70)
+        leader, _m = _pick(rng, _free(d, in_grid), min_age=40, max_age=70)
         _make_party_member(leader)
         _appoint(d, leader, roles.PARTY_GROUP_LEADER, groups[i], title="网格党小组组长")
         d.account(f"party{i + 1}", leader)
@@ -426,10 +432,10 @@ def _organisations_and_posts(d: Demo) -> None:
     # building leaders (35): one per building, living there; two in three are party members and also 党员中心户
     grid_index = {d.grids[(code, i)].pk: i for i in range(5)}
     for n, b in enumerate(d.buildings[code]):
-        leader, m = _pick(rng, d.residents[b.pk], party_first=True, min_age=38, max_age=72)
+        leader, m = _pick(rng, _free(d, d.residents[b.pk]), party_first=True, min_age=38, max_age=72)
         if n % 3 != 2:
             _make_party_member(leader)
-        _appoint(d, leader, roles.BUILDING_LEADER, b, title=f"{b.compound.name}{b.number}楼栋长")
+        _appoint(d, leader, roles.BUILDING_LEADER, b, title="楼栋长")
         d.account(f"leader{n + 1:02d}", leader)
         if leader.political_status == Person.Political.PARTY_MEMBER:
             org(s, kind="party", party_level=P.MEMBER_HOUSEHOLD, name=f"{leader.name}党员中心户", parent=groups[grid_index[b.grid_id]],
@@ -442,7 +448,7 @@ def _organisations_and_posts(d: Demo) -> None:
             continue
         for e in Entrance.objects.filter(building=b).order_by("number")[1:]:
             here = [(p, m) for p, m in d.residents[b.pk] if p.dwelling.entrance_id == e.pk] or d.residents[b.pk]
-            p, _m = _pick(rng, here, party_first=False, min_age=30, max_age=70)
+            p, _m = _pick(rng, _free(d, here), party_first=False, min_age=30, max_age=70)
             _appoint(d, p, roles.ENTRANCE_LEADER, e, title="单元长")
             k += 1
             if k == 1:
@@ -454,14 +460,14 @@ def _organisations_and_posts(d: Demo) -> None:
             here = [pm_ for b in d.buildings[ccode] if b.micro_grid_id == mg.pk for pm_ in d.residents[b.pk]]
             if not here:
                 continue
-            p, _m = _pick(rng, here, min_age=35, max_age=68)
+            p, _m = _pick(rng, _free(d, here), min_age=35, max_age=68)
             _make_party_member(p)
             _appoint(d, p, roles.GRID_WORKER, mg, title="微网格长")
             if first:
                 d.account("micro", p)
                 first = False
     # volunteer team lead
-    lead, _m = _pick(rng, [pm_ for b in d.buildings[code] for pm_ in d.residents[b.pk]], min_age=50, max_age=68)
+    lead, _m = _pick(rng, _free(d, [pm_ for b in d.buildings[code] for pm_ in d.residents[b.pk]]), min_age=50, max_age=68)
     _appoint(d, lead, roles.VOLUNTEER_TEAM_LEAD, team, title="志愿者服务队队长")
     d.account("volunteer", lead)
     # residents who sign in: a household head in the first grid, one in the fourth
@@ -469,7 +475,7 @@ def _organisations_and_posts(d: Demo) -> None:
         grid = d.grids[(code, gi)]
         heads = [(p, m) for b in d.buildings[code] if b.grid_id == grid.pk for p, m in d.residents[b.pk]
                  if m.relation == "head" and not Appointment.objects.filter(person=p).exists()]
-        p, _m = _pick(rng, heads, party_first=False, min_age=30, max_age=75)
+        p, _m = _pick(rng, _free(d, heads), party_first=False, min_age=30, max_age=75)
         d.account(username, p)
     # the neighbours: a secretary and a grid worker each (so scopes can be seen)
     for c, prefix in zip(d.communities[1:], ("funan", "qiaonan")):
@@ -481,7 +487,7 @@ def _organisations_and_posts(d: Demo) -> None:
             _appoint(d, gw, roles.GRID_WORKER, d.grids[(c.code, i)], title="专职网格员")
             d.account(f"{prefix}_grid{i + 1}", gw)
         b = d.buildings[c.code][0]
-        leader, _m = _pick(rng, d.residents[b.pk], min_age=38, max_age=72)
+        leader, _m = _pick(rng, _free(d, d.residents[b.pk]), min_age=38, max_age=72)
         _appoint(d, leader, roles.BUILDING_LEADER, b, title="楼栋长")
         d.account(f"{prefix}_leader", leader)
 

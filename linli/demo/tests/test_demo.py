@@ -129,6 +129,11 @@ def test_an_account_for_every_role(built):
     assert {str(label) for _, label in roles.ROLE_CHOICES} <= labels
     for _label, username, _name, _where in rows:
         assert authenticate(username=username, password=demo.PASSWORD) is not None, username
+    usernames = set(Account.objects.values_list("username", flat=True))
+    documented = {f"leader{n:02d}" for n in range(1, 36)} | {f"grid{n}" for n in range(1, 6)} | {f"party{n}" for n in range(1, 6)} | {
+        "resident", "resident2", "entrance", "micro", "secretary", "staff1", "staff2", "staff3", "subdistrict", "subdistrict2", "police", "civil",
+        "housing", "urban", "market", "fire", "property", "volunteer", "funan_secretary", "funan_grid1", "qiaonan_secretary", "qiaonan_grid1", "admin"}
+    assert documented <= usernames, documented - usernames  # the README's table
     # scopes differ: a grid worker sees exactly the residents of their grid
     grid1 = Account.objects.get(username="grid1")
     appt = Appointment.objects.get(person=grid1.person, role=roles.GRID_WORKER)
