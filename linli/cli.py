@@ -130,6 +130,7 @@ def _serve(host: str, port: int, threads: int, with_worker: bool) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)  # also when started in the background, where SIGINT starts ignored
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
     _say(_("linli is running at http://%(host)s:%(port)s/  (database: %(db)s; Ctrl+C to stop)") % {
         "host": shown_host, "port": server.effective_port, "db": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]})
