@@ -10,6 +10,9 @@ LINLI_DEBUG            1 = Django debug pages
 LINLI_ALLOWED_HOSTS    comma-separated host names
 LINLI_TILE_URL         Leaflet tile URL template; empty = blank base layer
 LINLI_TILE_ATTRIBUTION attribution text for the tiles
+LINLI_WORKING_HOURS    office hours for working-hour deadlines (default 08:30-12:00,13:30-17:30)
+LINLI_WEBHOOK_URL / LINLI_WEBHOOK_SECRET  SMS/WeChat gateway receiving signed notifications
+LINLI_MAIL_ENABLED     1 = send e-mail notifications (default: on when LINLI_EMAIL_HOST is set)
 LINLI_EMAIL_HOST / LINLI_EMAIL_PORT / LINLI_EMAIL_USER / LINLI_EMAIL_PASSWORD / LINLI_EMAIL_TLS / LINLI_EMAIL_FROM
 """
 
@@ -153,6 +156,16 @@ EMAIL_HOST_USER = os.environ.get("LINLI_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("LINLI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _flag("LINLI_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("LINLI_EMAIL_FROM", "linli@localhost")
+
+# Office hours for deadlines counted in working hours (working days follow chinese-calendar).
+LINLI_WORKING_HOURS = os.environ.get("LINLI_WORKING_HOURS", "08:30-12:00,13:30-17:30")
+
+# Notifications: mail is enabled when a mail host is configured; the webhook (an SMS/WeChat
+# gateway) receives each message as JSON signed with HMAC-SHA256 in the X-Linli-Signature header.
+LINLI_MAIL_ENABLED = _flag("LINLI_MAIL_ENABLED", default=bool(os.environ.get("LINLI_EMAIL_HOST")))
+LINLI_WEBHOOK_URL = os.environ.get("LINLI_WEBHOOK_URL", "")
+LINLI_WEBHOOK_SECRET = os.environ.get("LINLI_WEBHOOK_SECRET", "")
+LINLI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8"))
 
 # Imports: rows per transaction batch.
 LINLI_IMPORT_BATCH = int(os.environ.get("LINLI_IMPORT_BATCH", "2000"))
