@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import crypto, jobs  # noqa: F401  (jobs registers its sweep)
+        from . import crypto, jobs, notify  # noqa: F401  (jobs and notify register their sweeps)
 
         crypto.check_configuration()
