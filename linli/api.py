@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from linli.core import api_errors
 from linli.people.api_auth import TokenOrSession
 
 api = NinjaAPI(
@@ -11,6 +12,7 @@ api = NinjaAPI(
     auth=TokenOrSession(),
     urls_namespace="api",
 )
+api_errors.register(api)
 
 from linli.places.api import router as places_router  # noqa: E402
 from linli.people.api import router as people_router  # noqa: E402

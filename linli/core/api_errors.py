@@ -1,0 +1,112 @@
+"""API plumbing shared by every app's api.py: error bodies, reference look-ups and pagination.
+
+Errors:
+- a record that does not exist and a record outside the caller's scope give the
+  same 404 body, so guessed ids tell nothing;
+- a record the caller may read but not change gives 403 (core.errors.OutOfScope);
+- bad input gives 422 ``{"detail": [{"field": ..., "message": ..., "code": ...}]}``,
+  from a service's ValidationError and from request parsing alike.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
+
+try:  # django-ninja >= 1.5
+    from ninja.responses import Status
+except ImportError:  # pragma: no cover
+    Status = None
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+
+
+class ReferenceNotFound(Http404):
+    """An id given in a request body names nothing the caller may see."""
+
+    def __init__(self, field: str):
+        self.field = field
+        super().__init__(field)
+
+
+def not_found_body() -> dict:
+    return {"detail": _("Not found.")}
+
+
+def get_in(queryset, pk, field: str):
+    """The record `pk` of an already scope-filtered queryset, or ReferenceNotFound(field)."""
+    if pk is None:
+        return None
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise ReferenceNotFound(field)
+    return obj
+
+
+def created(obj):
+    """A 201 response for a handler declared with response={201: Schema}."""
+    return Status(201, obj) if Status is not None else (201, obj)
+
+
+def validation_items(exc: DjangoValidationError) -> list[dict]:
+    items = []
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                for message in error.messages:
+                    items.append({"field": None if field == "__all__" else field, "message": str(message), "code": error.code or "invalid"})
+    else:
+        for error in exc.error_list:
+            for message in error.messages:
+                items.append({"field": None, "message": str(message), "code": error.code or "invalid"})
+    return items
+
+
+def _parse_items(exc: NinjaValidationError) -> list[dict]:
+    items = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        # loc is (source, name, ...) e.g. ("body", "payload", "phone") or ("query", "limit")
+        names = [p for p in loc[1:] if p not in {"payload", "filters"}] or loc[1:]
+        field = ".".join(names) if names else None
+        items.append({"field": field, "message": f"{field}: {err.get('msg', '')}" if field else err.get("msg", ""), "code": err.get("type", "invalid"), "loc": loc})
+    return items
+
+
+def register(api) -> None:
+    """Install the error handlers on a NinjaAPI."""
+
+    def on_not_found(request, exc):
+        body = not_found_body()
+        if isinstance(exc, ReferenceNotFound):
+            body["field"] = exc.field
+        return api.create_response(request, body, status=404)
+
+    def on_denied(request, exc):
+        message = str(exc) or _("You may not change this record.")
+        return api.create_response(request, {"detail": message}, status=403)
+
+    def on_invalid(request, exc):
+        return api.create_response(request, {"detail": validation_items(exc)}, status=422)
+
+    def on_parse_error(request, exc):
+        return api.create_response(request, {"detail": _parse_items(exc)}, status=422)
+
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(PermissionDenied, on_denied)
+    api.add_exception_handler(DjangoValidationError, on_invalid)
+    api.add_exception_handler(NinjaValidationError, on_parse_error)
+
+
+class Paginated(LimitOffsetPagination):
+    """limit/offset pagination, at most MAX_LIMIT items a page."""
+
+    class Input(Schema):
+        limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_limit=MAX_LIMIT, **kwargs)
