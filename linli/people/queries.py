@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -159,3 +159,47 @@ def audit_log(scope: Scope, action: str = ""):
     if action:
         qs = qs.filter(action=action)
     return qs.select_related("actor")
+
+
+# ---------------------------------------------------------------------------- counts for the home pages
+_GROUP_FIELDS = {
+    "building": "dwelling__building_id",
+    "grid": "dwelling__building__grid_id",
+    "micro_grid": "dwelling__building__micro_grid_id",
+    "community": "community_id",
+}
+_DERIVED_BANDS = {"age60": (60, 200), "age80": (80, 200), "minor": (0, 17)}
+
+
+def resident_counts(scope: Scope, by: str, f: PersonFilter | None = None) -> dict:
+    """{building / grid / micro-grid / community id: residents in scope}."""
+    field = _GROUP_FIELDS[by]
+    qs = persons(scope, f).prefetch_related(None).order_by().values(field).annotate(n=Count("id"))
+    return {row[field]: row["n"] for row in qs}
+
+
+def tag_counts(scope: Scope, f: PersonFilter | None = None, by: str = "", on: datetime.date | None = None) -> dict:
+    """Residents in scope per tag (stored and derived): {tag: n}, or {group id: {tag: n}} with `by`."""
+    on = on or timezone.localdate()
+    base = persons(scope, f, on).prefetch_related(None).order_by()
+    field = _GROUP_FIELDS[by] if by else None
+    derived = {code: Count("id", filter=Q(birth_date__gte=lo, birth_date__lte=hi))
+               for code, (lo, hi) in ((c, _birth_range(on, *band)) for c, band in _DERIVED_BANDS.items())}
+    stored = PersonTag.objects.filter(person__in=base.values("pk")).order_by()
+    if not field:
+        out = dict(base.aggregate(**derived))
+        out.update({row["tag"]: row["n"] for row in stored.values("tag").annotate(n=Count("id"))})
+        return out
+    out: dict = {}
+    for row in base.values(field).annotate(**derived):
+        out[row[field]] = {code: row[code] for code in derived}
+    for row in stored.values(f"person__{field}", "tag").annotate(n=Count("id")):
+        out.setdefault(row[f"person__{field}"], {})[row["tag"]] = row["n"]
+    return out
+
+
+def household_history(scope: Scope, h: Household):
+    """The events recorded against a household (moves in and out, deaths), newest first."""
+    if not scope.allows(h):
+        raise OutOfScope()
+    return ResidentEvent.objects.filter(household=h).select_related("person", "actor")

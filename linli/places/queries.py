@@ -91,3 +91,31 @@ def map_features(scope: Scope) -> dict:
             "properties": {"id": g.pk, "code": g.code, "name": g.name, "kind": g.kind, "color": g.color, "parent": g.parent_id, "community": g.community.name},
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+def building_markers(scope: Scope) -> dict:
+    """GeoJSON points of the buildings in scope that have a position (number, compound, grid colour)."""
+    features = []
+    qs = scope.filter(Building.objects.filter(lat__isnull=False, lng__isnull=False)).select_related("compound", "grid")
+    for b in qs.order_by("id"):
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [b.lng, b.lat]},
+            "properties": {"id": b.pk, "name": str(b), "grid": b.grid_id, "color": b.grid.color if b.grid_id else ""},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def venue_counts(scope: Scope, by: str = "grid") -> dict:
+    """{grid id (top-level) or community id: venues in scope}."""
+    field = {"grid": "grid_id", "community": "community_id"}[by]
+    out: dict = {}
+    for row in scope.filter(Venue.objects.all()).order_by().values(field, "grid__parent_id").annotate(n=Count("id")):
+        key = row["grid__parent_id"] or row[field] if by == "grid" else row[field]
+        out[key] = out.get(key, 0) + row["n"]
+    return out
+
+
+def building_counts(scope: Scope, by: str = "grid") -> dict:
+    field = {"grid": "grid_id", "community": "community_id"}[by]
+    return {row[field]: row["n"] for row in scope.filter(Building.objects.all()).order_by().values(field).annotate(n=Count("id"))}

@@ -1,0 +1,94 @@
+"""Small template helpers for the pages: navigation by scope, query strings for paging."""
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from linli.people import roles
+from linli.people.scopes import for_request
+
+register = template.Library()
+
+
+def reads(scope, domain: str) -> bool:
+    return scope.everything or bool(scope.areas.get(("read", domain)))
+
+
+def writes(scope, domain: str) -> bool:
+    return scope.everything or bool(scope.areas.get(("write", domain)))
+
+
+def may_audit(scope) -> bool:
+    return scope.everything or scope.audit_all or bool(scope.audit_community_ids)
+
+
+def nav_items(request) -> list[dict]:
+    """The menu a user sees follows from what their scope lets them read."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    scope = for_request(request)
+    items = [("home", _("Home"))]
+    if reads(scope, roles.PLACES):
+        items.append(("places:map", _("Map")))
+    if reads(scope, roles.PEOPLE):
+        items += [("people:persons", _("Residents")), ("people:households", _("Households"))]
+    if reads(scope, roles.PLACES):
+        items += [("places:grids", _("Grids")), ("places:buildings", _("Buildings")), ("places:venues", _("Venues"))]
+    if writes(scope, roles.PEOPLE) or writes(scope, roles.PLACES):
+        items.append(("core:import", _("Import")))
+    if may_audit(scope):
+        items.append(("core:audit", _("Audit log")))
+    current = getattr(getattr(request, "resolver_match", None), "view_name", "")
+    out = []
+    for name, label in items:
+        url = reverse(name)
+        active = current in (name, name[:-1], name + "_export") or (name == "core:import" and current.startswith("core:job"))
+        out.append({"url": url, "label": label, "active": active})
+    return out
+
+
+@register.inclusion_tag("core/_nav.html", takes_context=True)
+def linli_nav(context):
+    request = context.get("request")
+    return {"items": nav_items(request), "request": request, "user": getattr(request, "user", None)}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs):
+    """The current query string with some parameters replaced (None or '' drops them)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def count_of(value):
+    """A number for a count that may be stored as a number or as a list of items."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, (list, tuple, dict)):
+        return len(value)
+    return value
+
+
+@register.filter
+def derived_tags(person):
+    """[(code, label)] of the age tags a person has today (never stored)."""
+    from linli.people.models import DERIVED_TAGS
+
+    return [(code, DERIVED_TAGS[code]) for code in person.derived_tags()]

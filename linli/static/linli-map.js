@@ -1,0 +1,75 @@
+/* The grid map: grid polygons coloured by grid, micro-grids dashed, buildings as markers.
+   Reads its settings from data- attributes; a blank base layer when no tile URL is configured. */
+(function () {
+  "use strict";
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function link(template, id, text) {
+    return '<a href="' + template.replace("/0/", "/" + id + "/") + '">' + escapeHtml(text) + "</a>";
+  }
+
+  function init(el) {
+    var d = el.dataset;
+    var map = L.map(el, { attributionControl: !!d.tileUrl, zoomSnap: 0.25 });
+    if (d.tileUrl) {
+      L.tileLayer(d.tileUrl, { maxZoom: 20, attribution: d.tileAttribution || "" }).addTo(map);
+    }
+    map.setView([40.08, 113.3], 15);
+    var focus = d.focus ? parseInt(d.focus, 10) : null;
+
+    fetch(d.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        var features = data.grids.features.slice();
+        // top-level grids first, micro-grids drawn over them
+        features.sort(function (a, b) {
+          return (a.properties.kind === "micro") - (b.properties.kind === "micro");
+        });
+        var focused = null;
+        var grids = L.geoJSON({ type: "FeatureCollection", features: features }, {
+          style: function (f) {
+            var p = f.properties, c = p.color || "#3388ff", micro = p.kind === "micro";
+            var isFocus = focus && p.id === focus;
+            return {
+              color: c, weight: isFocus ? 4 : (micro ? 1.5 : 2.5), dashArray: micro ? "6 5" : null,
+              fillColor: c, fillOpacity: micro ? 0.06 : (p.kind === "dedicated" ? 0.3 : 0.2), opacity: 0.9
+            };
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties;
+            layer.bindPopup("<strong>" + link(d.gridUrl, p.id, p.name) + "</strong><br>" + escapeHtml(p.code) +
+              "<br>" + escapeHtml(p.community));
+            if (p.kind !== "micro") {
+              layer.bindTooltip(escapeHtml(p.name), { permanent: true, direction: "center", className: "grid-label" });
+            }
+            if (focus && p.id === focus) { focused = layer; }
+          }
+        }).addTo(map);
+        var buildings = L.geoJSON(data.buildings, {
+          pointToLayer: function (f, latlng) {
+            return L.circleMarker(latlng, {
+              radius: 5, color: "#333", weight: 1, fillColor: f.properties.color || "#666", fillOpacity: 0.95
+            });
+          },
+          onEachFeature: function (f, layer) {
+            layer.bindPopup(link(d.buildingUrl, f.properties.id, f.properties.name));
+          }
+        }).addTo(map);
+        var bounds = focused ? focused.getBounds() : grids.getBounds();
+        if (!focused && buildings.getLayers().length) { bounds = bounds.isValid() ? bounds.extend(buildings.getBounds()) : buildings.getBounds(); }
+        if (bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16] }); }
+        el.setAttribute("data-loaded", String(data.grids.features.length));
+        el.setAttribute("data-buildings", String(data.buildings.features.length));
+      })
+      .catch(function () {
+        el.setAttribute("data-loaded", "error");
+      });
+  }
+
+  document.querySelectorAll("[data-linli-map]").forEach(init);
+})();
