@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "linli.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self):
+        from . import importers  # noqa: F401  (registers the import.residents job handler)

@@ -29,7 +29,7 @@ def check_id_number(value: str, field: str = "id_number") -> IdNumberFacts:
     """Validate an 18-digit resident ID number (checksum included) and read birth date and gender."""
     raw = (value or "").strip().upper().replace(" ", "")
     if not raw:
-        raise ValidationError({field: _("ID number: required")}, code="required")
+        raise ValidationError({field: ValidationError(_("ID number: required"), code="required")})
     try:
         number = ric.compact(raw)
         if len(number) != 18:
@@ -42,18 +42,18 @@ def check_id_number(value: str, field: str = "id_number") -> IdNumberFacts:
         # Region codes change (平城区 140213 dates from 2018) and old numbers keep old codes,
         # so only the province part is checked, not the full list stdnum knows.
         if number[:2] not in PROVINCE_CODES:
-            raise ValidationError({field: _("ID number: the first two digits are not a province code")}, code="region")
+            raise ValidationError({field: ValidationError(_("ID number: the first two digits are not a province code"), code="region")})
     except InvalidChecksum:
-        raise ValidationError({field: _("ID number: checksum digit is wrong")}, code="checksum")
+        raise ValidationError({field: ValidationError(_("ID number: checksum digit is wrong"), code="checksum")})
     except InvalidLength:
-        raise ValidationError({field: _("ID number: must have 18 characters")}, code="length")
+        raise ValidationError({field: ValidationError(_("ID number: must have 18 characters"), code="length")})
     except InvalidComponent:
-        raise ValidationError({field: _("ID number: birth date part is not a valid date")}, code="birth_date")
+        raise ValidationError({field: ValidationError(_("ID number: birth date part is not a valid date"), code="birth_date")})
     except (InvalidFormat, StdnumError):
-        raise ValidationError({field: _("ID number: must be 17 digits followed by a digit or X")}, code="format")
+        raise ValidationError({field: ValidationError(_("ID number: must be 17 digits followed by a digit or X"), code="format")})
     birth = ric.get_birth_date(number)
     if birth > datetime.date.today():
-        raise ValidationError({field: _("ID number: birth date lies in the future")}, code="birth_date")
+        raise ValidationError({field: ValidationError(_("ID number: birth date lies in the future"), code="birth_date")})
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumberFacts(number=number, birth_date=birth, gender=gender, region_code=number[:6])
 
@@ -66,7 +66,7 @@ def normalize_phone(value: str, field: str = "phone") -> str:
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:
-        raise ValidationError({field: _("Phone: not a phone number")}, code="phone")
+        raise ValidationError({field: ValidationError(_("Phone: not a phone number"), code="phone")})
     if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({field: _("Phone: not a valid mainland China number")}, code="phone")
+        raise ValidationError({field: ValidationError(_("Phone: not a valid mainland China number"), code="phone")})
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "").replace("-", "")

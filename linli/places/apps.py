@@ -8,6 +8,6 @@ class PlacesConfig(AppConfig):
     verbose_name = _("Places")
 
     def ready(self):
-        from . import locator
+        from . import importers, locator  # noqa: F401  (importers registers the import.buildings/venues job handlers)
 
         locator.connect_signals()

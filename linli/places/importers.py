@@ -1,0 +1,1 @@
+"""Import buildings and venues from Excel (being written)."""
