@@ -14,6 +14,7 @@ from linli.places import queries as plq
 
 from . import queries, services
 from .forms import PersonFilterForm, RevealForm
+from .models import Person
 from .scopes import for_request
 
 PAGE_SIZE = 25
@@ -39,7 +40,8 @@ def _filter_form(request, scope):
 def persons(request):
     scope = for_request(request)
     form = _filter_form(request, scope)
-    qs = queries.persons(scope, form.to_filter())
+    # a filter value outside the choices (e.g. a grid out of scope) shows nothing rather than everything
+    qs = queries.persons(scope, form.to_filter()) if form.is_valid() else Person.objects.none()
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/persons.html", {"form": form, "page_obj": page, "may_reveal_any": scope.can_reveal_any,
                                                     "export_query": request.GET.copy().urlencode()})
@@ -48,7 +50,11 @@ def persons(request):
 @login_required
 def persons_export(request):
     scope = for_request(request)
-    f = _filter_form(request, scope).to_filter()
+    form = _filter_form(request, scope)
+    if not form.is_valid():
+        messages.error(request, _("Correct the filters before exporting."))
+        return redirect("people:persons")
+    f = form.to_filter()
     try:
         from linli.people.exports import export_persons
     except ImportError:
