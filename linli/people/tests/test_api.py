@@ -368,3 +368,93 @@ def test_openapi_lists_people_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("/api/v1/people/persons", "/api/v1/people/persons/{person_id}/reveal", "/api/v1/people/households", "/api/v1/people/me"):
         assert path in paths
+
+
+# ---------------------------------------------------------------------------- the admin back office
+# (kept here with the other HTTP-level tests of the registers)
+def _admin_models():
+    from django.contrib import admin
+
+    return sorted((m._meta.app_label, m._meta.model_name) for m in admin.site._registry)
+
+
+def test_every_linli_model_is_registered_in_the_admin():
+    registered = set(_admin_models())
+    for label in [("core", "auditlog"), ("core", "outboxmessage"), ("core", "job"),
+                  ("places", "district"), ("places", "subdistrict"), ("places", "community"), ("places", "compound"),
+                  ("places", "grid"), ("places", "building"), ("places", "entrance"), ("places", "dwelling"), ("places", "venue"),
+                  ("people", "person"), ("people", "household"), ("people", "organization"), ("people", "appointment"),
+                  ("people", "account"), ("people", "apitoken")]:
+        assert label in registered, label
+
+
+def test_admin_changelists_load_for_the_superuser(world):
+    from linli.core import audit
+
+    audit.record(world.accounts["community_staff"], "reveal", subject=world.persons["a1"], field="phone", reason="核实")
+    issue_token(world.accounts["grid_worker"], "admin list")
+    client = Client()
+    assert client.login(username="admin", password=PASSWORD)
+    for app, model in _admin_models():
+        url = f"/admin/{app}/{model}/"
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        assert client.get(url, {"q": "王"}).status_code == 200, url
+    # change pages of a few records load too
+    for url in (f"/admin/places/grid/{world.grids['A1'].pk}/change/", f"/admin/people/person/{world.persons['a1'].pk}/change/",
+                f"/admin/people/household/{world.persons['a1'].household_id}/change/", f"/admin/people/account/{world.accounts['resident'].pk}/change/",
+                "/admin/places/grid/add/", "/admin/people/person/add/", "/admin/people/account/add/"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_admin_shows_pii_masked_only(world):
+    a1 = world.persons["a1"]
+    client = Client()
+    client.login(username="admin", password=PASSWORD)
+    for url in ("/admin/people/person/", f"/admin/people/person/{a1.pk}/change/"):
+        html = client.get(url).content.decode()
+        assert a1.id_number not in html and a1.phone not in html
+        assert a1.phone_masked in html
+    # the full phone still finds the person (through the keyed hash)
+    assert "王建国" in client.get("/admin/people/person/", {"q": a1.phone}).content.decode()
+
+
+def test_admin_replaces_pii_only_with_valid_values(world):
+    a3 = world.persons["a3"]
+    client = Client()
+    client.login(username="admin", password=PASSWORD)
+    url = f"/admin/people/person/{a3.pk}/change/"
+    form = {"name": a3.name, "gender": a3.gender, "birth_date": a3.birth_date.isoformat(), "ethnicity": "", "political_status": "masses",
+            "registered_residence": "", "registered_here": "on", "community": world.a.pk, "dwelling": a3.dwelling_id, "household": a3.household_id,
+            "status": "living_here", "died_on": "", "work_unit": "", "note": "",
+            "tags-TOTAL_FORMS": 0, "tags-INITIAL_FORMS": 0, "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0}
+    bad = client.post(url, {**form, "new_phone": "12345"})
+    assert bad.status_code == 200 and "Phone" in bad.content.decode()
+    ok = client.post(url, {**form, "new_phone": "13911112222"})
+    assert ok.status_code == 302, ok.content.decode()[:2000]
+    a3.refresh_from_db()
+    assert a3.phone == "13911112222" and a3.id_number == world.persons["a3"].id_number
+
+
+@pytest.mark.parametrize("who", ["community_secretary", "grid_worker", None])
+def test_admin_refuses_non_staff(world, who):
+    client = Client()
+    if who:
+        client.login(username=who, password=PASSWORD)
+    for app, model in _admin_models():
+        r = client.get(f"/admin/{app}/{model}/")
+        assert r.status_code == 302 and "/admin/login/" in r["Location"], (app, model)
+
+
+def test_audit_log_is_read_only_in_the_admin(world):
+    from linli.core import audit
+
+    row = audit.record(world.accounts["community_staff"], "reveal", subject=world.persons["a1"], field="phone", reason="核实")
+    client = Client()
+    client.login(username="admin", password=PASSWORD)
+    assert client.get("/admin/core/auditlog/add/").status_code == 403
+    assert client.get(f"/admin/core/auditlog/{row.pk}/change/").status_code == 200  # view only
+    client.post(f"/admin/core/auditlog/{row.pk}/change/", {"reason": "改了"})
+    client.post(f"/admin/core/auditlog/{row.pk}/delete/", {"post": "yes"})
+    row.refresh_from_db()
+    assert row.reason == "核实"
