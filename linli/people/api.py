@@ -96,12 +96,12 @@ def update_person(request, person_id: int, payload: PersonPatch):
     scope = for_request(request)
     p = queries.person(scope, person_id)
     changes = payload.dict(exclude_unset=True)
-    tags = changes.pop("tags", None) if "tags" in changes else ...
+    tags = changes.pop("tags", None)  # None: leave the tags alone; [] clears them
     with transaction.atomic():
         if changes:
             p = services.update_person(scope, p, **changes)
-        if tags is not ...:
-            services.set_tags(scope, p, tags or [])
+        if tags is not None:
+            services.set_tags(scope, p, tags)
     return _person_detail(scope, queries.person(scope, person_id))
 
 

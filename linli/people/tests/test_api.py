@@ -245,6 +245,8 @@ def test_update_person(as_, world):
     assert {t["tag"]: t["level"] for t in r.json()["tag_levels"]} == {"disabled": 3}
     changed = ResidentEvent.objects.filter(person=a1, kind="changed").latest("id")
     assert changed.changes["phone"] == "***"
+    assert patch(as_("grid_worker"), url, {"note": "只改备注"}).json()["tag_levels"] == [{"tag": "disabled", "level": 3}]
+    assert patch(as_("grid_worker"), url, {"tags": []}).json()["tag_levels"] == []
     assert "phone" in fields(patch(as_("grid_worker"), url, {"phone": "12345"}))
     assert "id_number" in fields(patch(as_("grid_worker"), url, {"id_number": world.persons["a2"].id_number}))
 

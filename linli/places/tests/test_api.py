@@ -224,6 +224,8 @@ def test_openapi_and_docs_load_offline(client):
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn." not in html and "https://" not in html
+    for asset in ("/static/ninja/swagger-ui-bundle.js", "/static/ninja/swagger-ui.css"):
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_anonymous_refused(client, world):
