@@ -207,7 +207,7 @@ class AccountAdmin(UserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `linli issue_token` / `manage.py issue_token` (the secret is shown once); here they are listed and revoked."""
+    """Tokens are issued with `linli issue_token USERNAME [--name NAME]` (the secret is shown once); here they are listed and revoked."""
 
     list_display = ("name", "account", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
