@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.places",
     "linli.people",
+    "linli.cases",
+    "linli.meetings",
 ]
 
 MIDDLEWARE = [

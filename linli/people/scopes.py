@@ -149,6 +149,14 @@ DOMAIN_OF = {
 _NEEDS_SUBQUERY = {model for model, paths in AREA_PATHS.items() if any("s__" in p for ps in paths.values() for p in ps)}
 
 
+def register(model, paths: dict, domain: str, needs_subquery: bool = False) -> None:
+    """Other apps declare how their records reach the areas (called from their AppConfig.ready)."""
+    AREA_PATHS[model] = paths
+    DOMAIN_OF[model] = domain
+    if needs_subquery or any("s__" in p for ps in paths.values() for p in ps):
+        _NEEDS_SUBQUERY.add(model)
+
+
 # What every resident may read of their own household.
 OWN_HOUSEHOLD_MODELS = (Person, Household, Dwelling)
 

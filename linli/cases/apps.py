@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "linli.cases"
+    label = "cases"
+    verbose_name = _("Cases")
+
+    def ready(self):
+        from linli.people import roles, scopes
+
+        from . import sweeps  # noqa: F401  (registers the deadline sweeps)
+        from .models import Case
+
+        # Who sees a case by area: the people who may read the residents there.
+        scopes.register(Case, {
+            "subdistrict": ["subdistrict_id"],
+            "community": ["community_id"],
+            "compound": ["building__compound_id"],
+            "grid": ["grid_id"],
+            "micro_grid": ["micro_grid_id"],
+            "building": ["building_id"],
+            "entrance": ["dwelling__entrance_id"],
+            "household": [],
+        }, roles.PEOPLE)
