@@ -3,13 +3,16 @@
 from ninja import NinjaAPI
 
 from linli.core import api_errors
-from linli.people.api_auth import TokenOrSession
+from ninja.security import SessionAuth
+
+from linli.people.api_auth import BearerToken
 
 api = NinjaAPI(
     title="linli API",
     version="1",
     description="Registers of places and people, filtered by the caller's scope. Authenticate with `Authorization: Bearer <token>`.",
-    auth=TokenOrSession(),
+    # Tried in order: a bearer token for programs, else the signed-in session (with CSRF).
+    auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
 )
 api_errors.register(api)

@@ -9,7 +9,7 @@ class TokenOrSession:
     """Tries a bearer token first, then the signed-in session."""
 
     def __init__(self):
-        self._bearer = _Bearer()
+        self._bearer = BearerToken()
         self._session = SessionAuth()
 
     def __call__(self, request):
@@ -19,7 +19,7 @@ class TokenOrSession:
         return self._session(request)
 
 
-class _Bearer(HttpBearer):
+class BearerToken(HttpBearer):
     def authenticate(self, request, token):
         account = account_for_token(token)
         if account is not None:

@@ -23,6 +23,13 @@ API = "/api/v1/people"
 NEW_ID = _id("14021320010203005")
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """Messages are asserted in English (the msgids); zh-Hans is covered by the page tests."""
+    settings.LANGUAGE_CODE = "en"
+
+
+
 @pytest.fixture
 def as_(world):
     """as_("grid_worker") -> a Client sending that account's bearer token."""

@@ -10,6 +10,13 @@ from linli.places.models import Building, Grid, Venue
 API = "/api/v1/places"
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """Messages are asserted in English (the msgids); zh-Hans is covered by the page tests."""
+    settings.LANGUAGE_CODE = "en"
+
+
+
 @pytest.fixture
 def as_(world):
     """as_("grid_worker") -> a Client sending that account's bearer token."""
