@@ -9,6 +9,12 @@
     return div.innerHTML;
   }
 
+  // grids without a stored colour get one from this palette, by id, so neighbours differ
+  var PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#800000"];
+  function gridColor(color, id) {
+    return color || PALETTE[(id || 0) % PALETTE.length];
+  }
+
   function link(template, id, text) {
     return '<a href="' + template.replace("/0/", "/" + id + "/") + '">' + escapeHtml(text) + "</a>";
   }
@@ -33,7 +39,7 @@
         var focused = null;
         var grids = L.geoJSON({ type: "FeatureCollection", features: features }, {
           style: function (f) {
-            var p = f.properties, c = p.color || "#3388ff", micro = p.kind === "micro";
+            var p = f.properties, c = gridColor(p.color, p.kind === "micro" ? p.parent : p.id), micro = p.kind === "micro";
             var isFocus = focus && p.id === focus;
             return {
               color: c, weight: isFocus ? 4 : (micro ? 1.5 : 2.5), dashArray: micro ? "6 5" : null,
@@ -53,7 +59,7 @@
         var buildings = L.geoJSON(data.buildings, {
           pointToLayer: function (f, latlng) {
             return L.circleMarker(latlng, {
-              radius: 5, color: "#333", weight: 1, fillColor: f.properties.color || "#666", fillOpacity: 0.95
+              radius: 5, color: "#333", weight: 1, fillColor: gridColor(f.properties.color, f.properties.grid), fillOpacity: 0.95
             });
           },
           onEachFeature: function (f, layer) {
