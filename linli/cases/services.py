@@ -31,6 +31,7 @@ Source = Case.Source
 
 PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
 MAX_PHOTOS = 9
+ROUTING_ACTIONS = {Action.ASSIGN, Action.CLASSIFY, Action.ESCALATE, Action.TRANSFER, Action.REOPEN}
 
 
 class Conflict(Exception):
@@ -51,10 +52,14 @@ def _settings_for(community_id) -> CaseSettings:
 def _event(case: Case, scope_or_actor, action: str, *, from_state="", to_state="", from_tier="", to_tier="", note="",
            data=None, public=True, at=None) -> CaseEvent:
     actor = _actor(scope_or_actor) if isinstance(scope_or_actor, Scope) else scope_or_actor
+    data = dict(data or {})
+    if action in ROUTING_ACTIONS:  # the deadlines in force from this step on: rates read them from the timeline
+        data.setdefault("response_due", case.response_due.isoformat() if case.response_due else None)
+        data.setdefault("handling_due", case.handling_due.isoformat() if case.handling_due else None)
     return CaseEvent.objects.create(
         case=case, actor=actor, action=action, from_state=from_state, to_state=to_state or case.state,
         from_tier=from_tier, to_tier=to_tier or case.tier, assignee=case.assignee, assignee_org=case.assignee_org,
-        note=note, data=data or {}, public=public, at=at or timezone.now(),
+        note=note, data=data, public=public, at=at or timezone.now(),
     )
 
 
