@@ -189,13 +189,24 @@ def read_sheet(fileobj, aliases: dict[str, Iterable[str]], *, min_matches: int =
         headers.pop()
     columns = {name: headers[i] for name, i in found.items()}
     extra = {h: i for i, h in enumerate(headers) if h and i not in found.values()}
-    total = None
-    try:
-        if ws.max_row:
-            total = max(ws.max_row - number, 0)
-    except Exception:
-        total = None
+    declared = _declared_rows(ws)
+    total = max(declared - number, 0) if declared else None
     return Sheet(header_row=number, headers=headers, columns=columns, _index=found, extra=extra, total=total, _iter=it, _workbook=wb)
+
+
+def _declared_rows(ws) -> int | None:
+    """The last row the sheet declares in its <dimension> element, read from the first bytes only.
+
+    (ws.max_row would parse the whole sheet when the element is missing, as in files written
+    by openpyxl's write-only mode; then the total is simply unknown.)
+    """
+    try:
+        with ws.parent._archive.open(ws._worksheet_path if hasattr(ws, "_worksheet_path") else ws.worksheet_path) as fh:
+            head = fh.read(4096)
+    except Exception:
+        return None
+    m = re.search(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    return int(m.group(1)) if m else None
 
 
 def write_xlsx(headers: list[str], rows: Iterable[Iterable], *, title: str = "Sheet1", widths: dict | None = None) -> bytes:

@@ -376,10 +376,7 @@ class ResidentImport:
             except ValueError:
                 self.fail(p, "birth_date", rules.BAD_DATE, _("Birth date: not a date (use 2001-02-03)"))
         if v.get("phone"):
-            try:
-                p.data["phone"] = normalize_phone(v["phone"])
-            except ValidationError as exc:
-                self.fail(p, "phone", rules.PHONE, exc.messages[0])
+            p.data["phone"] = v["phone"]  # normalised (and refused) by clean_person_fields
         for name_, limit in (("ethnicity", 20), ("registered_residence", 200), ("work_unit", 100)):
             text = v.get(name_, "")
             if text:
@@ -409,6 +406,12 @@ class ResidentImport:
                 p.relation = code
         self.parse_tags(p, v)
         self.parse_place(p, v)
+        if p.failed and v.get("phone"):
+            # the row will not reach clean_person_fields: report a bad phone with the other errors
+            try:
+                normalize_phone(v["phone"])
+            except ValidationError as exc:
+                self.fail(p, "phone", rules.PHONE, exc.messages[0])
         return p
 
     def parse_tags(self, p: Parsed, v: dict) -> None:
