@@ -266,3 +266,23 @@ def test_tag_text_parsing():
     assert importers.building_key("１号楼") == importers.building_key("1栋") == "1"
     assert importers.entrance_key("一单元") == "1"
     assert importers.room_key("101室") == "101"
+
+
+def test_import_and_export_commands(world, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(xlsx(HEADERS, BROKEN_ROWS).getvalue())
+    out = io.StringIO()
+    call_command("import_register", "residents", str(path), "--as", "community_staff", "--dry-run", stdout=out)
+    assert not Person.objects.filter(name="孙大爷").exists()
+    assert (tmp_path / "register-errors.xlsx").exists()
+    call_command("import_register", "residents", str(path), "--as", "community_staff", stdout=io.StringIO())
+    assert Person.objects.filter(name="孙大爷").exists()
+    from linli.core.models import AuditLog
+
+    assert AuditLog.objects.filter(action="import", actor=world.accounts["community_staff"]).count() == 1
+    target = tmp_path / "out.xlsx"
+    call_command("export_register", "persons", str(target), "--as", "grid_worker", "--masked", stdout=io.StringIO())
+    names = {r[0] for r in excel.read_all(target.read_bytes())[1:]}
+    assert "孙大爷" in names and "刘芳" not in names
