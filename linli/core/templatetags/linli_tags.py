@@ -92,3 +92,17 @@ def derived_tags(person):
     from linli.people.models import DERIVED_TAGS
 
     return [(code, DERIVED_TAGS[code]) for code in person.derived_tags()]
+
+
+# The same palette as linli-map.js: a grid without a stored colour gets one by id (a micro-grid its parent's).
+PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#800000"]
+
+
+@register.filter
+def grid_color(grid):
+    if grid is None:
+        return "#888"
+    if getattr(grid, "color", ""):
+        return grid.color
+    key = grid.parent_id if getattr(grid, "parent_id", None) else grid.pk
+    return PALETTE[(key or 0) % len(PALETTE)]
