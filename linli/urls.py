@@ -7,7 +7,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("linli.cases.open311_urls")),
     path("", include("linli.core.urls")),
     path("", include("linli.places.urls")),
     path("", include("linli.people.urls")),
+    path("", include("linli.cases.urls")),
 ]
