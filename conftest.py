@@ -1,9 +1,6 @@
-import os
-
 import pytest
 
-os.environ.setdefault("LINLI_VAR_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))
-os.environ.setdefault("LINLI_ENCRYPTION_KEY", "q1Z8Wk1cN3tQwQGsKk3m0yq0O3Gm7o2m8YcX3m1Hh5Y=")
+# The test environment (var/test, a fixed key) is set by linli/testing/pytest_env.py, loaded with -p.
 
 
 @pytest.fixture

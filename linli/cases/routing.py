@@ -22,8 +22,8 @@ def _current(on: datetime.date):
 
 
 def _account_of(appointments) -> Account | None:
-    for appt in appointments.select_related("person").order_by("starts_on", "id"):
-        account = Account.objects.filter(person_id=appt.person_id, is_active=True).first()
+    for person_id in appointments.order_by("starts_on", "id").values_list("person_id", flat=True):
+        account = Account.objects.filter(person_id=person_id, is_active=True).first()
         if account:
             return account
     return None
