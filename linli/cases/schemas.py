@@ -1,0 +1,154 @@
+"""Shapes of cases in the JSON API.
+
+The reporter's phone only ever leaves masked; the reporter sees their own case's
+public timeline rows, handlers see every row.
+"""
+
+import datetime
+
+from ninja import Field, Schema
+
+from linli.core.crypto import mask_phone
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    title: str
+    state: str
+    state_label: str
+    tier: str
+    source: str
+    category: str | None = None
+    category_name: str | None = None
+    community_id: int
+    grid_id: int | None = None
+    grid_name: str | None = None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    response_due: datetime.datetime | None = None
+    handling_due: datetime.datetime | None = None
+    version: int
+
+    @staticmethod
+    def resolve_state_label(obj):
+        return str(obj.get_state_display())
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.category.code if obj.category_id else None
+
+    @staticmethod
+    def resolve_category_name(obj):
+        return obj.category.name if obj.category_id else None
+
+    @staticmethod
+    def resolve_grid_name(obj):
+        return obj.grid.name if obj.grid_id else None
+
+
+class EventOut(Schema):
+    at: datetime.datetime
+    action: str
+    action_label: str
+    actor: str | None = None
+    from_state: str
+    to_state: str
+    from_tier: str
+    to_tier: str
+    note: str
+    public: bool
+
+    @staticmethod
+    def resolve_action_label(obj):
+        return str(obj.get_action_display())
+
+    @staticmethod
+    def resolve_actor(obj):
+        if not obj.actor_id:
+            return None
+        person = obj.actor.person
+        return person.name if person else obj.actor.get_username()
+
+
+class CaseDetail(CaseOut):
+    description: str
+    address: str
+    lat: float | None = None
+    lng: float | None = None
+    dwelling_id: int | None = None
+    building_id: int | None = None
+    subdistrict_id: int
+    reporter_name: str
+    reporter_phone_masked: str
+    mine: bool = False
+    assignee: str | None = None
+    assignee_org: str | None = None
+    responded_at: datetime.datetime | None = None
+    resolved_at: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None
+    rating_due: datetime.datetime | None = None
+    result: str
+    verdict: str
+    rework_count: int
+    parent: str | None = None
+    timeline: list[EventOut] = Field(default_factory=list)
+
+    @staticmethod
+    def resolve_reporter_phone_masked(obj):
+        return mask_phone(obj.reporter_phone or "")
+
+    @staticmethod
+    def resolve_assignee(obj):
+        if not obj.assignee_id:
+            return None
+        person = obj.assignee.person
+        return person.name if person else obj.assignee.get_username()
+
+    @staticmethod
+    def resolve_assignee_org(obj):
+        return obj.assignee_org.name if obj.assignee_org_id else None
+
+    @staticmethod
+    def resolve_parent(obj):
+        return obj.parent.number if obj.parent_id else None
+
+
+class CaseIn(Schema):
+    description: str = Field(..., description="what the problem is (at least 4 characters)")
+    title: str = ""
+    category: str = Field("", description="a leaf category code, e.g. env.clutter; empty: the classifier proposes one")
+    dwelling: int | None = Field(None, description="a dwelling id (the resident's own, or one in the caller's area)")
+    lat: float | None = None
+    lng: float | None = None
+    address: str = ""
+    reporter_name: str = Field("", description="hotline / building leader: who called or asked")
+    reporter_phone: str = Field("", description="hotline: the caller's phone (matched to a registered resident)")
+    source: str = Field("", description="empty: from the caller's role (resident, patrol, building_leader, hotline)")
+
+
+class ActionIn(Schema):
+    note: str = ""
+    version: int | None = Field(None, description="the version you last read; a newer one answers 409")
+
+
+class ResolveIn(Schema):
+    result: str
+    version: int | None = None
+
+
+class RateIn(Schema):
+    verdict: str = Field(..., description="satisfied, basic or unsatisfied (then a comment is required)")
+    comment: str = ""
+
+
+class EscalateIn(Schema):
+    note: str
+    to_tier: str | None = Field(None, description="dispatcher only: department or subdistrict")
+    version: int | None = None
+
+
+class NoteIn(Schema):
+    note: str
+    public: bool = Field(True, description="shown to the reporter")
+    version: int | None = None
