@@ -276,7 +276,8 @@ def main(argv=None):
     _django()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["linli", *argv])
+    # `linli train-classifier` runs the Django command train_classifier
+    execute_from_command_line(["linli", command.replace("-", "_"), *rest])
 
 
 if __name__ == "__main__":

@@ -8,7 +8,11 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from linli.people import roles, scopes
+
+        from .categories import seed_if_empty
 
         from . import sweeps  # noqa: F401  (registers the deadline sweeps)
         from .models import Case
@@ -24,3 +28,4 @@ class CasesConfig(AppConfig):
             "entrance": ["dwelling__entrance_id"],
             "household": [],
         }, roles.PEOPLE)
+        post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="linli.cases.seed_categories")
