@@ -1,7 +1,7 @@
 """Small template helpers for the pages: navigation by scope, query strings for paging."""
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from linli.people import roles
@@ -22,6 +22,14 @@ def may_audit(scope) -> bool:
     return scope.everything or scope.audit_all or bool(scope.audit_community_ids)
 
 
+def _has_url(name: str) -> bool:
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
 def nav_items(request) -> list[dict]:
     """The menu a user sees follows from what their scope lets them read."""
     user = getattr(request, "user", None)
@@ -29,6 +37,8 @@ def nav_items(request) -> list[dict]:
         return []
     scope = for_request(request)
     items = [("home", _("Home"))]
+    if _has_url("cases:list"):  # the cases app's pages, where installed
+        items.append(("cases:list", _("Cases")))
     if reads(scope, roles.PLACES):
         items.append(("places:map", _("Map")))
     if reads(scope, roles.PEOPLE):
@@ -43,7 +53,8 @@ def nav_items(request) -> list[dict]:
     out = []
     for name, label in items:
         url = reverse(name)
-        active = current in (name, name[:-1], name + "_export") or (name == "core:import" and current.startswith("core:job"))
+        active = current in (name, name[:-1], name + "_export") or (name == "core:import" and current.startswith("core:job")) \
+            or (name == "cases:list" and current.startswith("cases:"))
         out.append({"url": url, "label": label, "active": active})
     return out
 
