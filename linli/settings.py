@@ -134,6 +134,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from here after collectstatic; finders before
 STATICFILES_DIRS = [BASE_DIR / "static"]  # linli/static: the pages' CSS, JS and vendored Leaflet/htmx
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
