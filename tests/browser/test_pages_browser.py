@@ -36,6 +36,9 @@ def test_grid_worker_sees_only_their_grid(world, open_page, shoot):
 
 def test_resident_sees_only_their_household(world, open_page, shoot):
     page = open_page(PHONE)
+    page.goto(page.base + "/login/")
+    assert page.locator("label[for=id_username]").inner_text() == "手机号或用户名"
+    shoot(page, "login-phone")
     sign_in(page, "13800000001", PASSWORD)  # 王建国 by phone number
     household = page.locator(".home-resident")
     assert household.locator("td a").all_inner_texts() == ["王建国", "李秀兰"]
