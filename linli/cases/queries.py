@@ -1,0 +1,266 @@
+"""Reads of cases, always through the caller's scope.
+
+Who sees a case:
+- staff whose area holds it (the scope's people-domain areas, see CasesConfig.ready);
+- its assignee, whoever entered it, its reporter and the reporters of cases merged into it;
+- a department or property company that holds it, was summoned to it, or owns one of its meeting actions.
+
+A reporter who sees a case only as its reporter reads the public part of the timeline.
+"""
+
+import math
+import re
+
+from django.db.models import Q
+from django.http import Http404
+
+from linli.meetings.models import Action as MeetingAction
+from linli.people import roles
+from linli.people.scopes import Scope
+
+from .models import Case, CaseEvent, Category, Summons, Tier
+
+ORG_ROLES = (roles.DEPARTMENT_CONTACT, roles.PROPERTY_MANAGER)
+DISPATCH_ROLES = (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY)
+NEARBY_METRES = 300
+SIMILARITY = 0.25
+
+
+def _account_id(scope: Scope):
+    return getattr(scope.account, "pk", None)
+
+
+def org_ids(scope: Scope) -> set:
+    """The departments / property companies the user speaks for."""
+    return {a.organization_id for a in scope.appointments if a.role in ORG_ROLES and a.organization_id}
+
+
+def _org_q(orgs) -> Q:
+    if not orgs:
+        return Q(pk__in=[])
+    involved = (Summons.objects.filter(department_id__in=orgs).values("whistle__case_id"))
+    owning = MeetingAction.objects.filter(owner_org_id__in=orgs, meeting__case__isnull=False).values("meeting__case_id")
+    return Q(assignee_org_id__in=orgs) | Q(pk__in=involved) | Q(pk__in=owning)
+
+
+def staff_q(scope: Scope) -> Q | None:
+    """Cases the user sees as a handler (not as a reporter); None = all."""
+    if scope.everything:
+        return None
+    q = scope.q(Case) or Q(pk__in=[])
+    me = _account_id(scope)
+    if me:
+        q |= Q(assignee_id=me)
+    return q | _org_q(org_ids(scope))
+
+
+def visible_q(scope: Scope) -> Q | None:
+    if scope.everything:
+        return None
+    me = _account_id(scope)
+    q = staff_q(scope)
+    if me:
+        q |= Q(reporter_id=me) | Q(entered_by_id=me) | Q(pk__in=Case.objects.filter(merged_cases__reporter_id=me).values("pk"))
+    return q
+
+
+def _base():
+    return Case.objects.select_related("category", "category__parent", "grid", "community", "assignee__person", "assignee_org",
+                                       "building", "dwelling")
+
+
+def visible(scope: Scope):
+    if scope.is_anonymous:
+        return Case.objects.none()
+    q = visible_q(scope)
+    return _base() if q is None else _base().filter(q)
+
+
+def cases(scope: Scope, filters: dict | None = None):
+    """The cases the user may see, filtered: state, category (code or group code), tier, grid, source, q (text), mine."""
+    qs = visible(scope)
+    f = filters or {}
+    if f.get("state") == "open":
+        qs = qs.filter(state__in=Case.OPEN_STATES)
+    elif f.get("state"):
+        qs = qs.filter(state=f["state"])
+    if f.get("category"):
+        qs = qs.filter(Q(category__code=f["category"]) | Q(category__parent__code=f["category"]))
+    if f.get("tier"):
+        qs = qs.filter(tier=f["tier"])
+    if f.get("grid"):
+        qs = qs.filter(Q(grid_id=f["grid"]) | Q(micro_grid_id=f["grid"]))
+    if f.get("source"):
+        qs = qs.filter(source=f["source"])
+    if f.get("q"):
+        text = f["q"].strip()
+        qs = qs.filter(Q(number__icontains=text) | Q(title__icontains=text) | Q(description__icontains=text))
+    if f.get("overdue"):
+        qs = qs.filter(overdue=True)
+    return qs
+
+
+def case(scope: Scope, pk) -> Case:
+    """One case the user may see; 404 alike for a missing id and one outside the scope."""
+    try:
+        return visible(scope).get(pk=int(pk))
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case")
+
+
+def sees_as_handler(scope: Scope, c: Case) -> bool:
+    q = staff_q(scope)
+    return q is None or Case.objects.filter(q, pk=c.pk).exists()
+
+
+def timeline(scope: Scope, c: Case):
+    """The case's events: all for handlers; the public ones for a reporter."""
+    events = CaseEvent.objects.filter(case=c).select_related("actor__person", "assignee__person", "assignee_org").prefetch_related("photos")
+    if not sees_as_handler(scope, c):
+        events = events.filter(public=True)
+    return events.order_by("at", "id")
+
+
+def is_dispatcher(scope: Scope, c: Case) -> bool:
+    return scope.everything or any(
+        (a.role in DISPATCH_ROLES and a.community_id == c.community_id)
+        or (a.role == roles.SUBDISTRICT_STAFF and a.subdistrict_id == c.subdistrict_id)
+        for a in scope.appointments
+    )
+
+
+def my_queue(scope: Scope):
+    """Open cases I may act on: assigned to me, at my tier in my area, or awaiting my department."""
+    if scope.is_anonymous:
+        return Case.objects.none()
+    open_cases = _base().filter(state__in=Case.OPEN_STATES)
+    if scope.everything:
+        return open_cases
+    me = _account_id(scope)
+    q = Q(assignee_id=me)
+    for a in scope.appointments:
+        if a.role == roles.BUILDING_LEADER and a.building_id:
+            q |= Q(tier=Tier.BUILDING, building_id=a.building_id)
+        elif a.role == roles.GRID_WORKER and a.grid_id:
+            q |= Q(tier__in=[Tier.BUILDING, Tier.GRID]) & (Q(grid_id=a.grid_id) | Q(micro_grid_id=a.grid_id))
+        elif a.role in DISPATCH_ROLES and a.community_id:
+            q |= Q(tier=Tier.COMMUNITY, community_id=a.community_id) | Q(state=Case.State.WHISTLED, community_id=a.community_id)
+        elif a.role == roles.SUBDISTRICT_STAFF and a.subdistrict_id:
+            q |= Q(tier=Tier.SUBDISTRICT, subdistrict_id=a.subdistrict_id)
+    orgs = org_ids(scope)
+    if orgs:
+        waiting = Summons.objects.filter(department_id__in=orgs, status=Summons.Status.WAITING).values("whistle__case_id")
+        owning = MeetingAction.objects.filter(owner_org_id__in=orgs, status=MeetingAction.Status.OPEN).values("meeting__case_id")
+        q |= Q(assignee_org_id__in=orgs) | Q(pk__in=waiting) | Q(pk__in=owning)
+    return open_cases.filter(q)
+
+
+def triage_queue(scope: Scope):
+    """Cases awaiting a category in the communities the user dispatches for."""
+    qs = _base().filter(state=Case.State.TRIAGE)
+    if scope.everything:
+        return qs
+    q = Q(pk__in=[])
+    for a in scope.appointments:
+        if a.role in DISPATCH_ROLES and a.community_id:
+            q |= Q(community_id=a.community_id)
+        elif a.role == roles.SUBDISTRICT_STAFF and a.subdistrict_id:
+            q |= Q(subdistrict_id=a.subdistrict_id)
+    return qs.filter(q)
+
+
+def may_dispatch_anywhere(scope: Scope) -> bool:
+    return scope.everything or scope.has_role(*DISPATCH_ROLES, roles.SUBDISTRICT_STAFF)
+
+
+# ---------------------------------------------------------------- duplicates
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def bigrams(text: str) -> set:
+    t = _PUNCT.sub("", (text or "").lower())
+    if len(t) < 2:
+        return {t} if t else set()
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    x, y = bigrams(a), bigrams(b)
+    if not x or not y:
+        return 0.0
+    return len(x & y) / len(x | y)
+
+
+def distance_m(lat1, lng1, lat2, lng2) -> float:
+    r = 6371000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+def similar_open_cases(description: str, lat=None, lng=None, community=None, exclude=None, limit: int = 5) -> list[tuple]:
+    """Open cases within 300 m with similar text: [(case, similarity, metres or None)], best first."""
+    if not (description or "").strip():
+        return []
+    qs = Case.objects.filter(state__in=Case.OPEN_STATES, parent__isnull=True).select_related("category")
+    if community is not None:
+        qs = qs.filter(community=community)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    have_point = lat is not None and lng is not None
+    if have_point:
+        lat, lng = float(lat), float(lng)
+        dlat = NEARBY_METRES / 111_000
+        dlng = NEARBY_METRES / (111_000 * max(math.cos(math.radians(lat)), 0.01))
+        qs = qs.filter(lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng))
+    elif community is None:
+        return []
+    found = []
+    for c in qs.order_by("-created_at")[:500]:
+        metres = None
+        if have_point:
+            if c.lat is None or c.lng is None:
+                continue
+            metres = distance_m(lat, lng, c.lat, c.lng)
+            if metres > NEARBY_METRES:
+                continue
+        score = similarity(description, c.description)
+        if score >= SIMILARITY:
+            found.append((c, score, metres))
+    found.sort(key=lambda t: (-t[1], t[2] or 0))
+    return found[:limit]
+
+
+# ---------------------------------------------------------------- public board (公示)
+
+def _public_row(c: Case) -> dict:
+    public = bool(c.category_id and c.category.outcomes_public)
+    return {
+        "number": c.number,
+        "category": c.category.name if c.category_id else "",
+        "group": c.category.parent.name if c.category_id and c.category.parent_id else "",
+        "state": c.state,
+        "state_label": c.get_state_display(),
+        "reported_on": c.created_at.date(),
+        "resolved_on": c.resolved_at.date() if c.resolved_at else None,
+        "grid": c.grid.name if c.grid_id else "",
+        "lat": round(c.lat, 3) if c.lat is not None else None,
+        "lng": round(c.lng, 3) if c.lng is not None else None,
+        "description": c.description if public else "",
+        "result": c.result if public and c.state in (Case.State.RESOLVED, Case.State.CLOSED) else "",
+        "verdict": c.get_verdict_display() if public and c.verdict else "",
+        "public": public,
+    }
+
+
+def public_board(community, limit: int = 200) -> list[dict]:
+    """Anonymised rows: no names, phones, dwellings or rooms; coordinates to 3 decimals (about 100 m)."""
+    qs = (Case.objects.filter(community=community).exclude(state=Case.State.MERGED)
+          .select_related("category", "category__parent", "grid").order_by("-created_at", "-id")[:limit])
+    return [_public_row(c) for c in qs]
+
+
+def categories():
+    return Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("parent__order", "parent__code", "order", "code")
