@@ -14,3 +14,13 @@ def world(db):
 def _fast_password_hashing(settings):
     # PBKDF2 at full strength costs ~0.3 s per account; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages_outside_requests():
+    """Service messages are asserted by their English msgids; page requests still follow the
+    language middleware (zh-Hans by default), which the page and browser tests cover."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

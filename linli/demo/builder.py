@@ -116,6 +116,10 @@ def build(verbosity: int = 1, residents: int = 3200) -> dict:
         _log(verbosity, "  organisations and appointments …")
         _organisations_and_posts(d)
         _accounts(d)
+        _log(verbosity, "  cases …")
+        from . import cases_gen
+
+        cases_gen.build(d.main)
     return {"seconds": round(time.perf_counter() - started, 2)}
 
 
