@@ -169,13 +169,76 @@ def _pipeline(C: float, folds: int):
 
 
 class Model:
-    """A trained classifier. ``predict(text) → (code, confidence)``."""
+    """A trained classifier. ``predict(text) → (code, confidence)``.
 
-    def __init__(self, pipeline, labels, n_examples, trained_at):
-        self.pipeline = pipeline
+    Holds the fitted feature extractor and the calibrated SVMs flattened into
+    numpy arrays: scikit-learn's CalibratedClassifierCV.predict_proba loops in
+    Python over every class of every fold (~70 ms a text for 58 categories);
+    the same arithmetic as one matrix product is ~100 times faster.
+    """
+
+    def __init__(self, features, labels, weights, intercepts, slopes, offsets, columns, n_examples, trained_at):
+        self.features = features
         self.labels = list(labels)
+        self._weights = weights  # (rows, n_features) float32: every fold's SVM rows stacked
+        self._intercepts = intercepts  # (rows,)
+        self._slopes = slopes  # (rows,) sigmoid a
+        self._offsets = offsets  # (rows,) sigmoid b
+        self._columns = columns  # list per fold of (row slice start, stop, label indices)
         self.n_examples = n_examples
         self.trained_at = trained_at
+
+    @classmethod
+    def from_pipeline(cls, pipe, n_examples, trained_at):
+        calibrated = pipe.named_steps["clf"]
+        labels = [str(c) for c in calibrated.classes_]
+        index = {c: i for i, c in enumerate(labels)}
+        weights, intercepts, slopes, offsets, columns = [], [], [], [], []
+        row = 0
+        for cc in calibrated.calibrated_classifiers_:
+            est = cc.estimator
+            coef = np.asarray(est.coef_, dtype=np.float32)
+            weights.append(coef)
+            intercepts.append(np.asarray(est.intercept_, dtype=np.float64))
+            slopes.append(np.array([cal.a_ for cal in cc.calibrators], dtype=np.float64))
+            offsets.append(np.array([cal.b_ for cal in cc.calibrators], dtype=np.float64))
+            if len(labels) == 2:
+                cols = np.array([1])
+            else:
+                cols = np.array([index[str(c)] for c in est.classes_])
+            columns.append((row, row + coef.shape[0], cols))
+            row += coef.shape[0]
+        return cls(
+            pipe.named_steps["features"],
+            labels,
+            np.vstack(weights),
+            np.concatenate(intercepts),
+            np.concatenate(slopes),
+            np.concatenate(offsets),
+            columns,
+            n_examples,
+            trained_at,
+        )
+
+    def proba(self, texts) -> np.ndarray:
+        """(n_texts, n_labels) probabilities, columns in ``labels`` order."""
+        texts = [str(t or "") for t in texts]
+        X = self.features.transform(texts)
+        scores = np.asarray(X @ self._weights.T, dtype=np.float64) + self._intercepts
+        fold_p = 1.0 / (1.0 + np.exp(np.clip(self._slopes * scores + self._offsets, -500, 500)))
+        n, k = len(texts), len(self.labels)
+        total = np.zeros((n, k))
+        for start, stop, cols in self._columns:
+            p = np.zeros((n, k))
+            if k == 2:
+                p[:, 1] = fold_p[:, start]
+                p[:, 0] = 1.0 - p[:, 1]
+            else:
+                p[:, cols] = fold_p[:, start:stop]
+                denom = p.sum(axis=1, keepdims=True)
+                p = np.divide(p, denom, out=np.full_like(p, 1.0 / k), where=denom != 0)
+            total += p
+        return np.clip(total / len(self._columns), 0.0, 1.0)
 
     def predict(self, text: str) -> tuple[str, float]:
         return self.predict_many([text])[0]
@@ -184,16 +247,15 @@ class Model:
         texts = list(texts)
         if not texts:
             return []
-        proba = self.pipeline.predict_proba(texts)
+        proba = self.proba(texts)
         best = proba.argmax(axis=1)
-        classes = self.pipeline.classes_
-        return [(str(classes[i]), float(proba[row, i])) for row, i in enumerate(best)]
+        return [(self.labels[i], float(proba[row, i])) for row, i in enumerate(best)]
 
     def top(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         """The k likeliest categories, best first (for the triage page)."""
-        proba = self.pipeline.predict_proba([text])[0]
+        proba = self.proba([text])[0]
         order = np.argsort(-proba, kind="stable")[:k]
-        return [(str(self.pipeline.classes_[i]), float(proba[i])) for i in order]
+        return [(self.labels[i], float(proba[i])) for i in order]
 
     def header(self) -> dict:
         return {
@@ -236,11 +298,16 @@ def train(examples, C: float = 0.5) -> Model:
         for i in range(len(ts), CALIBRATION_FOLDS):
             texts.append(ts[i % len(ts)])
             codes.append(c)
+    pipe = _fit_pipeline(texts, codes, C)
+    trained_at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    return Model.from_pipeline(pipe, len(pairs), trained_at)
+
+
+def _fit_pipeline(texts, codes, C: float = 0.5):
     _tokenizer()
     pipe = _pipeline(C, CALIBRATION_FOLDS)
     pipe.fit(texts, codes)
-    trained_at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    return Model(pipe, labels, len(pairs), trained_at)
+    return pipe
 
 
 # --------------------------------------------------------------------------- files
@@ -306,7 +373,7 @@ def load(path=None) -> Model:
 # --------------------------------------------------------------------------- in-process model
 
 _cache_lock = threading.Lock()
-_cache: dict = {"key": None, "model": None}
+_cache: dict = {"key": None, "model": None, "taxonomy": None}
 
 
 def taxonomy_examples(names: bool = True) -> list[tuple[str, str]]:
@@ -335,28 +402,27 @@ def current(path=None) -> Model:
         st = path.stat()
         key = (str(path), st.st_mtime_ns, st.st_size)
     except FileNotFoundError:
-        key = ("taxonomy",)
+        key = None
     with _cache_lock:
-        if _cache["key"] == key:
+        if key is not None and _cache["key"] == key:
             return _cache["model"]
         model = None
-        if key[0] != "taxonomy":
+        if key is not None:
             try:
                 model = load(path)
             except (IncompatibleModel, OSError, EOFError) as exc:
                 log.warning("classifier: %s — falling back to the taxonomy examples", exc)
-                key = ("taxonomy", key)
-                if _cache["key"] == key:
-                    return _cache["model"]
         if model is None:
-            model = train(taxonomy_examples())
+            if _cache["taxonomy"] is None:
+                _cache["taxonomy"] = train(taxonomy_examples())
+            model = _cache["taxonomy"]
         _cache["key"], _cache["model"] = key, model
         return model
 
 
 def reset_cache() -> None:
     with _cache_lock:
-        _cache["key"] = _cache["model"] = None
+        _cache["key"] = _cache["model"] = _cache["taxonomy"] = None
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -141,12 +141,27 @@ def test_wrong_version_is_refused(model, tmp_path):
 
 
 def test_training_is_deterministic():
-    examples = [(t, c) for t, c in classifier.taxonomy_examples() if c.split(".")[0] in ("property", "utilities", "fire")]
+    examples = [(t, c) for t, c in classifier.taxonomy_examples() if c.split(".")[0] in ("property", "fire")]
     a, b = classifier.train(examples), classifier.train(list(examples))
     texts = [t for t, _ in HELD_OUT]
-    pa = a.pipeline.predict_proba(texts)
-    pb = b.pipeline.predict_proba(texts)
-    assert np.array_equal(pa, pb)
+    assert np.array_equal(a.proba(texts), b.proba(texts))
+
+
+@pytest.mark.parametrize("groups", [("property", "utilities", "fire"), ("animals",)])
+def test_fast_probabilities_match_scikit_learn(groups):
+    examples = [(t, c) for t, c in classifier.taxonomy_examples() if c.split(".")[0] in groups]
+    texts, codes = [t for t, _ in examples], [c for _, c in examples]
+    pipe = classifier._fit_pipeline(texts, codes)
+    model = classifier.Model.from_pipeline(pipe, len(examples), "now")
+    probe = [t for t, _ in HELD_OUT] + UNRELATED + texts[:20]
+    assert model.labels == list(pipe.classes_)
+    np.testing.assert_allclose(model.proba(probe), pipe.predict_proba(probe), rtol=1e-4, atol=1e-5)
+
+
+def test_two_labels():
+    m = classifier.train([("电梯坏了没人修", "a.lift"), ("电梯困人", "a.lift"), ("停水了", "b.water"), ("没水了", "b.water")])
+    assert m.predict("电梯又坏了")[0] == "a.lift"
+    assert m.predict("家里没水")[0] == "b.water"
 
 
 def test_train_refuses_nonsense_and_handles_rare_labels():
@@ -160,19 +175,30 @@ def test_train_refuses_nonsense_and_handles_rare_labels():
     assert "security.fireworks" in m.labels
 
 
-def test_current_without_file_trains_from_taxonomy_then_reloads_file(tmp_path, model):
+def test_current_without_file_trains_from_taxonomy_then_reloads_file(tmp_path, model, monkeypatch):
     classifier.reset_cache()
+    calls = []
+
+    def fake_train(examples, **kw):  # the module's model *is* train(taxonomy_examples()); don't pay twice
+        calls.append(examples)
+        return model
+
+    monkeypatch.setattr(classifier, "train", fake_train)
     path = tmp_path / "model.joblib"
     fresh = classifier.current(path)
-    assert fresh.labels == model.labels
+    assert fresh is model and calls == [classifier.taxonomy_examples()]
     assert classifier.current(path) is fresh  # cached
+    assert len(calls) == 1
+    monkeypatch.undo()
 
     small = classifier.train([("电梯坏了没人修", "a.lift"), ("电梯困人", "a.lift"), ("停水了", "b.water"), ("没水了", "b.water")])
     classifier.save(small, path)
     assert classifier.current(path).labels == ["a.lift", "b.water"]
 
     _rewrite_header(path, format=99)  # an incompatible file: logged, the taxonomy model serves
-    assert classifier.current(path).labels == model.labels
+    assert classifier.current(path) is model
+    path.unlink()
+    assert classifier.current(path) is model
     classifier.reset_cache()
 
 
