@@ -223,7 +223,7 @@ class Model:
     def proba(self, texts) -> np.ndarray:
         """(n_texts, n_labels) probabilities, columns in ``labels`` order."""
         texts = [str(t or "") for t in texts]
-        X = self.features.transform(texts)
+        X = self.vectorise(texts)
         scores = np.asarray(X @ self._weights.T, dtype=np.float64) + self._intercepts
         fold_p = 1.0 / (1.0 + np.exp(np.clip(self._slopes * scores + self._offsets, -500, 500)))
         n, k = len(texts), len(self.labels)
@@ -239,6 +239,47 @@ class Model:
                 p = np.divide(p, denom, out=np.full_like(p, 1.0 / k), where=denom != 0)
             total += p
         return np.clip(total / len(self._columns), 0.0, 1.0)
+
+    def vectorise(self, texts):
+        """Same matrix as ``self.features.transform(texts)`` (a test checks), without
+        scikit-learn's per-call input validation, which dominates for one text."""
+        from scipy.sparse import csr_matrix
+
+        if not hasattr(self, "_vocab"):
+            parts, offset = [], 0
+            weights = self.features.transformer_weights or {}
+            for name, vec in self.features.transformer_list:
+                parts.append((vec.analyzer, vec.vocabulary_, np.asarray(vec.idf_, dtype=np.float64), offset, weights.get(name, 1.0)))
+                offset += len(vec.vocabulary_)
+            self._vocab, self._width = parts, offset
+        indptr, indices, data, nnz = [0], [], [], 0
+        for text in texts:
+            for analyzer, vocab, idf, offset, weight in self._vocab:
+                counts = {}
+                for feat in analyzer(text):
+                    j = vocab.get(feat)
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+                if not counts:
+                    continue
+                cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[cols]
+                vals *= weight / np.sqrt(vals @ vals)
+                indices.append(cols + offset)
+                data.append(vals)
+                nnz += len(cols)
+            indptr.append(nnz)
+        if indices:
+            indices, data = np.concatenate(indices), np.concatenate(data)
+        else:
+            indices, data = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return csr_matrix((data.astype(np.float32), indices, np.array(indptr)), shape=(len(texts), self._width))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_vocab", None)
+        state.pop("_width", None)
+        return state
 
     def predict(self, text: str) -> tuple[str, float]:
         return self.predict_many([text])[0]

@@ -155,6 +155,7 @@ def test_fast_probabilities_match_scikit_learn(groups):
     model = classifier.Model.from_pipeline(pipe, len(examples), "now")
     probe = [t for t, _ in HELD_OUT] + UNRELATED + texts[:20]
     assert model.labels == list(pipe.classes_)
+    np.testing.assert_allclose(model.vectorise(probe).toarray(), pipe.named_steps["features"].transform(probe).toarray(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.proba(probe), pipe.predict_proba(probe), rtol=1e-4, atol=1e-5)
 
 
