@@ -189,7 +189,8 @@ class MeetingForm(forms.Form):
             for item in items:
                 name = f"att_{kind}_{item.pk}"
                 self.fields[name] = forms.ChoiceField(label=item.name, required=False, choices=self.STATUS)
-                self.fields[name + "_sub"] = forms.CharField(label=_("Substitute"), required=False, max_length=100)
+                self.fields[name + "_sub"] = forms.CharField(label=_("Substitute"), required=False, max_length=100,
+                                                             widget=forms.TextInput(attrs={"placeholder": _("Substitute's name")}))
                 self.attendance_rows.append((kind, item, name))
         owners = [("", "—")] + [(f"org:{o.pk}", o.name) for o in self.orgs] + [(f"person:{p.pk}", p.name) for p in self.people]
         for i in range(1, MEETING_ROWS + 1):
