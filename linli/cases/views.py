@@ -380,6 +380,7 @@ def _detail(request, case, bound=None, status=200):
         similar_cases = [c for c, _s, _m in queries.similar_open_cases(case.description, case.lat, case.lng, case.community, exclude=case)]
     ctx = {
         "case": case, "handler": handler, "events": events, "photos": photos, "forms": forms,
+        "handling_forms": [k for k in forms if k != "rate"],
         "summonses": summonses, "report_ins": report_ins, "meetings": meetings, "action_forms": action_forms,
         "plans": case.plans.all() if handler else [], "similar_cases": similar_cases,
         "reporter_phone": mask_phone(case.reporter_phone) if handler else "",
