@@ -5,7 +5,6 @@ Errors: a service's ValidationError re-renders the form with the field's message
 PermissionDenied (403); Conflict reloads the case with "someone else acted first"; ids outside the scope 404.
 """
 
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
