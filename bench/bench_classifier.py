@@ -64,6 +64,7 @@ def machine() -> dict:
         "sklearn": sklearn.__version__,
         "jieba": jieba.__version__,
         "os": platform.platform(terse=True),
+        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
@@ -255,7 +256,7 @@ and accuracy grows as `linli train-classifier` adds cases a person has categoris
 
 Machine: {m['cpu']}, {m['nproc']} CPUs available (nproc), {m['ram']} RAM, {m['os']};
 Python {m['python']}, scikit-learn {m['sklearn']}, jieba {m['jieba']}. Measured {when}, single process,
-on a machine shared with other work, so treat the figures as lower bounds.
+on a machine shared with other work (load average {m['load']} at the start), so treat the times as lower bounds.
 {END}"""
 
 
