@@ -300,7 +300,7 @@ def main() -> int:
     parser.add_argument("--modes", default="api,open311", help="comma list of api, open311")
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per row (comma list)")
     parser.add_argument("--requests", type=int, default=300, help="requests per row")
-    parser.add_argument("--residents", type=int, default=1000, help="residents in the demo community")
+    parser.add_argument("--residents", type=int, default=3200, help="residents in the demo community")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--clients-tokens", dest="tokens", type=int, default=64, help="resident accounts with tokens")
