@@ -38,7 +38,15 @@ def nav_items(request) -> list[dict]:
     scope = for_request(request)
     items = [("home", _("Home"))]
     if _has_url("cases:list"):  # the cases app's pages, where installed
+        if scope.has_role(roles.GRID_WORKER):
+            items.append(("cases:quick", _("Quick report")))
+        elif scope.has_role(roles.RESIDENT):
+            items.append(("cases:report", _("Report a problem")))
         items.append(("cases:list", _("Cases")))
+        from linli.core.notify import inbox
+
+        unread = inbox(user, unread_only=True).count()
+        items.append(("cases:inbox", _("Messages") + (f" ({unread})" if unread else "")))
     if reads(scope, roles.PLACES):
         items.append(("places:map", _("Map")))
     if reads(scope, roles.PEOPLE):
@@ -54,7 +62,7 @@ def nav_items(request) -> list[dict]:
     for name, label in items:
         url = reverse(name)
         active = current in (name, name[:-1], name + "_export") or (name == "core:import" and current.startswith("core:job")) \
-            or (name == "cases:list" and current.startswith("cases:"))
+            or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox"))
         out.append({"url": url, "label": label, "active": active})
     return out
 
