@@ -34,6 +34,8 @@ def build(main: Community, count: int = 80) -> int:
     examples = {leaf["code"]: leaf["examples"] for leaf in leaves()}
     residents = list(Person.objects.filter(community=main, dwelling__isnull=False, status=Person.Status.LIVING_HERE).exclude(phone_hash="").select_related("dwelling__building")[:600])
     demo_resident = Account.objects.filter(username="resident").select_related("person__dwelling__building").first()
+    if not residents or not codes:
+        return 0
     made = 0
     for i in range(count):
         code = rng.choice(codes)
