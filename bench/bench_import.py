@@ -246,7 +246,7 @@ with bulk inserts, progress every 500 rows, report stored on the job).
 
 Machine: {m['cpu']}, {m['nproc']} CPUs available (nproc), {m['ram']} RAM, {m['os']}; Python {m['python']}, Django {m['django']},
 openpyxl {m['openpyxl']}, SQLite {m['sqlite']}. Measured {res['when']}, single process, on a machine shared with
-other work, so treat the figures as lower bounds.
+other work (load average {res['load']} at the end), so treat the figures as lower bounds.
 {END}"""
 
 
@@ -301,6 +301,7 @@ def main(argv=None) -> None:
     assert again["created"] == again["updated"] == 0, "re-import changed something"
     res = {"machine": machine(), "sheet": sheet, "first": first, "again": again, "dry": dry, "make_s": make_s,
            "file_mib": path.stat().st_size / 2**20, "demo_residents": demo_residents, "rows_after": rows_after,
+           "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
            "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     section = render(res)
     print(section)
