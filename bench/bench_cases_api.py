@@ -37,6 +37,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import benchdoc  # noqa: E402  (bench/ is the script's directory)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -228,20 +230,7 @@ def run_database(db: str, args) -> dict:
 
 
 def machine() -> dict:
-    model, mem = "", ""
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        model = platform.processor()
-    try:
-        mem = next(f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB" for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    except (OSError, StopIteration):
-        pass
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count()
-    return {"cpu": model, "nproc": cpus, "ram": mem, "python": platform.python_version(), "os": platform.platform(terse=True)}
+    return benchdoc.machine()
 
 
 def render(results: list[dict], args) -> str:
@@ -284,14 +273,7 @@ def render(results: list[dict], args) -> str:
 
 
 def write(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"  # re-read right before writing
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    benchdoc.write_section(BEGIN, END, section)
 
 
 def main() -> int:

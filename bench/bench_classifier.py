@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import benchdoc  # noqa: E402  (bench/ is the script's directory)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
@@ -32,40 +34,10 @@ BEGIN, END = "<!-- bench:classifier -->", "<!-- /bench:classifier -->"
 
 
 def machine() -> dict:
+    import jieba
     import sklearn
 
-    model = ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count()
-    import jieba
-
-    return {
-        "cpu": model or platform.processor(),
-        "nproc": cpus,
-        "ram": mem,
-        "python": platform.python_version(),
-        "sklearn": sklearn.__version__,
-        "jieba": jieba.__version__,
-        "os": platform.platform(terse=True),
-        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
-    }
+    return benchdoc.machine(sklearn=sklearn.__version__, jieba=jieba.__version__)
 
 
 def db_cases():
@@ -261,15 +233,7 @@ on a machine shared with other work (load average {m['load']} at the start), so 
 
 
 def write(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    # re-read right before writing: other benchmarks write their own sections
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nFigures written by the scripts in `bench/`; each script replaces only its own section.\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    benchdoc.write_section(BEGIN, END, section)
 
 
 def main(argv=None) -> int:

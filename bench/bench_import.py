@@ -31,6 +31,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import benchdoc  # noqa: E402  (bench/ is the script's directory)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -186,32 +188,12 @@ def run_job(path: Path, owner, dry_run: bool, trace: bool) -> dict:
 
 
 def machine() -> dict:
-    import platform
+    import sqlite3
 
     import django
     import openpyxl
 
-    model, mem = "", ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count()
-    import sqlite3
-
-    return {"cpu": model or platform.processor(), "nproc": cpus, "ram": mem, "python": platform.python_version(),
-            "django": django.get_version(), "openpyxl": openpyxl.__version__, "sqlite": sqlite3.sqlite_version,
-            "os": platform.platform(terse=True)}
+    return benchdoc.machine(django=django.get_version(), openpyxl=openpyxl.__version__, sqlite=sqlite3.sqlite_version)
 
 
 def mib(kib_or_bytes, unit="kib") -> str:
@@ -251,12 +233,7 @@ other work (load average {res['load']} at the end), so treat the figures as lowe
 
 
 def write_doc(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _m: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    benchdoc.write_section(BEGIN, END, section)
 
 
 def main(argv=None) -> None:

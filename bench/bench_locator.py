@@ -33,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from linli.places.locator import build_index_from_rows  # noqa: E402
 
+import benchdoc  # noqa: E402  (bench/ is the script's directory)
+
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:locator -->", "<!-- /bench:locator -->"
 WEST, SOUTH = 113.20, 39.98
@@ -79,35 +81,7 @@ def tiling(grids: int, micro_per_grid: int):
 
 
 def machine() -> dict:
-    model = ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count()
-    return {
-        "cpu": model or platform.processor(),
-        "nproc": cpus,
-        "ram": mem,
-        "python": platform.python_version(),
-        "shapely": shapely.__version__,
-        "geos": ".".join(map(str, shapely.geos_version)),
-        "os": platform.platform(terse=True),
-    }
+    return benchdoc.machine(shapely=shapely.__version__, geos=".".join(map(str, shapely.geos_version)))
 
 
 def run(grids: int, micro_per_grid: int, single: int, many: int, seed: int = 1) -> dict:
@@ -202,14 +176,7 @@ on a machine shared with other work, so treat the figures as lower bounds.
 
 
 def write(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nFigures written by the scripts in `bench/`; each script replaces only its own section.\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    benchdoc.write_section(BEGIN, END, section)
 
 
 def main(argv=None) -> int:
