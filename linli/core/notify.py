@@ -66,9 +66,12 @@ def notify(event_key: str, recipients: Iterable, *, subject: str, body: str = ""
             ))
     if not rows:
         return 0
-    before = OutboxMessage.objects.filter(event_key=event_key).count()
+    # One read of what this event already queued, one insert; the unique constraint still
+    # guards a concurrent second call (ignore_conflicts), which may then count a row as new.
+    queued = set(OutboxMessage.objects.filter(event_key=event_key).values_list("channel", "recipient_id"))
+    rows = [r for r in rows if (r.channel, r.recipient_id) not in queued]
     OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-    return OutboxMessage.objects.filter(event_key=event_key).count() - before
+    return len(rows)
 
 
 # ---------------------------------------------------------------- in-app inbox
