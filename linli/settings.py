@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "linli.people",
     "linli.cases",
     "linli.meetings",
+    "linli.patrols",
+    "linli.volunteers",
 ]
 
 MIDDLEWARE = [

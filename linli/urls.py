@@ -12,4 +12,7 @@ urlpatterns = [
     path("", include("linli.places.urls")),
     path("", include("linli.people.urls")),
     path("", include("linli.cases.urls")),
+    path("", include("linli.meetings.urls")),
+    path("", include("linli.patrols.urls")),
+    path("", include("linli.volunteers.urls")),
 ]

@@ -6,6 +6,8 @@ tags and history) goes through bulk_create in the same shapes the services write
 """
 
 import datetime
+import importlib
+import importlib.util
 import random
 import time
 from collections import defaultdict
@@ -120,6 +122,11 @@ def build(verbosity: int = 1, residents: int = 3200) -> dict:
         from . import cases_gen
 
         cases_gen.build(d.main)
+        # the other apps' demo records, each through its own services (linli/demo/<app>_gen.py: build(community))
+        for name in ("patrols_gen", "volunteers_gen", "meetings_gen"):
+            if importlib.util.find_spec(f"linli.demo.{name}") is not None:
+                _log(verbosity, f"  {name.removesuffix('_gen')} …")
+                importlib.import_module(f"linli.demo.{name}").build(d.main)
     return {"seconds": round(time.perf_counter() - started, 2)}
 
 

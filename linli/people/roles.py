@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 # domains of records
 PLACES = "places"  # grids, buildings, dwellings, venues, organisations
 PEOPLE = "people"  # residents and households
+PATROLS = "patrols"  # patrols, visits, inspections, hazards, notices, disputes, building-leader duty lists
+VOLUNTEERS = "volunteers"  # volunteers, teams, activities, service records, points, charity shop, wishes
+COUNCIL = "council"  # council-hall matters, votes, meetings and their actions
 
 RESIDENT = "resident"
 BUILDING_LEADER = "building_leader"
@@ -60,17 +63,18 @@ ROLE_SCOPES = {
 # role -> {"read": domains, "write": domains, "reveal": bool, "audit": bool}
 GRANTS = {
     RESIDENT: {"read": set(), "write": set()},
-    BUILDING_LEADER: {"read": {PLACES, PEOPLE}, "write": set()},
-    ENTRANCE_LEADER: {"read": {PLACES, PEOPLE}, "write": set()},
-    GRID_WORKER: {"read": {PLACES, PEOPLE}, "write": {PLACES, PEOPLE}, "reveal": True},
-    PARTY_GROUP_LEADER: {"read": {PLACES}, "write": set()},
+    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, COUNCIL}, "write": {PATROLS}},
+    ENTRANCE_LEADER: {"read": {PLACES, PEOPLE, PATROLS, COUNCIL}, "write": {PATROLS}},
+    GRID_WORKER: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS}, "reveal": True},
+    PARTY_GROUP_LEADER: {"read": {PLACES, COUNCIL}, "write": set()},
     PARTY_LIAISON: {"read": {PLACES, PEOPLE}, "write": set()},
-    COMMUNITY_SECRETARY: {"read": {PLACES, PEOPLE}, "write": {PLACES, PEOPLE}, "reveal": True, "audit": True},
-    COMMUNITY_STAFF: {"read": {PLACES, PEOPLE}, "write": {PLACES, PEOPLE}, "reveal": True},
-    SUBDISTRICT_STAFF: {"read": {PLACES, PEOPLE}, "write": set(), "audit": True},
+    COMMUNITY_SECRETARY: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL},
+                          "reveal": True, "audit": True},
+    COMMUNITY_STAFF: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "reveal": True},
+    SUBDISTRICT_STAFF: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": set(), "audit": True},
     DEPARTMENT_CONTACT: {"read": {PLACES}, "write": set()},
-    PROPERTY_MANAGER: {"read": {PLACES}, "write": set()},
-    VOLUNTEER_TEAM_LEAD: {"read": set(), "write": set()},
+    PROPERTY_MANAGER: {"read": {PLACES, PATROLS}, "write": set()},
+    VOLUNTEER_TEAM_LEAD: {"read": {VOLUNTEERS}, "write": {VOLUNTEERS}},
 }
 
 STAFF_ROLES = {COMMUNITY_SECRETARY, COMMUNITY_STAFF, SUBDISTRICT_STAFF}

@@ -47,6 +47,13 @@ def nav_items(request) -> list[dict]:
 
         unread = inbox(user, unread_only=True).count()
         items.append(("cases:inbox", _("Messages") + (f" ({unread})" if unread else "")))
+    # the other apps' home pages, where installed (each app's home page decides what this user sees there)
+    if _has_url("patrols:home") and reads(scope, roles.PATROLS):
+        items.append(("patrols:home", _("Grid work")))
+    if _has_url("meetings:home"):
+        items.append(("meetings:home", _("Council hall")))
+    if _has_url("volunteers:home"):
+        items.append(("volunteers:home", _("Volunteers")))
     if reads(scope, roles.PLACES):
         items.append(("places:map", _("Map")))
     if reads(scope, roles.PEOPLE):
@@ -62,7 +69,8 @@ def nav_items(request) -> list[dict]:
     for name, label in items:
         url = reverse(name)
         active = current in (name, name[:-1], name + "_export") or (name == "core:import" and current.startswith("core:job")) \
-            or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox"))
+            or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox")) \
+            or (name.endswith(":home") and name != "home" and current.startswith(name.split(":")[0] + ":"))
         out.append({"url": url, "label": label, "active": active})
     return out
 
