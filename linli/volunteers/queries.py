@@ -1,0 +1,91 @@
+"""Reads, filtered by the caller's scope where they are not the caller's own records."""
+
+import datetime
+
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.people.scopes import Scope
+
+from .models import Activity, PlanItem, Posting, Redemption, ServiceRecord, SignUp, Team, Volunteer, Wish
+
+# The scoring rule of the rankings, shown next to them.
+RULE = _("Score = hours served + 2 × number of services + 5 × average performance rating (1–5); "
+         "only hours certified by the organiser within the period count.")
+
+
+def pending(scope: Scope, community):
+    return scope.filter(Volunteer.objects.filter(community=community, status=Volunteer.Status.PENDING), "write").select_related("person")
+
+
+def volunteers(scope: Scope, community):
+    return scope.filter(Volunteer.objects.filter(community=community), "read").select_related("person", "party_org", "organization")
+
+
+def party_counts(community) -> list[dict]:
+    """Approved party-member volunteers counted by party organisation (党员志愿服务注册)."""
+    return list(Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED, party_member=True)
+                .values("party_org__name").annotate(n=Count("id")).order_by("-n", "party_org__name"))
+
+
+def upcoming(community, *, days_back: int = 1):
+    since = timezone.now() - datetime.timedelta(days=days_back)
+    return (Activity.objects.filter(community=community, cancelled=False, ends_at__gte=since)
+            .annotate(taken=Count("signups", filter=Q(signups__status=SignUp.Status.CONFIRMED)),
+                      waiting=Count("signups", filter=Q(signups__status=SignUp.Status.WAITLISTED))))
+
+
+def attendance(activity) -> dict:
+    qs = SignUp.objects.filter(activity=activity, status=SignUp.Status.CONFIRMED)
+    return {"confirmed": qs.count(), "checked_in": qs.filter(checked_in_at__isnull=False).count()}
+
+
+def plan(community, year: int) -> dict:
+    now = timezone.now()
+    items = list(PlanItem.objects.filter(community=community, year=year).select_related("activity"))
+    for item in items:
+        item.done = bool(item.activity_id and not item.activity.cancelled and item.activity.ends_at <= now)
+    return {"items": items, "planned": len(items), "done": sum(1 for i in items if i.done)}
+
+
+def postings_of(account):
+    return (Posting.objects.filter(Q(from_account=account) | Q(to_account=account))
+            .select_related("from_account", "to_account").order_by("-at", "-id"))
+
+
+def hours_of(volunteer) -> float:
+    minutes = ServiceRecord.objects.filter(volunteer=volunteer, certified_at__isnull=False).aggregate(m=Sum("minutes"))["m"] or 0
+    return round(minutes / 60, 1)
+
+
+def ranking(community, start: datetime.date, end: datetime.date) -> list:
+    """Volunteers ranked by the RULE over certified service in [start, end]."""
+    rows = (ServiceRecord.objects.filter(community=community, certified_at__isnull=False,
+                                         certified_at__date__gte=start, certified_at__date__lte=end)
+            .values("volunteer").annotate(minutes=Sum("minutes"), services=Count("id"), rating=Avg("rating")))
+    by_id = {v.pk: v for v in Volunteer.objects.filter(pk__in=[r["volunteer"] for r in rows]).select_related("person")}
+    out = []
+    for r in rows:
+        hours = (r["minutes"] or 0) / 60
+        rating = float(r["rating"] or 0)
+        out.append({"volunteer": by_id[r["volunteer"]], "hours": round(hours, 1), "services": r["services"],
+                    "rating": round(rating, 1), "score": round(hours + 2 * r["services"] + 5 * rating, 1)})
+    out.sort(key=lambda r: (-r["score"], -r["hours"], r["volunteer"].pk))
+    for i, r in enumerate(out, 1):
+        r["rank"] = i
+    return out
+
+
+def day_redemptions(community, day: datetime.date):
+    return (Redemption.objects.filter(community=community, at__date=day).select_related("volunteer__person", "item")
+            .order_by("-at"))
+
+
+def open_wishes(community):
+    return Wish.objects.filter(community=community, status=Wish.Status.OPEN).select_related("person")
+
+
+def public_teams(community):
+    return (Team.objects.filter(community=community)
+            .annotate(members=Count("memberships", filter=Q(memberships__until__isnull=True))))
