@@ -6,3 +6,31 @@ class MeetingsConfig(AppConfig):
     name = "linli.meetings"
     label = "meetings"
     verbose_name = _("Meetings")
+
+    def ready(self):
+        from linli.people import roles, scopes
+
+        from . import sweeps  # noqa: F401  (registers the vote-closing sweep)
+        from .models import Matter, Meeting
+
+        # Staff see matters and meetings by area (domain COUNCIL); residents see the matters of their own area through queries.py.
+        scopes.register(Matter, {
+            "subdistrict": ["community__subdistrict_id"],
+            "community": ["community_id"],
+            "compound": ["compound_id"],
+            "grid": ["building__grid_id"],
+            "micro_grid": ["building__micro_grid_id"],
+            "building": ["building_id"],
+            "entrance": [],
+            "household": [],
+        }, roles.COUNCIL)
+        scopes.register(Meeting, {
+            "subdistrict": ["community__subdistrict_id"],
+            "community": ["community_id"],
+            "compound": [],
+            "grid": [],
+            "micro_grid": [],
+            "building": [],
+            "entrance": [],
+            "household": [],
+        }, roles.COUNCIL)
