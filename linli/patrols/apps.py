@@ -6,3 +6,45 @@ class PatrolsConfig(AppConfig):
     name = "linli.patrols"
     label = "patrols"
     verbose_name = _("Grid work")
+
+    def ready(self):
+        from linli.people import roles, scopes
+
+        from . import sweeps  # noqa: F401  (registers the sweeps with the worker)
+        from .models import (Campaign, CareVisit, Dispute, DutyItem, Hazard, Inspection, Patrol, PatrolStop, PointEvent,
+                             RectificationNotice, Reinspection, VisitRule)
+
+        def by_place(prefix=""):
+            """Records that carry community / grid / building columns (directly or through `prefix`)."""
+            return {
+                "subdistrict": [f"{prefix}community__subdistrict_id"],
+                "community": [f"{prefix}community_id"],
+                "compound": [f"{prefix}building__compound_id"],
+                "grid": [f"{prefix}grid_id", f"{prefix}grid__parent_id"],
+                "micro_grid": [f"{prefix}grid_id", f"{prefix}building__micro_grid_id"],
+                "building": [f"{prefix}building_id"],
+                "entrance": [],
+                "household": [],
+            }
+
+        patrol_paths = {
+            "subdistrict": ["community__subdistrict_id"], "community": ["community_id"], "compound": [],
+            "grid": ["grid_id", "grid__parent_id"], "micro_grid": ["grid_id"], "building": [], "entrance": [], "household": [],
+        }
+        scopes.register(Patrol, patrol_paths, roles.PATROLS)
+        scopes.register(PatrolStop, by_place(), roles.PATROLS)
+        scopes.register(Hazard, by_place(), roles.PATROLS)
+        scopes.register(Inspection, {**by_place(), "building": ["building_id", "venue__building_id"]}, roles.PATROLS)
+        scopes.register(RectificationNotice, {**patrol_paths, "building": ["hazards__building_id"]}, roles.PATROLS, needs_subquery=True)
+        scopes.register(Reinspection, {k: [f"notice__{p}" for p in v] for k, v in
+                                       {**patrol_paths, "building": ["hazards__building_id"]}.items()}, roles.PATROLS, needs_subquery=True)
+        scopes.register(CareVisit, {**by_place(), "entrance": ["person__dwelling__entrance_id"], "household": ["person__household_id"]},
+                        roles.PATROLS)
+        scopes.register(Dispute, by_place(), roles.PATROLS)
+        scopes.register(DutyItem, {**by_place(), "grid": ["building__grid_id", "building__grid__parent_id"],
+                                   "micro_grid": ["building__micro_grid_id"]}, roles.PATROLS)
+        scopes.register(PointEvent, {**by_place(), "grid": ["building__grid_id"], "micro_grid": ["building__micro_grid_id"]}, roles.PATROLS)
+        community_only = {"subdistrict": ["community__subdistrict_id"], "community": ["community_id"]}
+        scopes.register(Campaign, {**community_only, "grid": ["community__grids__id"], "micro_grid": ["community__grids__id"]},
+                        roles.PATROLS, needs_subquery=True)
+        scopes.register(VisitRule, community_only, roles.PATROLS)

@@ -1,0 +1,216 @@
+"""Patrols, hazards, inspections, rectification notices, re-inspection and escalation into a case."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from linli.cases.models import Case
+from linli.core.models import OutboxMessage
+from linli.patrols import services, sweeps
+from linli.patrols.models import (Campaign, Hazard, Inspection, InspectionResult, Patrol, PatrolStop, RectificationNotice,
+                                  Reinspection)
+from linli.people.scopes import resolve, system
+
+TODAY = timezone.localdate
+
+
+def counts():
+    return (Patrol.objects.count(), PatrolStop.objects.count(), Hazard.objects.count(), RectificationNotice.objects.count(),
+            Reinspection.objects.count(), Inspection.objects.count(), InspectionResult.objects.count(), Case.objects.count())
+
+
+def worker(gw, key="grid_worker"):
+    return resolve(gw.accounts[key])
+
+
+@pytest.mark.django_db
+def test_patrol_two_stops_a_hazard_a_notice_then_not_fixed_becomes_a_property_case(gw):
+    s = worker(gw)
+    patrol = services.start_patrol(s)
+    assert patrol.grid == gw.grids["A1"]
+    stop1 = services.record_stop(s, patrol, building=gw.buildings["A1"], seen="楼道堆放纸箱和旧家具")
+    stop2 = services.record_stop(s, patrol, dwelling=gw.dwellings["A1-101"], seen="王建国老人身体可以，独居")
+    assert stop2.household is not None and stop2.building == gw.buildings["A1"]
+    assert len(Patrol.objects.get(pk=patrol.pk).track) == 2
+    hazard = services.record_hazard(s, stop=stop1, title="楼道堆物堵塞疏散通道", category_code="fire.corridor_clutter",
+                                    responsible_org=gw.orgs["property"])
+    assert hazard.responsible_name == "航苑物业" and hazard.building == gw.buildings["A1"]
+    deadline = TODAY() + datetime.timedelta(days=3)
+    notice = services.issue_notice(s, [hazard], requirements="三日内清理楼道堆物", deadline=deadline)
+    hazard.refresh_from_db()
+    assert hazard.status == Hazard.Status.NOTIFIED and notice.reinspection.due_on == deadline
+    # before the deadline the sweep does nothing; on it the re-inspection comes due and the inspector is told
+    assert sweeps.reinspections_due(TODAY()) == 0
+    assert sweeps.reinspections_due(deadline) == 1
+    assert sweeps.reinspections_due(deadline) == 0  # once
+    r = Reinspection.objects.get(notice=notice)
+    assert r.came_due_at is not None
+    assert OutboxMessage.objects.filter(recipient=gw.accounts["grid_worker"], event_key__contains=f"reinspection:{r.pk}").count() == 1
+    r = services.record_reinspection(s, r, fixed=False, note="堆物仍在")
+    hazard.refresh_from_db()
+    case = hazard.case
+    assert hazard.status == Hazard.Status.ESCALATED and r.case == case
+    assert case.source == Case.Source.PATROL and case.category.code == "fire.corridor_clutter"
+    assert case.tier == "department" and case.assignee_org == gw.orgs["property"]  # the property company serving 航苑
+    assert notice.number in case.description
+    notice.refresh_from_db()
+    assert notice.status == RectificationNotice.Status.ESCALATED
+    with pytest.raises(ValidationError) as exc:
+        services.record_reinspection(s, r, fixed=True)
+    assert "already recorded" in str(exc.value)
+
+
+@pytest.mark.django_db
+def test_shop_fire_inspection_failed_item_escalates_to_the_fire_department(gw):
+    staff = resolve(gw.accounts["community_staff"])
+    campaign = services.create_campaign(staff, gw.a, kind="shop_fire", title="九小场所消防安全检查", target="venue",
+                                        starts_on=TODAY(), ends_on=TODAY() + datetime.timedelta(days=30),
+                                        items=["灭火器在有效期内", "疏散通道畅通", "无违规住人"])
+    items = list(campaign.items.all())
+    s = worker(gw)
+    inspection = services.inspect(s, campaign, place=gw.venues["shop_a1"], results={
+        items[0].pk: (True, ""), items[1].pk: (False, "后门堆放货物"), items[2].pk: (True, "")})
+    assert inspection.results.filter(passed=False).count() == 1
+    hazard = Hazard.objects.get(inspection=inspection)
+    assert hazard.responsible_name == "航苑小吃店" and hazard.category_code == "fire.passage"
+    progress = services.campaign_progress(campaign)
+    assert progress["inspected"] == 1 and progress["hazards"] == 1 and progress["escalated"] == 0
+    assert progress["planned"] == 2  # community A's venues: 平价超市 and 航苑小吃店
+    notice = services.issue_notice(s, [hazard], requirements="清理后门通道", deadline=TODAY())
+    r = notice.reinspection
+    services.record_reinspection(s, r, fixed=False, note="仍然堆放")
+    hazard.refresh_from_db()
+    assert hazard.case.assignee_org == gw.orgs["fire"] and hazard.case.tier == "department"
+    assert services.campaign_progress(campaign)["escalated"] == 1
+    # inspecting the same shop twice in one campaign is refused
+    with pytest.raises(ValidationError) as exc:
+        services.inspect(s, campaign, place=gw.venues["shop_a1"], results={i.pk: (True, "") for i in items})
+    assert "already been inspected" in str(exc.value)
+
+
+@pytest.mark.django_db
+def test_fixed_on_time_counts_in_the_campaign_progress(gw):
+    staff = resolve(gw.accounts["community_staff"])
+    campaign = services.create_campaign(staff, gw.a, kind="corridor", title="楼道堆物清理", target="building",
+                                        starts_on=TODAY(), ends_on=TODAY(), items=["楼道无堆物"])
+    item = campaign.items.get()
+    s = worker(gw)
+    services.inspect(s, campaign, place=gw.buildings["A1"], results={item.pk: (False, "一单元堆物")}, responsible_name="1号楼一单元住户")
+    hazard = Hazard.objects.get()
+    notice = services.issue_notice(s, [hazard], requirements="清理", deadline=TODAY() + datetime.timedelta(days=2))
+    services.record_reinspection(s, notice.reinspection, fixed=True, note="已清理")
+    hazard.refresh_from_db()
+    assert hazard.status == Hazard.Status.FIXED
+    p = services.campaign_progress(campaign)
+    assert (p["inspected"], p["hazards"], p["fixed_on_time"], p["escalated"]) == (1, 1, 1, 0)
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_notice_deadline_in_the_past_is_refused_and_changes_nothing(gw):
+    s = worker(gw)
+    hazard = services.record_hazard(s, place=gw.buildings["A1"], title="飞线充电", category_code="fire.flying_wire",
+                                    responsible_name="1号楼101住户")
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        services.issue_notice(s, [hazard], requirements="拆除飞线", deadline=TODAY() - datetime.timedelta(days=1))
+    assert exc.value.message_dict == {"deadline": ["Deadline: the date lies in the past."]}
+    assert counts() == before
+    hazard.refresh_from_db()
+    assert hazard.status == Hazard.Status.OPEN
+    with pytest.raises(ValidationError) as exc:
+        services.issue_notice(s, [hazard], requirements="拆除飞线", deadline="next week")
+    assert "deadline" in exc.value.message_dict
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_inspecting_a_venue_outside_the_workers_grid_is_refused_and_changes_nothing(gw):
+    staff = resolve(gw.accounts["community_staff"])
+    campaign = services.create_campaign(staff, gw.a, kind="shop_fire", title="商铺消防检查", target="venue",
+                                        starts_on=TODAY(), ends_on=TODAY(), items=["灭火器有效"])
+    item = campaign.items.get()
+    before = counts()
+    with pytest.raises(PermissionDenied) as exc:  # 平价超市 lies in the dedicated grid, not in A1
+        services.inspect(worker(gw), campaign, place=gw.venues["shop"], results={item.pk: (False, "灭火器过期")})
+    assert str(exc.value) == "平价超市 lies outside your grid: you may inspect only places in your grid."
+    assert counts() == before
+    # a building where a venue is expected is refused by field
+    with pytest.raises(ValidationError) as exc:
+        services.inspect(worker(gw), campaign, place=gw.buildings["A1"], results={item.pk: (True, "")})
+    assert "venue" in exc.value.message_dict
+    assert counts() == before
+    # a checklist with an item left out is refused
+    other = services.create_campaign(staff, gw.a, kind="shop_fire", title="复检", target="venue", starts_on=TODAY(),
+                                     ends_on=TODAY(), items=["一", "二"])
+    first = other.items.first()
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        services.inspect(worker(gw), other, place=gw.venues["shop_a1"], results={first.pk: (True, "")})
+    assert "results" in exc.value.message_dict
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_patrol_refusals(gw):
+    s = worker(gw)
+    before = counts()
+    with pytest.raises(PermissionDenied):
+        services.start_patrol(s, grid=gw.grids["A2"])
+    assert counts() == before
+    patrol = services.start_patrol(s)
+    with pytest.raises(ValidationError) as exc:
+        services.start_patrol(s)
+    assert "already have a patrol" in str(exc.value)
+    with pytest.raises(PermissionDenied):
+        services.record_stop(s, patrol, building=gw.buildings["A2"], seen="外网格楼栋")
+    with pytest.raises(ValidationError) as exc:
+        services.record_stop(s, patrol, building=gw.buildings["A1"], seen=" ")
+    assert "seen" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.record_stop(s, patrol, seen="两个地点", building=gw.buildings["A1"], dwelling=gw.dwellings["A1-101"])
+    assert "place" in exc.value.message_dict
+    other = resolve(gw.accounts["micro_grid_worker"])
+    with pytest.raises(PermissionDenied):
+        services.record_stop(other, patrol, building=gw.buildings["A1"], seen="别人的巡查")
+    assert PatrolStop.objects.count() == 0
+    services.end_patrol(s, patrol)
+    with pytest.raises(ValidationError):
+        services.record_stop(s, patrol, building=gw.buildings["A1"], seen="巡查已结束")
+    with pytest.raises(ValidationError) as exc:
+        services.record_hazard(s, place=gw.buildings["A1"], title="楼道堆物")
+    assert "responsible" in exc.value.message_dict
+    # not fixed before the deadline is refused: the party still has time
+    hazard = services.record_hazard(s, place=gw.buildings["A1"], title="楼道堆物", responsible_name="101住户")
+    notice = services.issue_notice(s, [hazard], requirements="清理", deadline=TODAY() + datetime.timedelta(days=5))
+    with pytest.raises(ValidationError) as exc:
+        services.record_reinspection(s, notice.reinspection, fixed=False, note="未清理")
+    assert "outcome" in exc.value.message_dict
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_one_tap_case_from_a_stop(gw):
+    s = worker(gw)
+    patrol = services.start_patrol(s)
+    stop = services.record_stop(s, patrol, dwelling=gw.dwellings["A1-101"], seen="楼上渗水到101卫生间")
+    case = services.stop_to_case(s, stop, "楼上渗水到101卫生间，墙面发霉", category="housing.upstairs_leak")
+    assert case.source == Case.Source.PATROL and case.dwelling == gw.dwellings["A1-101"]
+    assert PatrolStop.objects.get(pk=stop.pk).case == case
+    with pytest.raises(ValidationError):
+        services.stop_to_case(s, stop, "再报一次同一问题")
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_system_sweep_escalation_uses_the_grid_worker_when_the_sweep_records(gw):
+    """Staff may also record the re-inspection; the case is then opened by the system on the patrol's behalf."""
+    s = worker(gw)
+    hazard = services.record_hazard(s, place=gw.buildings["A1"], title="电动车楼道充电", category_code="fire.ebike",
+                                    responsible_org=gw.orgs["property"])
+    notice = services.issue_notice(s, [hazard], requirements="清理电动车", deadline=TODAY())
+    services.record_reinspection(system(), notice.reinspection, fixed=False, note="仍在充电")
+    hazard.refresh_from_db()
+    assert hazard.case is not None and hazard.case.assignee_org == gw.orgs["property"]
