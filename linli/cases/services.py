@@ -238,8 +238,10 @@ def _category(value) -> Category | None:
 @transaction.atomic
 def submit(scope: Scope, *, source: str, description: str, title: str = "", category=None, dwelling: Dwelling | None = None,
            lat=None, lng=None, address: str = "", photos=(), reporter_person: Person | None = None, reporter_name: str = "",
-           reporter_phone: str = "", open311_client=None) -> Case:
-    """Intake for all five ways; locates, classifies, routes, sets deadlines, notifies."""
+           reporter_phone: str = "", open311_client=None, building=None) -> Case:
+    """Intake for all five ways; locates, classifies, routes, sets deadlines, notifies.
+
+    `building` (optional, with a point): the building the problem is at, so routing finds its leader and property company."""
     if source not in Source.values:
         raise ValidationError({"source": _("Source: unknown source %(s)s.") % {"s": source}})
     description = (description or "").strip()
@@ -250,6 +252,8 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
     category = _category(category)
     photos = clean_photos(photos)
     where = _locate(scope, source, dwelling, lat, lng)
+    if building is not None and dwelling is None and building.community_id == where["community"].pk:
+        where["building"] = building
     _check_intake_scope(scope, source, where, reporter_person)
 
     reporter = _actor(scope) if source in (Source.RESIDENT, Source.OPEN311) else None
