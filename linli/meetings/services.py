@@ -730,7 +730,8 @@ def book(scope: Scope, slot: ReceptionSlot, topic: str) -> Booking:
 
 
 @transaction.atomic
-def record_outcome(scope: Scope, booking: Booking, outcome: str, *, open_case: bool = False, open_matter: bool = False) -> Booking:
+def record_outcome(scope: Scope, booking: Booking, outcome: str, *, open_case: bool = False, open_matter: bool = False,
+                   category=None) -> Booking:
     """What came of the conversation; it may open a case (hotline intake) or a council matter for the resident."""
     from linli.cases import services as cases
 
@@ -745,7 +746,7 @@ def record_outcome(scope: Scope, booking: Booking, outcome: str, *, open_case: b
     if open_case:
         if not booking.person.dwelling_id:
             raise ValidationError({"outcome": _("Case: the resident has no registered home to locate the case.")})
-        booking.case = cases.submit(scope, source="hotline", description=f"{booking.topic}\n{outcome}", title=booking.topic[:40],
+        booking.case = cases.submit(scope, source="hotline", description=f"{booking.topic}\n{outcome}", title=booking.topic[:40], category=category,
                                     dwelling=booking.person.dwelling, reporter_person=booking.person, reporter_name=booking.person.name)
     if open_matter:
         booking.matter = raise_matter(scope, title=booking.topic[:60], what=f"{booking.topic}\n{outcome}", level="compound",
@@ -959,6 +960,7 @@ def committee_stats(committee: StandingCommittee, start: datetime.date, end: dat
 def meeting_pdf(meeting: Meeting) -> bytes:
     from linli.core import pdf
 
+    meeting = Meeting.objects.select_related("community", "chair", "chair_org", "committee").get(pk=meeting.pk)
     rows = [(_("Kind"), meeting.get_kind_display()), (_("Time"), timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")),
             (_("Place"), meeting.place), (_("Chair"), f"{meeting.chair or '—'}{' · ' + meeting.chair_org.name if meeting.chair_org_id else ''}")]
     if meeting.committee_id:
