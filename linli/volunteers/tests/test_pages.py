@@ -1,0 +1,116 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.people.scopes import system
+from linli.volunteers import services
+from linli.volunteers.models import Posting, Redemption, SignUp, Volunteer, Wish
+
+from .conftest import activity, approved, fund, sc
+
+
+def as_(client, world, key):
+    client.force_login(world.accounts[key])
+    return client
+
+
+PAGES = ["home", "register", "activities", "plan", "shop", "wishes", "menu"]
+STAFF_PAGES = ["approvals", "counter", "awards"]
+
+
+def test_every_page_renders_for_a_resident_and_staff(client, world, vol):
+    act = activity(world)
+    for key in ("resident", "community_staff"):
+        as_(client, world, key)
+        for name in PAGES + (STAFF_PAGES if key == "community_staff" else []):
+            r = client.get(reverse(f"volunteers:{name}"))
+            assert r.status_code == 200, (key, name)
+        assert client.get(reverse("volunteers:activity", args=[act.pk])).status_code == 200
+    as_(client, world, "resident")
+    assert client.get(reverse("volunteers:points")).status_code == 200
+    for name in STAFF_PAGES:
+        assert client.get(reverse(f"volunteers:{name}")).status_code == 403, name
+    assert client.get(reverse("volunteers:activity_code", args=[act.pk])).status_code == 403
+
+
+def test_home_shows_the_menu_entry_and_what_a_resident_can_do(client, world):
+    body = as_(client, world, "resident").get(reverse("volunteers:home")).content.decode()
+    assert reverse("volunteers:home") in body and reverse("volunteers:register") in body
+    staff_body = as_(client, world, "community_staff").get(reverse("volunteers:home")).content.decode()
+    assert reverse("volunteers:approvals") in staff_body and reverse("volunteers:counter") in staff_body
+
+
+def test_register_and_approve_through_the_pages(client, world):
+    as_(client, world, "resident").post(reverse("volunteers:register"), {"skills": "量血压", "target_groups": ["elderly"]})
+    v = Volunteer.objects.get()
+    assert (v.skills, v.target_groups, v.status) == ("量血压", ["elderly"], "pending")
+    r = as_(client, world, "resident").post(reverse("volunteers:register"), {"target_groups": ["nobody"]}, follow=True)
+    assert 'class="msg error"' in r.content.decode()  # refused, the message shown, nothing changed
+    assert Volunteer.objects.count() == 1 and Volunteer.objects.get().skills == "量血压"
+    as_(client, world, "other_community_staff")
+    assert client.post(reverse("volunteers:decide", args=[v.pk]), {"decision": "approve"}).status_code == 404
+    as_(client, world, "community_staff").post(reverse("volunteers:decide", args=[v.pk]), {"decision": "approve"})
+    v.refresh_from_db()
+    assert v.status == "approved"
+
+
+def test_sign_up_check_in_with_the_code_and_redeem_through_the_pages(client, world, vol):
+    act = activity(world)
+    as_(client, world, "resident")
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "signup"]))
+    assert SignUp.objects.get().status == "confirmed"
+    r = client.post(reverse("volunteers:activity_action", args=[act.pk, "checkin"]), {"code": "abcdef"}, follow=True)
+    assert SignUp.objects.get().checked_in_at is None and 'class="msg error"' in r.content.decode()
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "checkin"]), {"code": services.code_at(act)})
+    assert SignUp.objects.get().checked_in_at is not None
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "checkout"]), {"code": services.code_at(act)})
+    rec = SignUp.objects.get().service_record
+    as_(client, world, "community_staff")
+    page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
+    assert services.code_at(act) in page
+    client.post(reverse("volunteers:certify", args=[rec.pk]), {"minutes": "90", "rating": "4"})
+    assert services.account_of(vol).balance == 15
+    item = services.add_item(sc(world, "community_staff"), world.a, name="毛巾", price=10, stock=2)
+    as_(client, world, "resident")
+    client.post(reverse("volunteers:shop"), {"item": item.pk, "quantity": "1", "token": "t1"})
+    client.post(reverse("volunteers:shop"), {"item": item.pk, "quantity": "1", "token": "t1"})  # double submit
+    assert Redemption.objects.count() == 1 and services.account_of(vol).balance == 5
+    item.refresh_from_db()
+    assert item.stock == 1
+
+
+def test_the_wish_loop_through_the_pages(client, world, vol):
+    from linli.people import services as people
+    from linli.testing.world import PASSWORD
+    people.create_account(world.persons["a2"], "r2", PASSWORD)
+    world.accounts["r2"] = type(world.accounts["resident"]).objects.get(username="r2")
+    as_(client, world, "r2").post(reverse("volunteers:wishes"), {"text": "想要一个台灯给孙子写作业"})
+    w = Wish.objects.get()
+    listing = as_(client, world, "resident").get(reverse("volunteers:wishes")).content.decode()
+    assert "想要一个台灯" in listing and "张伟" not in listing and "张*" in listing
+    client.post(reverse("volunteers:wish", args=[w.pk]), {"action": "claim"})
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    client.post(reverse("volunteers:wish", args=[w.pk]), {"action": "fulfil", "note": "送去了台灯", "photo": SimpleUploadedFile("a.png", png, "image/png")})
+    w.refresh_from_db()
+    assert w.status == "fulfilled" and w.photo.name.endswith(".png")
+    as_(client, world, "r2").post(reverse("volunteers:wish", args=[w.pk]), {"action": "thank", "thanks": "谢谢王大爷"})
+    w.refresh_from_db()
+    assert (w.status, w.thanks) == ("thanked", "谢谢王大爷")
+
+
+def test_public_page_needs_no_login_and_leaks_no_private_data(client, world, vol):
+    s = sc(world, "community_staff")
+    services.create_team(s, world.a, name="邻里互助志愿服务队", lead=vol, services="理发、义诊", channel="社区服务站 每月15日")
+    services.add_menu_item(s, world.a, target_group="elderly", title="防诈骗讲座")
+    services.post_wish(sc(world, "resident"), text="想学用智能手机")
+    activity(world, title="消防演练")
+    body = client.get(reverse("volunteers:public", args=[world.a.pk])).content.decode()
+    assert "邻里互助志愿服务队" in body and "社区服务站 每月15日" in body and "防诈骗讲座" in body and "消防演练" in body
+    for p in world.persons.values():
+        assert p.name not in body, p.name
+        assert p.phone not in body and (not p.id_number or p.id_number not in body)
+    assert "想学用智能手机" not in body  # wishes are counted, not listed, for strangers
+    assert client.get(reverse("volunteers:public", args=[999999])).status_code == 404

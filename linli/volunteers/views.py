@@ -1,0 +1,473 @@
+"""Volunteer pages. Thin: scope → query or service → render. A service's ValidationError comes back as a
+message naming the field and the page is shown again; OutOfScope is a 403; ids outside the scope are 404."""
+
+import datetime
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.people.models import Organization
+from linli.people.scopes import for_request
+from linli.places.models import Community
+
+from . import queries, services
+from .models import (Activity, Award, LedgerAccount, MenuItem, PlanItem, Redemption, ServiceOrder, ServiceRecord, ShopItem, SignUp,
+                     StockTake, TargetGroup, Volunteer, Wish)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _errors(request, exc: ValidationError) -> None:
+    for msgs in (exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]):
+        for m in msgs:
+            messages.error(request, m)
+
+
+def _run(request, call, ok: str = ""):
+    """Call a service; a refusal becomes an error message. Returns the result or None."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        _errors(request, exc)
+        return None
+    if ok:
+        messages.success(request, ok)
+    return result
+
+
+def _person(request):
+    return getattr(request.user, "person", None)
+
+
+def _community(request):
+    """The community a page is about: where the user works as staff, else where they live."""
+    scope = for_request(request)
+    wanted = request.GET.get("community") or request.POST.get("community")
+    if wanted and str(wanted).isdigit():
+        c = Community.objects.filter(pk=int(wanted)).first()
+        if c and (services.is_staff(scope, c) or getattr(_person(request), "community_id", None) == c.pk):
+            return c
+    for cid in sorted(scope.community_ids):
+        c = Community.objects.filter(pk=cid).first()
+        if c and services.is_staff(scope, c):
+            return c
+    person = _person(request)
+    if person and person.community_id:
+        return person.community
+    if scope.everything:
+        return Community.objects.order_by("pk").first()
+    return None
+
+
+def _staff_or_403(request, community):
+    if not services.is_staff(for_request(request), community):
+        raise PermissionDenied(_("Only the community's staff may do this."))
+
+
+def _my_volunteer(request, community):
+    person = _person(request)
+    if person is None or community is None:
+        return None
+    return Volunteer.objects.filter(person=person, community=community).first()
+
+
+def _dt(value):
+    if not value:
+        return None
+    dt = parse_datetime(value)
+    if dt is not None and timezone.is_naive(dt):
+        dt = timezone.make_aware(dt)
+    return dt
+
+
+# ---------------------------------------------------------------- home and registration
+
+@login_required
+def home(request):
+    scope = for_request(request)
+    community = _community(request)
+    staff = bool(community) and services.is_staff(scope, community)
+    me = _my_volunteer(request, community)
+    ctx = {"community": community, "staff": staff, "me": me, "TargetGroup": TargetGroup}
+    if me is not None and me.status == Volunteer.Status.APPROVED:
+        account = services.account_of(me)
+        ctx.update(balance=account.balance, hours=queries.hours_of(me),
+                   my_signups=SignUp.objects.filter(person=me.person).exclude(status=SignUp.Status.CANCELLED)
+                   .filter(activity__ends_at__gte=timezone.now() - datetime.timedelta(days=1)).select_related("activity"))
+    if community is not None:
+        ctx["activities"] = queries.upcoming(community)[:8]
+        ctx["open_wishes"] = queries.open_wishes(community).count()
+    if staff:
+        ctx.update(pending=queries.pending(scope, community).count(),
+                   to_certify=ServiceRecord.objects.filter(community=community, certified_at__isnull=True).count(),
+                   reservations=Redemption.objects.filter(community=community, status=Redemption.Status.RESERVED).count(),
+                   party=queries.party_counts(community),
+                   volunteer_count=Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED).count())
+    return render(request, "volunteers/home.html", ctx)
+
+
+@login_required
+def register(request):
+    person = _person(request)
+    if person is None:
+        raise PermissionDenied(_("Only a signed-in resident can do this."))
+    community = person.community
+    units = Organization.objects.filter(kind__in=[Organization.Kind.CO_BUILDING, Organization.Kind.SOCIAL, Organization.Kind.PROPERTY_COMPANY],
+                                        community=community, active=True) if community else Organization.objects.none()
+    party_orgs = Organization.objects.filter(kind=Organization.Kind.PARTY, community=community) if community else Organization.objects.none()
+    if request.method == "POST":
+        p = request.POST
+        v = _run(request, lambda: services.register(
+            for_request(request), person=person, community=community, skills=p.get("skills", ""), availability=p.get("availability", ""),
+            target_groups=p.getlist("target_groups"), party_member=p.get("party_member") == "on",
+            party_org=party_orgs.filter(pk=p.get("party_org") or 0).first(),
+            organization=units.filter(pk=p.get("organization") or 0).first()), _("Registered: the community will review it."))
+        if v is not None:
+            return redirect("volunteers:home")
+    return render(request, "volunteers/register.html", {"groups": TargetGroup.choices, "units": units, "party_orgs": party_orgs,
+                                                        "me": _my_volunteer(request, community), "post": request.POST})
+
+
+@login_required
+def approvals(request):
+    community = _community(request)
+    _staff_or_403(request, community)
+    scope = for_request(request)
+    return render(request, "volunteers/approvals.html", {"community": community, "pending": queries.pending(scope, community),
+                                                         "volunteers": queries.volunteers(scope, community).exclude(status="pending")[:200]})
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    v = get_object_or_404(for_request(request).filter(Volunteer.objects.all(), "write"), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    _run(request, lambda: services.decide(for_request(request), v, approve=approve, note=request.POST.get("note", "")),
+         _("Approved.") if approve else _("Rejected."))
+    return redirect("volunteers:approvals")
+
+
+# ---------------------------------------------------------------- activities
+
+@login_required
+def activities(request):
+    community = _community(request)
+    if community is None:
+        raise Http404
+    staff = services.is_staff(for_request(request), community)
+    if request.method == "POST":
+        _staff_or_403(request, community)
+        p = request.POST
+        a = _run(request, lambda: services.create_activity(
+            for_request(request), community, title=p.get("title", ""), place=p.get("place", ""), starts_at=_dt(p.get("starts_at")),
+            ends_at=_dt(p.get("ends_at")), capacity=p.get("capacity") or 0, kind=p.get("kind", "other"), audience=p.get("audience", "volunteers"),
+            points_per_hour=p.get("points_per_hour") or 0, target_group=p.get("target_group", "everyone"),
+            waitlist_size=p.get("waitlist_size") or 0, description=p.get("description", ""),
+            organisers=Organization.objects.filter(pk__in=[x for x in p.getlist("organisers") if x.isdigit()], community=community)),
+            _("Activity created."))
+        if a is not None:
+            return redirect("volunteers:activity", a.pk)
+    return render(request, "volunteers/activities.html", {
+        "community": community, "staff": staff, "activities": queries.upcoming(community, days_back=30),
+        "kinds": Activity.Kind.choices, "audiences": Activity.Audience.choices, "groups": TargetGroup.choices,
+        "orgs": Organization.objects.filter(community=community, active=True).exclude(kind=Organization.Kind.PARTY), "post": request.POST})
+
+
+def _activity(request, pk):
+    act = get_object_or_404(Activity, pk=pk)
+    person = _person(request)
+    scope = for_request(request)
+    if not (scope.allows(act) or (person and person.community_id == act.community_id)
+            or (person and Volunteer.objects.filter(person=person, community=act.community).exists())):
+        raise Http404
+    return act
+
+
+@login_required
+def activity(request, pk):
+    act = _activity(request, pk)
+    staff = services.is_staff(for_request(request), act.community)
+    person = _person(request)
+    mine = SignUp.objects.filter(activity=act, person=person).first() if person else None
+    ctx = {"a": act, "staff": staff, "mine": mine, "att": queries.attendance(act), "organisers": act.organisers.all()}
+    if staff:
+        ctx.update(code=services.code_at(act), seconds=services.seconds_left(),
+                   signups=act.signups.exclude(status=SignUp.Status.CANCELLED).select_related("person"),
+                   records=act.service_records.select_related("volunteer__person"))
+    return render(request, "volunteers/activity.html", ctx)
+
+
+@login_required
+def activity_code(request, pk):
+    """The organiser's rotating code (the page reloads it every few seconds)."""
+    act = get_object_or_404(Activity, pk=pk)
+    _staff_or_403(request, act.community)
+    return render(request, "volunteers/_code.html", {"a": act, "code": services.code_at(act), "seconds": services.seconds_left()})
+
+
+@login_required
+@require_POST
+def activity_action(request, pk, action):
+    act = _activity(request, pk)
+    scope = for_request(request)
+    code = request.POST.get("code", "")
+    calls = {
+        "signup": (lambda: services.sign_up(scope, act), None),
+        "checkin": (lambda: services.check_in(scope, act, code), _("Checked in.")),
+        "checkout": (lambda: services.check_out(scope, act, code), _("Checked out: the organiser will certify your hours.")),
+    }
+    if action == "cancel":
+        mine = get_object_or_404(SignUp, activity=act, person=_person(request))
+        _run(request, lambda: services.cancel_signup(scope, mine), _("Sign-up cancelled."))
+    elif action in calls:
+        result = _run(request, calls[action][0], calls[action][1])
+        if action == "signup" and result is not None:
+            messages.success(request, _("You have a place.") if result.status == SignUp.Status.CONFIRMED else _("The activity is full: you are on the waiting list."))
+    else:
+        raise Http404
+    return redirect("volunteers:activity", act.pk)
+
+
+@login_required
+@require_POST
+def certify(request, pk):
+    rec = get_object_or_404(ServiceRecord, pk=pk)
+    _staff_or_403(request, rec.community)
+    _run(request, lambda: services.certify(for_request(request), rec, minutes=request.POST.get("minutes"), rating=request.POST.get("rating")),
+         _("Hours certified; the points were posted."))
+    if rec.activity_id:
+        return redirect("volunteers:activity", rec.activity_id)
+    return redirect("volunteers:menu")
+
+
+@login_required
+def plan(request):
+    community = _community(request)
+    if community is None:
+        raise Http404
+    staff = services.is_staff(for_request(request), community)
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    if request.method == "POST":
+        _staff_or_403(request, community)
+        p = request.POST
+        if p.get("link"):
+            item = get_object_or_404(PlanItem, pk=p.get("link"), community=community)
+            act = get_object_or_404(Activity, pk=p.get("activity") or 0, community=community)
+            _run(request, lambda: services.link_plan_item(for_request(request), item, act), _("Linked."))
+        else:
+            _run(request, lambda: services.add_plan_item(for_request(request), community, year=p.get("year") or year, month=p.get("month") or 0,
+                                                        title=p.get("title", ""), kind=p.get("kind", "other")), _("Added to the plan."))
+        return redirect(reverse("volunteers:plan") + f"?year={year}")
+    return render(request, "volunteers/plan.html", {"community": community, "staff": staff, "year": year, "kinds": Activity.Kind.choices,
+                                                    "months": range(1, 13), **queries.plan(community, year),
+                                                    "acts": Activity.objects.filter(community=community, starts_at__year=year)})
+
+
+# ---------------------------------------------------------------- points and shop
+
+@login_required
+def points(request):
+    community = _community(request)
+    me = _my_volunteer(request, community)
+    if me is None or me.status != Volunteer.Status.APPROVED:
+        messages.info(request, _("Register as a volunteer first: points are kept for approved volunteers."))
+        return redirect("volunteers:home")
+    account = services.account_of(me)
+    return render(request, "volunteers/points.html", {"me": me, "account": account, "hours": queries.hours_of(me),
+                                                      "postings": queries.postings_of(account)[:200],
+                                                      "records": me.service_records.select_related("activity", "order__item")[:50],
+                                                      "awards": me.awards.all()})
+
+
+@login_required
+def shop(request):
+    community = _community(request)
+    if community is None:
+        raise Http404
+    me = _my_volunteer(request, community)
+    if request.method == "POST":
+        item = get_object_or_404(ShopItem, pk=request.POST.get("item") or 0, community=community)
+        if me is None:
+            messages.error(request, _("Volunteer: you are not an approved volunteer of this community."))
+        else:
+            _run(request, lambda: services.redeem(for_request(request), me, item, quantity=request.POST.get("quantity") or 1,
+                                                  token=request.POST.get("token", "")), _("Reserved: collect it at the charity shop."))
+        return redirect("volunteers:shop")
+    ctx = {"community": community, "me": me, "items": ShopItem.objects.filter(community=community, active=True),
+           "token": secrets.token_hex(12), "staff": services.is_staff(for_request(request), community)}
+    if me is not None and me.status == Volunteer.Status.APPROVED:
+        ctx.update(balance=services.account_of(me).balance, mine=me.redemptions.select_related("item")[:30])
+    return render(request, "volunteers/shop.html", ctx)
+
+
+@login_required
+@require_POST
+def cancel_reservation(request, pk):
+    r = get_object_or_404(Redemption, pk=pk)
+    person = _person(request)
+    if not (person and r.volunteer.person_id == person.pk) and not services.is_staff(for_request(request), r.volunteer.community):
+        raise Http404
+    _run(request, lambda: services.cancel_redemption(for_request(request), r), _("Reservation cancelled; the points are back."))
+    return redirect(request.POST.get("next") or "volunteers:shop")
+
+
+@login_required
+def counter(request):
+    community = _community(request)
+    _staff_or_403(request, community)
+    scope = for_request(request)
+    if request.method == "POST":
+        p = request.POST
+        what = p.get("what")
+        if what == "redeem":
+            v = get_object_or_404(Volunteer, pk=p.get("volunteer") or 0, community=community)
+            item = get_object_or_404(ShopItem, pk=p.get("item") or 0, community=community)
+            _run(request, lambda: services.redeem(scope, v, item, quantity=p.get("quantity") or 1, channel="counter", token=p.get("token", "")),
+                 _("Handed over."))
+        elif what == "collect":
+            r = get_object_or_404(Redemption, pk=p.get("redemption") or 0, community=community)
+            _run(request, lambda: services.collect(scope, r), _("Collected."))
+        elif what == "stock":
+            item = get_object_or_404(ShopItem, pk=p.get("item") or 0, community=community)
+            _run(request, lambda: services.stock_take(scope, item, counted=p.get("counted"), note=p.get("note", "")), _("Stock counted."))
+        elif what == "add":
+            _run(request, lambda: services.add_item(scope, community, name=p.get("name", ""), price=p.get("price"), stock=p.get("stock") or 0,
+                                                    kind=p.get("kind", "goods")), _("Item added."))
+        return redirect("volunteers:counter")
+    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    return render(request, "volunteers/counter.html", {
+        "community": community, "day": day, "today": queries.day_redemptions(community, day),
+        "reserved": Redemption.objects.filter(community=community, status=Redemption.Status.RESERVED).select_related("item", "volunteer__person"),
+        "items": ShopItem.objects.filter(community=community), "kinds": ShopItem.Kind.choices, "token": secrets.token_hex(12),
+        "volunteers": Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED).select_related("person"),
+        "takes": StockTake.objects.filter(item__community=community).select_related("item")[:20],
+        "shop_balance": services.house_account(community, LedgerAccount.Kind.SHOP).balance})
+
+
+# ---------------------------------------------------------------- wishes, menus, awards
+
+@login_required
+def wishes(request):
+    community = _community(request)
+    if community is None:
+        raise Http404
+    scope = for_request(request)
+    if request.method == "POST":
+        w = _run(request, lambda: services.post_wish(scope, text=request.POST.get("text", "")), _("Your micro-wish is posted."))
+        if w is not None:
+            return redirect("volunteers:wish", w.pk)
+        return redirect("volunteers:wishes")
+    person = _person(request)
+    return render(request, "volunteers/wishes.html", {
+        "community": community, "open": queries.open_wishes(community),
+        "mine": Wish.objects.filter(person=person) if person else [],
+        "claimed": Wish.objects.filter(claimed_by__person=person).exclude(status=Wish.Status.OPEN) if person else [],
+        "staff": services.is_staff(scope, community)})
+
+
+@login_required
+def wish(request, pk):
+    w = get_object_or_404(Wish.objects.select_related("person", "claimed_by__person", "claimed_org"), pk=pk)
+    scope = for_request(request)
+    person = _person(request)
+    own = person is not None and person.pk == w.person_id
+    staff = services.is_staff(scope, w.community)
+    member = person is not None and (person.community_id == w.community_id or Volunteer.objects.filter(person=person, community=w.community).exists())
+    if not (own or staff or member or scope.allows(w)):
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "claim":
+            org = Organization.objects.filter(pk=request.POST.get("organization") or 0, community=w.community).first()
+            _run(request, lambda: services.claim_wish(scope, w, organization=org), _("Claimed: thank you."))
+        elif action == "fulfil":
+            _run(request, lambda: services.fulfil_wish(scope, w, note=request.POST.get("note", ""), photo=request.FILES.get("photo")),
+                 _("Marked as fulfilled."))
+        elif action == "thank":
+            _run(request, lambda: services.thank_wish(scope, w, text=request.POST.get("thanks", "")), _("Thank you sent."))
+        return redirect("volunteers:wish", w.pk)
+    return render(request, "volunteers/wish.html", {
+        "w": w, "own": own, "staff": staff, "show_name": own or staff or scope.allows(w),
+        "volunteer": services.approved_volunteer(person, w.community_id),
+        "may_fulfil": services._may_fulfil(scope, w), "orgs": Organization.objects.filter(community=w.community, kind=Organization.Kind.CO_BUILDING)})
+
+
+@login_required
+def menu(request):
+    community = _community(request)
+    if community is None:
+        raise Http404
+    scope = for_request(request)
+    person = _person(request)
+    staff = services.is_staff(scope, community)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action")
+        if action == "order":
+            item = get_object_or_404(MenuItem, pk=p.get("item") or 0, community=community)
+            _run(request, lambda: services.order_service(scope, item, note=p.get("note", "")), _("Ordered: a volunteer will contact you through the community."))
+        elif action == "claim":
+            order = get_object_or_404(ServiceOrder, pk=p.get("order") or 0, community=community)
+            _run(request, lambda: services.claim_order(scope, order), _("The task is yours."))
+        elif action == "done":
+            order = get_object_or_404(ServiceOrder, pk=p.get("order") or 0, community=community)
+            _run(request, lambda: services.complete_order(scope, order, minutes=p.get("minutes")), _("Done: the community will certify your hours."))
+        elif action == "add":
+            _run(request, lambda: services.add_menu_item(scope, community, target_group=p.get("target_group", ""), title=p.get("title", ""),
+                                                         description=p.get("description", "")), _("Added to the menu."))
+        return redirect("volunteers:menu")
+    groups = []
+    items = list(MenuItem.objects.filter(community=community, active=True))
+    for value, label in TargetGroup.choices:
+        these = [i for i in items if i.target_group == value]
+        if these:
+            groups.append((label, these))
+    volunteer = services.approved_volunteer(person, community.pk)
+    return render(request, "volunteers/menu.html", {
+        "community": community, "groups": groups, "staff": staff, "volunteer": volunteer, "TargetGroup": TargetGroup.choices,
+        "my_orders": ServiceOrder.objects.filter(person=person).select_related("item") if person else [],
+        "open_orders": ServiceOrder.objects.filter(community=community, status=ServiceOrder.Status.REQUESTED).select_related("item") if (volunteer or staff) else [],
+        "my_tasks": ServiceOrder.objects.filter(volunteer=volunteer).select_related("item", "person") if volunteer else [],
+        "to_certify": ServiceRecord.objects.filter(community=community, order__isnull=False, certified_at__isnull=True).select_related("order__item", "volunteer__person") if staff else []})
+
+
+@login_required
+def awards(request):
+    community = _community(request)
+    _staff_or_403(request, community)
+    today = timezone.localdate()
+    start = parse_date(request.GET.get("start") or "") or today.replace(month=1, day=1)
+    end = parse_date(request.GET.get("end") or "") or today
+    if request.method == "POST":
+        p = request.POST
+        v = get_object_or_404(Volunteer, pk=p.get("volunteer") or 0, community=community)
+        _run(request, lambda: services.give_award(for_request(request), v, title=p.get("title", ""), level=p.get("level", ""),
+                                                  period_start=parse_date(p.get("start") or ""), period_end=parse_date(p.get("end") or ""),
+                                                  points=p.get("points") or 0), _("Awarded; the points were posted."))
+        return redirect(reverse("volunteers:awards") + f"?start={start}&end={end}")
+    return render(request, "volunteers/awards.html", {
+        "community": community, "start": start, "end": end, "rows": queries.ranking(community, start, end), "rule": queries.RULE,
+        "levels": Award.Level.choices, "given": Award.objects.filter(community=community).select_related("volunteer__person")[:50]})
+
+
+# ---------------------------------------------------------------- public disclosure
+
+def public(request, community_id):
+    """No sign-in: the community's volunteer teams and the channels residents can use. No personal data."""
+    community = get_object_or_404(Community, pk=community_id)
+    wish_counts = {s: Wish.objects.filter(community=community, status=s).count() for s in (Wish.Status.OPEN, Wish.Status.THANKED)}
+    return render(request, "volunteers/public.html", {
+        "community": community, "teams": queries.public_teams(community),
+        "volunteer_count": Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED).count(),
+        "menu": MenuItem.objects.filter(community=community, active=True),
+        "activities": queries.upcoming(community).filter(starts_at__gte=timezone.now() - datetime.timedelta(hours=12))[:10],
+        "open_wishes": wish_counts[Wish.Status.OPEN], "thanked_wishes": wish_counts[Wish.Status.THANKED]})
