@@ -127,3 +127,15 @@ def test_only_approved_volunteers_get_an_account(world):
     assert not LedgerAccount.objects.filter(volunteer=v).exists()
     approved(world, key=None, person_key="a3")
     assert LedgerAccount.objects.filter(kind="volunteer").count() == 1
+
+
+def test_the_admin_shows_the_ledger_read_only(client, world, vol):
+    fund(world, vol, 10, key="k")
+    client.force_login(world.accounts["admin"])
+    assert client.get("/admin/volunteers/posting/").status_code == 200
+    p = Posting.objects.get()
+    page = client.get(f"/admin/volunteers/posting/{p.pk}/change/")
+    assert page.status_code == 200 and b'name="amount"' not in page.content
+    assert client.post(f"/admin/volunteers/posting/{p.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/volunteers/posting/add/").status_code == 403
+    assert Posting.objects.get().amount == 10
