@@ -1,0 +1,91 @@
+"""Reads of the council hall, always through the caller's scope.
+
+Staff (and building leaders, grid workers… with the COUNCIL read grant) see matters and meetings by area through
+`Scope.filter`; every resident also sees the matters of their own building, compound and community."""
+
+from django.db.models import Q
+from django.http import Http404
+
+from linli.people import roles
+from linli.people.scopes import Scope
+
+from . import services
+from .models import Matter, Meeting, ReceptionSlot, StandingCommittee, Vote
+
+
+def _own_area_q(scope: Scope) -> Q:
+    person = services.person_of(scope)
+    if person is None or person.status != "living_here" or not person.dwelling_id:
+        return Q(pk__in=[])
+    b = person.dwelling.building
+    q = Q(community_id=b.community_id, compound__isnull=True, building__isnull=True)
+    if b.compound_id:
+        q |= Q(compound_id=b.compound_id, building__isnull=True)
+    return q | Q(building_id=b.pk)
+
+
+def matters(scope: Scope, status: str = ""):
+    qs = Matter.objects.all()
+    if not scope.everything:
+        staff_q = scope.q(Matter, "read")
+        qs = qs.filter(staff_q | _own_area_q(scope)) if staff_q is not None else qs
+    if status == "open":
+        qs = qs.filter(status__in=Matter.OPEN_STATES)
+    elif status == "done":
+        qs = qs.filter(status__in=[Matter.Status.DONE, Matter.Status.EVALUATED, Matter.Status.REJECTED])
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.select_related("community", "compound", "building", "raised_by").distinct()
+
+
+def matter(scope: Scope, pk) -> Matter:
+    m = matters(scope).filter(pk=pk).first()
+    if m is None:
+        raise Http404
+    return m
+
+
+def staff_communities(scope: Scope) -> list[int]:
+    """Communities where the caller organises meetings (community staff and secretaries)."""
+    from linli.places.models import Community
+
+    if scope.everything:
+        return list(Community.objects.values_list("pk", flat=True))
+    return sorted({a.community_id for a in scope.appointments
+                   if a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.community_id})
+
+
+def is_staff(scope: Scope) -> bool:
+    return bool(staff_communities(scope))
+
+
+def meetings(scope: Scope):
+    return scope.filter(Meeting.objects.all()).select_related("community", "chair", "chair_org", "committee")
+
+
+def meeting(scope: Scope, pk) -> Meeting:
+    m = meetings(scope).filter(pk=pk).first()
+    if m is None:
+        raise Http404
+    return m
+
+
+def committees(scope: Scope):
+    qs = StandingCommittee.objects.select_related("community")
+    return qs if scope.everything else qs.filter(community_id__in=staff_communities(scope))
+
+
+def vote(scope: Scope, pk) -> Vote:
+    v = Vote.objects.select_related("matter").filter(pk=pk).first()
+    if v is None or not matters(scope).filter(pk=v.matter_id).exists():
+        raise Http404
+    return v
+
+
+def reception_slots(scope: Scope):
+    person = services.person_of(scope)
+    ids = set(staff_communities(scope))
+    if person is not None and person.community_id:
+        ids.add(person.community_id)
+    qs = ReceptionSlot.objects.select_related("host__person", "community").prefetch_related("bookings__person")
+    return qs if scope.everything else qs.filter(community_id__in=sorted(ids))

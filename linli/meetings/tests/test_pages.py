@@ -1,0 +1,119 @@
+"""Council-hall pages through the test client: who sees what, forms calling the services, errors beside the form."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.meetings import services
+from linli.meetings.models import Ballot, Matter, Meeting, Reply, Support, Vote
+
+from .conftest import sc
+
+
+def login(client, world, key):
+    client.force_login(world.accounts[key])
+    return client
+
+
+@pytest.fixture
+def matter(world):
+    services.set_support_threshold(sc(world, "community_staff"), world.a, 2)
+    return services.raise_matter(sc(world, "resident"), title="楼道加装扶手", what="老人上楼需要扶手", level="building")
+
+
+def test_every_page_renders_for_resident_and_staff(world, matter, client):
+    login(client, world, "resident")
+    for name, args in [("home", []), ("raise", []), ("matter", [matter.pk]), ("reception", [])]:
+        r = client.get(reverse(f"meetings:{name}", args=args))
+        assert r.status_code == 200, name
+    assert "楼道加装扶手" in client.get(reverse("meetings:home")).content.decode()
+    assert client.get(reverse("meetings:meetings")).status_code == 200  # lists only what the scope allows (nothing)
+    assert client.get(reverse("meetings:committees")).status_code == 403
+    login(client, world, "community_staff")
+    for name, args in [("home", []), ("matter", [matter.pk]), ("meetings", []), ("committees", []), ("reception", [])]:
+        assert client.get(reverse(f"meetings:{name}", args=args)).status_code == 200, name
+    # another community's staff and resident do not see the matter
+    login(client, world, "resident_b")
+    assert client.get(reverse("meetings:matter", args=[matter.pk])).status_code == 404
+    assert "楼道加装扶手" not in client.get(reverse("meetings:home") + "?status=").content.decode()
+
+
+def test_raise_form_refusal_shows_the_message_and_saves_nothing(world, client):
+    login(client, world, "resident")
+    r = client.post(reverse("meetings:raise"), {"title": "", "what": "x", "level": "compound"})
+    assert r.status_code == 400 and "Title" in r.content.decode() or "标题" in r.content.decode()
+    assert Matter.objects.count() == 0
+    r = client.post(reverse("meetings:raise"), {"title": "垃圾桶太少", "what": "小区垃圾桶太少，经常满溢", "level": "compound"})
+    m = Matter.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("meetings:matter", args=[m.pk]) and m.compound == world.compounds["A"]
+
+
+def test_support_reply_hide_vote_and_paper_ballot_pages(world, matter, client, town):
+    n1, = town.household("A1", "301", "邻居甲")
+    login(client, world, n1.key)
+    assert client.post(reverse("meetings:support", args=[matter.pk])).status_code == 302
+    matter.refresh_from_db()
+    assert matter.status == "on_agenda" and Support.objects.count() == 2
+    r = client.post(reverse("meetings:support", args=[matter.pk]))  # twice: the message, 400, nothing saved
+    assert r.status_code == 400 and Support.objects.count() == 2
+    client.post(reverse("meetings:reply", args=[matter.pk]), {"text": "同意加装，我家出一份力"})
+    reply = Reply.objects.get()
+    login(client, world, "resident_b")
+    assert client.post(reverse("meetings:reply", args=[matter.pk]), {"text": "外人"}).status_code == 404
+    login(client, world, "community_staff")
+    client.post(reverse("meetings:hide", args=[matter.pk, reply.pk]), {"reason": "重复发帖"})
+    reply.refresh_from_db()
+    assert reply.hidden
+    login(client, world, n1.key)
+    page = client.get(reverse("meetings:matter", args=[matter.pk])).content.decode()
+    assert "重复发帖" in page and "同意加装，我家出一份力" not in page
+    login(client, world, "community_staff")
+    closes = (timezone.localtime() + datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(reverse("meetings:open_vote", args=[matter.pk]), {"level": "building", "unit": "household", "quorum": "5/3",
+                                                                      "majority": "1/2", "strict": "more", "closes_at": closes})
+    assert r.status_code == 400 and Vote.objects.count() == 0
+    client.post(reverse("meetings:open_vote", args=[matter.pk]), {"level": "building", "unit": "household", "quorum": "2/3", "by_building": "on",
+                                                                  "majority": "1/2", "strict": "more", "closes_at": closes})
+    vote = Vote.objects.get()
+    assert vote.by_building and vote.eligible == 3  # A1-101, A1-201, A1-301
+    agree = matter.options.get(label="Agree")
+    login(client, world, "resident")
+    assert client.post(reverse("meetings:cast", args=[matter.pk]), {"option": agree.pk}).status_code == 302
+    login(client, world, "community_staff")
+    roll = client.get(reverse("meetings:ballots", args=[vote.pk])).content.decode()
+    assert "101" in roll
+    own = vote.roll.get(household=world.persons["a1"].household)
+    r = client.post(reverse("meetings:paper", args=[vote.pk]), {"entry": own.pk, "option": agree.pk})  # already voted online
+    assert r.status_code == 400 and Ballot.objects.count() == 1
+    other = vote.roll.get(household=n1.household)
+    client.post(reverse("meetings:paper", args=[vote.pk]), {"entry": other.pk, "option": agree.pk})
+    assert Ballot.objects.filter(channel="paper").count() == 1
+    client.post(reverse("meetings:close_vote", args=[matter.pk]))
+    vote.refresh_from_db()
+    assert vote.status == "closed" and vote.passed
+    page = client.get(reverse("meetings:ballots", args=[vote.pk])).content.decode()
+    assert 'class="badge ok" id="recount"' in page  # the recount equals the published result
+
+
+def test_meeting_pages_schedule_record_and_pdf(world, client):
+    login(client, world, "community_staff")
+    r = client.post(reverse("meetings:meetings"), {"kind": "regular", "title": "网格例会", "starts_at": "2030-01-05T15:00", "place": "社区"})
+    assert r.status_code == 400 and Meeting.objects.count() == 0  # no chair
+    r = client.post(reverse("meetings:meetings"), {"kind": "regular", "title": "网格例会", "starts_at": "2030-01-05T15:00", "place": "社区",
+                                                   "chair": world.persons["community_staff"].pk})
+    m = Meeting.objects.get()
+    assert r.status_code == 302 and m.chair == world.persons["community_staff"]
+    r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究", "text_1": "清理楼道", "due_1": "2030-02-01"})
+    assert r.status_code == 400 and m.actions.count() == 0  # no owner
+    att = m.attendances.get()
+    r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究楼道堆物", f"att_{att.pk}": "present", "text_1": "清理楼道",
+                                                               "owner_1": f"org:{world.orgs['property'].pk}", "kind_1": "property", "due_1": "2030-02-01"})
+    assert r.status_code == 302
+    m.refresh_from_db()
+    assert m.held and m.actions.get().owner_org == world.orgs["property"]
+    pdf = client.get(reverse("meetings:pdf", args=[m.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    login(client, world, "other_community_staff")
+    assert client.get(reverse("meetings:meeting", args=[m.pk])).status_code == 404
