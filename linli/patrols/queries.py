@@ -1,0 +1,152 @@
+"""Reads of grid work, always through the caller's scope (see PatrolsConfig.ready for the area paths)."""
+
+import datetime
+
+from django.db.models import Count, Max, Q, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from linli.people import roles
+from linli.people.models import Person
+from linli.people.scopes import Scope
+from linli.places.models import Building, Dwelling, Grid, Venue
+
+from .models import (Campaign, CareVisit, Dispute, DutyItem, Hazard, Patrol, PatrolStop, PointEvent, PointRule,
+                     RectificationNotice, Reinspection, VisitRule)
+
+
+def get(scope: Scope, model, pk, mode: str = "read", qs=None):
+    """One record in scope, else 404 (ids outside the scope do not exist for the caller)."""
+    qs = qs if qs is not None else model.objects.all()
+    obj = scope.filter(qs.filter(pk=pk), mode).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def patrols(scope: Scope):
+    return scope.filter(Patrol.objects.select_related("grid", "worker__person"))
+
+
+def open_patrol(account):
+    return Patrol.objects.filter(worker=account, ended_at__isnull=True).select_related("grid").first()
+
+
+def stops(scope: Scope):
+    return scope.filter(PatrolStop.objects.select_related("patrol__worker__person", "building", "venue", "dwelling__building", "grid", "case"))
+
+
+def hazards(scope: Scope):
+    return scope.filter(Hazard.objects.select_related("building", "venue", "dwelling__building", "grid", "case"))
+
+
+def notices(scope: Scope):
+    return scope.filter(RectificationNotice.objects.select_related("grid", "reinspection", "issued_by__person"))
+
+
+def reinspections_due(scope: Scope, today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    return scope.filter(Reinspection.objects.filter(done_at__isnull=True).filter(Q(came_due_at__isnull=False) | Q(due_on__lte=today))
+                        .select_related("notice"))
+
+
+def campaigns(scope: Scope):
+    return scope.filter(Campaign.objects.all())
+
+
+def visits(scope: Scope):
+    return scope.filter(CareVisit.objects.select_related("person", "rule", "assigned_to__person", "building", "grid"))
+
+
+def rules(scope: Scope):
+    return scope.filter(VisitRule.objects.all())
+
+
+def disputes(scope: Scope):
+    return scope.filter(Dispute.objects.select_related("grid"))
+
+
+def duty_items(scope: Scope):
+    return scope.filter(DutyItem.objects.select_related("leader", "building"))
+
+
+def places_for_worker(scope: Scope, grid: Grid) -> dict:
+    """The buildings, venues and dwellings of a grid the caller may patrol."""
+    grid_ids = [grid.pk] + list(Grid.objects.filter(parent=grid).values_list("pk", flat=True))
+    buildings = scope.filter(Building.objects.filter(Q(grid_id__in=grid_ids) | Q(micro_grid_id__in=grid_ids)), "read").order_by("number")
+    venues = scope.filter(Venue.objects.filter(grid_id__in=grid_ids), "read").order_by("name")
+    dwellings = scope.filter(Dwelling.objects.filter(Q(building__grid_id__in=grid_ids) | Q(building__micro_grid_id__in=grid_ids)), "read") \
+        .select_related("building", "entrance").order_by("building__number", "entrance__number", "room")
+    return {"buildings": list(buildings), "venues": list(venues), "dwellings": list(dwellings[:500])}
+
+
+def worker_grids(scope: Scope):
+    if scope.everything:
+        return Grid.objects.filter(parent__isnull=True)
+    ids = [a.grid_id for a in scope.appointments if a.role == roles.GRID_WORKER and a.grid_id]
+    if ids:
+        return Grid.objects.filter(pk__in=ids)
+    return scope.filter(Grid.objects.filter(parent__isnull=True), "read")
+
+
+def coverage(scope: Scope, days: int, today: datetime.date | None = None) -> dict:
+    """Buildings and venues (in the caller's grids) not visited on a patrol for `days` days."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time()))
+    buildings = scope.filter(Building.objects.select_related("grid"), "read").annotate(
+        last=Max("patrol_stops__at")).order_by("grid__code", "number")
+    venues = scope.filter(Venue.objects.select_related("grid"), "read").annotate(last=Max("patrol_stops__at")).order_by("grid__code", "name")
+    b_all, v_all = list(buildings), list(venues)
+    return {
+        "buildings": [b for b in b_all if b.last is None or b.last < since],
+        "venues": [v for v in v_all if v.last is None or v.last < since],
+        "buildings_total": len(b_all), "venues_total": len(v_all),
+    }
+
+
+def activity(scope: Scope, start: datetime.date, end: datetime.date, by: str = "worker") -> list[dict]:
+    """Day or week view: patrols and stops per worker (or per grid) per day in [start, end]."""
+    qs = stops(scope).filter(at__date__gte=start, at__date__lte=end)
+    rows = {}
+    for stop in qs:
+        k = stop.patrol.worker_id if by == "worker" else stop.grid_id
+        label = (stop.patrol.worker.person.name if stop.patrol.worker.person_id else stop.patrol.worker.username) if by == "worker" else stop.grid.name
+        row = rows.setdefault(k, {"label": label, "days": {}, "stops": 0, "patrols": set(), "hazards": 0, "cases": 0})
+        day = timezone.localtime(stop.at).date()
+        row["days"][day] = row["days"].get(day, 0) + 1
+        row["stops"] += 1
+        row["patrols"].add(stop.patrol_id)
+        row["cases"] += 1 if stop.case_id else 0
+    hazard_counts = dict(hazards(scope).filter(stop__isnull=False, found_at__date__gte=start, found_at__date__lte=end)
+                         .values_list("stop__patrol__worker_id" if by == "worker" else "grid_id").annotate(n=Count("id")))
+    dates = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
+    out = []
+    for k, row in sorted(rows.items(), key=lambda kv: kv[1]["label"]):
+        out.append({"label": row["label"], "per_day": [row["days"].get(d, 0) for d in dates], "stops": row["stops"],
+                    "patrols": len(row["patrols"]), "hazards": hazard_counts.get(k, 0), "cases": row["cases"]})
+    return out
+
+
+def leader_ranking(community_id) -> list[dict]:
+    from .services import leaders
+
+    today = timezone.localdate()
+    people = {a.person_id: a for a in leaders(community_id, today)}
+    totals = dict(PointEvent.objects.filter(community_id=community_id).values_list("leader_id").annotate(t=Sum("points")))
+    done = dict(DutyItem.objects.filter(community_id=community_id, done_at__isnull=False).values_list("leader_id").annotate(n=Count("id")))
+    missed = dict(DutyItem.objects.filter(community_id=community_id, missed_at__isnull=False).values_list("leader_id").annotate(n=Count("id")))
+    rows = []
+    for pid in set(people) | set(totals):
+        person = people[pid].person if pid in people else Person.objects.get(pk=pid)
+        building = people[pid].building if pid in people else None
+        rows.append({"person": person, "building": building, "points": totals.get(pid, 0), "done": done.get(pid, 0), "missed": missed.get(pid, 0)})
+    rows.sort(key=lambda r: (-r["points"], r["person"].name))
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+    return rows
+
+
+def rules_in_force(community_id, on: datetime.date | None = None):
+    on = on or timezone.localdate()
+    return (PointRule.objects.filter(community_id=community_id, effective_from__lte=on)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on)).order_by("-points", "code"))

@@ -1,0 +1,176 @@
+"""Grid-work pages: every page renders for the roles that use it, forms call the services, refusals show their message."""
+
+import datetime
+import re
+import zlib
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.cases.models import Case
+from linli.patrols import services
+from linli.patrols.models import CareVisit, Dispute, DutyItem, Hazard, Patrol, PatrolStop, RectificationNotice
+from linli.people.scopes import resolve
+from linli.testing.world import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _streams(body: bytes) -> list[bytes]:
+    out = []
+    for m in re.finditer(rb"stream\r?\n", body):
+        raw = body[m.end():body.find(b"endstream", m.end())]
+        try:
+            out.append(zlib.decompress(raw))
+        except zlib.error:
+            out.append(raw)
+    return out
+
+
+def _literal(raw: bytes) -> bytes:
+    """A PDF literal string's bytes (escapes resolved)."""
+    out, i = bytearray(), 0
+    escapes = {b"n": 10, b"r": 13, b"t": 9, b"b": 8, b"f": 12}
+    while i < len(raw):
+        c = raw[i:i + 1]
+        if c == b"\\":
+            nxt = raw[i + 1:i + 2]
+            if nxt in escapes:
+                out.append(escapes[nxt]); i += 2
+            elif nxt.isdigit():
+                digits = re.match(rb"[0-7]{1,3}", raw[i + 1:]).group()
+                out.append(int(digits, 8)); i += 1 + len(digits)
+            else:
+                out += nxt; i += 2
+        else:
+            out += c; i += 1
+    return bytes(out)
+
+
+def pdf_text(body: bytes) -> str:
+    """The text drawn in an fpdf2 PDF, decoded through the embedded font's ToUnicode map."""
+    streams = _streams(body)
+    cmap = {}
+    for s in streams:
+        for code, uni in re.findall(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4,8})>", s if b"beginbfchar" in s else b""):
+            cmap[int(code, 16)] = bytes.fromhex(uni.decode()).decode("utf-16-be")
+    text = []
+    for s in streams:
+        for raw in re.findall(rb"\((.*?)(?<!\\)\)\s*Tj", s, re.S):
+            data = _literal(raw)
+            text.append("".join(cmap.get(int.from_bytes(data[i:i + 2], "big"), "?") for i in range(0, len(data) - 1, 2)))
+    return "\n".join(text)
+
+
+def client_for(client, world, key):
+    assert client.login(username=key, password=PASSWORD)
+    return client
+
+
+def test_grid_worker_walks_the_pages(client, gw):
+    c = client_for(client, gw, "grid_worker")
+    home = c.get(reverse("patrols:home"))
+    assert home.status_code == 200 and "开始巡查" in home.content.decode()  # zh-Hans by default
+    r = c.post(reverse("patrols:start"))
+    patrol = Patrol.objects.get()
+    assert r.url == reverse("patrols:patrol", args=[patrol.pk])
+    page = c.get(r.url).content.decode()
+    assert f'value="building:{gw.buildings["A1"].pk}"' in page and f'value="building:{gw.buildings["A2"].pk}"' not in page
+    r = c.post(r.url, {"place": f"building:{gw.buildings['A1'].pk}", "seen": "楼道有纸箱堆放"})
+    assert r.status_code == 302 and PatrolStop.objects.count() == 1
+    # a place outside the grid: refused with the message, nothing recorded
+    r = c.post(reverse("patrols:patrol", args=[patrol.pk]), {"place": f"building:{gw.buildings['A2'].pk}", "seen": "外网格"})
+    assert r.status_code == 400 and "网格" in r.content.decode() and PatrolStop.objects.count() == 1
+    stop = PatrolStop.objects.get()
+    r = c.post(reverse("patrols:hazard_new"), {"stop": stop.pk, "title": "楼道堆物", "category_code": "fire.corridor_clutter",
+                                              "responsible_org": gw.orgs["property"].pk})
+    hazard = Hazard.objects.get()
+    assert r.status_code == 302 and f"hazard={hazard.pk}" in r.url
+    assert c.get(r.url).status_code == 200
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    r = c.post(reverse("patrols:notice_new"), {"hazards": [hazard.pk], "requirements": "清理楼道", "deadline": yesterday})
+    assert r.status_code == 400 and "期限" in r.content.decode() and RectificationNotice.objects.count() == 0
+    r = c.post(reverse("patrols:notice_new"), {"hazards": [hazard.pk], "requirements": "清理楼道", "deadline": timezone.localdate().isoformat()})
+    notice = RectificationNotice.objects.get()
+    assert r.url == reverse("patrols:notice", args=[notice.pk])
+    page = c.get(r.url).content.decode()
+    assert "整改通知书" in page and "航苑物业" in page and notice.number in page
+    pdf = c.get(reverse("patrols:notice_pdf", args=[notice.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    body = pdf.content
+    assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
+    assert re.search(rb"/Type\s*/Page\b", body) and re.search(rb"/FontFile\d?", body)  # a page, with the CJK font embedded
+    text = pdf_text(body)
+    assert "整改通知书" in text and notice.number in text and "航苑物业" in text and "楼道堆物" in text
+    assert timezone.localdate().isoformat() in text  # the deadline
+    r = c.post(reverse("patrols:notice", args=[notice.pk]), {"outcome": "not_fixed", "note": "仍然堆放"})
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert case.assignee_org == gw.orgs["property"]
+    assert case.number in c.get(reverse("patrols:notice", args=[notice.pk])).content.decode()
+    for name in ("hazards", "notices", "coverage", "map", "campaigns", "visits", "disputes", "dispute_new", "rules"):
+        assert c.get(reverse(f"patrols:{name}")).status_code == 200, name
+    data = c.get(reverse("patrols:map_data")).json()
+    assert len(data["stops"]) == 1 and data["stops"][0]["place"] == str(gw.buildings["A1"])
+    cov = c.get(reverse("patrols:coverage") + "?days=7&by=grid&view=day").content.decode()
+    assert "第一网格" in cov
+
+
+def test_other_workers_records_are_404(client, gw):
+    s = resolve(gw.accounts["grid_worker"])
+    patrol = services.start_patrol(s)
+    c = client_for(client, gw, "other_community_staff")
+    assert c.get(reverse("patrols:patrol", args=[patrol.pk])).status_code == 404
+
+
+def test_staff_pages_campaign_rules_disputes_leaders(client, gw):
+    c = client_for(client, gw, "community_staff")
+    r = c.post(reverse("patrols:campaigns"), {"title": "九小场所消防检查", "kind": "shop_fire", "target": "venue",
+                                              "starts_on": timezone.localdate().isoformat(), "ends_on": timezone.localdate().isoformat(),
+                                              "items": "灭火器有效\n通道畅通"})
+    assert r.status_code == 302
+    assert c.get(r.url).status_code == 200
+    r = c.post(reverse("patrols:rules"), {"name": "独居80岁以上", "tag": "age80", "also_tag": "living_alone", "interval_days": "7",
+                                          "method": "door", "active": "1"})
+    assert r.status_code == 302
+    assert "独居80岁以上" in c.get(reverse("patrols:rules")).content.decode()
+    r = c.post(reverse("patrols:dispute_new"), {"grid": gw.grids["A2"].pk, "kind": "neighbour", "risk": "low",
+                                                "parties": "刘芳\n邻居", "description": "漏水纠纷"})
+    d = Dispute.objects.get()
+    assert r.url == reverse("patrols:dispute", args=[d.pk])
+    r = c.post(r.url, {"action": "mediation", "med_grid_worker": "赵网格", "notes": "达成一致", "outcome": "agreed"})
+    assert r.status_code == 302
+    d.refresh_from_db()
+    assert d.status == "agreed"
+    services.seed_point_rules(gw.a, datetime.date(2020, 1, 1))
+    services.generate_duties(gw.a, timezone.localdate())
+    page = c.get(reverse("patrols:leaders")).content.decode()
+    assert "孙楼长" in page and "清单事项按时完成" in page or "Duty item done on time" in page
+    assert c.get(reverse("patrols:leader", args=[gw.persons["building_leader"].pk])).status_code == 200
+
+
+def test_building_leader_ticks_their_list(client, gw):
+    services.seed_point_rules(gw.a, datetime.date(2020, 1, 1))
+    services.generate_duties(gw.a, timezone.localdate())
+    c = client_for(client, gw, "building_leader")
+    item = DutyItem.objects.filter(leader=gw.persons["building_leader"]).first()
+    r = c.post(reverse("patrols:my_list"), {"item": item.pk, "note": "收集了意见"})
+    assert r.status_code == 302
+    item.refresh_from_db()
+    assert item.done_at is not None
+    assert 'id="leader-points">2' in c.get(reverse("patrols:my_list")).content.decode()
+
+
+def test_visit_for_a_person_out_of_scope_is_refused_on_the_page(client, gw):
+    services.seed_visit_rules(gw.a)
+    services.generate_visits(gw.a, timezone.localdate())
+    visit = CareVisit.objects.get(person=gw.persons["a2"])  # 张伟, building 1 entrance 2 (micro-grid A1m)
+    c = client_for(client, gw, "grid_worker")
+    r = c.post(reverse("patrols:visit", args=[visit.pk]), {"method": "door", "situation": "情况稳定"})
+    assert r.status_code == 302
+    assert CareVisit.objects.filter(person=gw.persons["a2"], done_at__isnull=False).count() == 1
+    c.logout()
+    c = client_for(client, gw, "other_community_staff")
+    nxt = CareVisit.objects.get(person=gw.persons["a2"], done_at__isnull=True)
+    assert c.get(reverse("patrols:visit", args=[nxt.pk])).status_code == 404
