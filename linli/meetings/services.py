@@ -140,7 +140,8 @@ def open_actions(community_id: int, overdue_on: datetime.date | None = None):
 # ==================================================================== council hall: who lives where
 
 def person_of(scope: Scope) -> Person | None:
-    return getattr(scope.account, "person", None) if getattr(scope.account, "pk", None) else None
+    """The person acting (an account's person; the demo generator acts for residents without accounts)."""
+    return getattr(scope.account, "person", None) if scope.account is not None else None
 
 
 def lives_in(person: Person | None, *, community_id: int, compound_id: int | None = None, building_id: int | None = None) -> bool:
