@@ -110,8 +110,19 @@ def approved_volunteer(person: Person | None, community_id) -> Volunteer | None:
     return Volunteer.objects.filter(person=person, community_id=community_id, status=Volunteer.Status.APPROVED).first()
 
 
-def _require_volunteer(scope: Scope, community_id) -> Volunteer:
-    volunteer = approved_volunteer(_me(scope), community_id)
+def _who(scope: Scope, person: Person | None, community) -> Person:
+    """The signed-in person, or (for staff at the desk: an elderly volunteer without a phone) the person named."""
+    if person is None:
+        return _me(scope)
+    me = getattr(scope.account, "person", None) if _actor(scope) else None
+    if person != me:
+        _require_staff(scope, community)
+    return person
+
+
+def _require_volunteer(scope: Scope, community_id, person: Person | None = None) -> Volunteer:
+    person = _who(scope, person, Community.objects.get(pk=community_id)) if person is not None else _me(scope)
+    volunteer = approved_volunteer(person, community_id)
     if volunteer is None:
         raise ValidationError({"volunteer": _("Volunteer: you are not an approved volunteer of this community.")})
     return volunteer
@@ -379,10 +390,10 @@ def create_activity(scope: Scope, community: Community, *, title: str, place: st
 
 
 @transaction.atomic
-def sign_up(scope: Scope, activity: Activity) -> SignUp:
-    """Sign up the signed-in person. The rule: a seat while seats are free, else a place on the waiting list
+def sign_up(scope: Scope, activity: Activity, *, person: Person | None = None) -> SignUp:
+    """Sign up the signed-in person (or, by staff, the person named). The rule: a seat while seats are free, else a place on the waiting list
     while it has places, else refused. The activity row is locked so two last-seat sign-ups get one seat."""
-    person = _me(scope)
+    person = _who(scope, person, activity.community)
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     if activity.cancelled:
         raise ValidationError({"activity": _("Activity: it was cancelled.")})
@@ -390,7 +401,9 @@ def sign_up(scope: Scope, activity: Activity) -> SignUp:
         raise ValidationError({"activity": _("Activity: it is over.")})
     volunteer = None
     if activity.audience == Activity.Audience.VOLUNTEERS:
-        volunteer = _require_volunteer(scope, activity.community_id)
+        volunteer = approved_volunteer(person, activity.community_id)
+        if volunteer is None:
+            raise ValidationError({"volunteer": _("Volunteer: you are not an approved volunteer of this community.")})
     elif person.community_id != activity.community_id:
         raise ValidationError({"activity": _("Activity: it is open to the residents of its community.")})
     row = SignUp.objects.filter(activity=activity, person=person).first()
@@ -453,8 +466,8 @@ def _code_ok(activity: Activity, code: str, at) -> bool:
     return any(hmac.compare_digest(code, code_at(activity, now - datetime.timedelta(seconds=CODE_WINDOW_SECONDS * k))) for k in (0, 1))
 
 
-def _signup_for_code(scope: Scope, activity: Activity, code: str, at) -> SignUp:
-    person = _me(scope)
+def _signup_for_code(scope: Scope, activity: Activity, code: str, at, person: Person | None = None) -> SignUp:
+    person = _who(scope, person, activity.community)
     if not _code_ok(activity, code, at):
         raise ValidationError({"code": _("Code: wrong or expired; read the current code from the organiser's phone.")})
     now = at or timezone.now()
@@ -467,8 +480,8 @@ def _signup_for_code(scope: Scope, activity: Activity, code: str, at) -> SignUp:
 
 
 @transaction.atomic
-def check_in(scope: Scope, activity: Activity, code: str, *, at=None) -> SignUp:
-    signup = _signup_for_code(scope, activity, code, at)
+def check_in(scope: Scope, activity: Activity, code: str, *, at=None, person: Person | None = None) -> SignUp:
+    signup = _signup_for_code(scope, activity, code, at, person)
     if signup.checked_in_at:
         raise ValidationError({"code": _("Code: you checked in already.")})
     signup.checked_in_at = at or timezone.now()
@@ -477,9 +490,9 @@ def check_in(scope: Scope, activity: Activity, code: str, *, at=None) -> SignUp:
 
 
 @transaction.atomic
-def check_out(scope: Scope, activity: Activity, code: str, *, at=None) -> SignUp:
+def check_out(scope: Scope, activity: Activity, code: str, *, at=None, person: Person | None = None) -> SignUp:
     """Check out; a volunteer's minutes between check-in and check-out become a service record for the organiser to certify."""
-    signup = _signup_for_code(scope, activity, code, at)
+    signup = _signup_for_code(scope, activity, code, at, person)
     if not signup.checked_in_at:
         raise ValidationError({"code": _("Code: check in first.")})
     if signup.checked_out_at:
@@ -660,13 +673,13 @@ def post_wish(scope: Scope, *, text: str, person: Person | None = None) -> Wish:
 
 
 @transaction.atomic
-def claim_wish(scope: Scope, wish: Wish, *, organization: Organization | None = None) -> Wish:
+def claim_wish(scope: Scope, wish: Wish, *, organization: Organization | None = None, person: Person | None = None) -> Wish:
     """An approved volunteer claims a wish; staff may record a co-building unit's claim."""
     if organization is not None:
         _require_staff(scope, wish.community)
         volunteer = None
     else:
-        volunteer = _require_volunteer(scope, wish.community_id)
+        volunteer = _require_volunteer(scope, wish.community_id, person)
         if volunteer.person_id == wish.person_id:
             raise ValidationError({"wish": _("Wish: you cannot claim your own wish.")})
     if not Wish.objects.filter(pk=wish.pk, status=Wish.Status.OPEN).update(
@@ -743,8 +756,8 @@ def order_service(scope: Scope, item: MenuItem, *, note: str = "", person: Perso
 
 
 @transaction.atomic
-def claim_order(scope: Scope, order: ServiceOrder) -> ServiceOrder:
-    volunteer = _require_volunteer(scope, order.community_id)
+def claim_order(scope: Scope, order: ServiceOrder, *, person: Person | None = None) -> ServiceOrder:
+    volunteer = _require_volunteer(scope, order.community_id, person)
     if not ServiceOrder.objects.filter(pk=order.pk, status=ServiceOrder.Status.REQUESTED).update(
             status=ServiceOrder.Status.CLAIMED, volunteer=volunteer, claimed_at=timezone.now()):
         raise ValidationError({"order": _("Order: someone has taken it already.")})
@@ -756,9 +769,9 @@ def claim_order(scope: Scope, order: ServiceOrder) -> ServiceOrder:
 
 @transaction.atomic
 def complete_order(scope: Scope, order: ServiceOrder, *, minutes) -> ServiceRecord:
-    """The volunteer reports the task done with the minutes spent: a service record for staff to certify."""
-    me = _me(scope)
-    if not (order.volunteer_id and order.volunteer.person_id == me.pk):
+    """The volunteer (or staff for them) reports the task done with the minutes spent: a service record for staff to certify."""
+    me = getattr(scope.account, "person", None) if _actor(scope) else None
+    if not (order.volunteer_id and me is not None and order.volunteer.person_id == me.pk) and not is_staff(scope, order.item.community):
         raise OutOfScope(_("Only the volunteer who took the order may report it done."))
     minutes = _positive_int(minutes, "minutes", _("Minutes"))
     if minutes > 24 * 60:

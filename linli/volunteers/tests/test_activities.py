@@ -231,3 +231,18 @@ def test_annual_plan_planned_vs_done(world):
     services.link_plan_item(staff, a, act)
     summary = queries.plan(world.a, year)
     assert (summary["planned"], summary["done"]) == (2, 1)
+
+
+def test_staff_sign_in_a_volunteer_without_a_phone_but_residents_cannot(world):
+    v = approved(world, key=None, person_key="a2")  # 张伟 has no account
+    act = activity(world)
+    staff = sc(world, "community_staff")
+    with pytest.raises(OutOfScope):
+        services.sign_up(sc(world, "resident"), act, person=world.persons["a2"])
+    s = services.sign_up(staff, act, person=world.persons["a2"])
+    assert (s.person, s.volunteer, s.status) == (world.persons["a2"], v, "confirmed")
+    services.check_in(staff, act, services.code_at(act), person=world.persons["a2"])
+    with pytest.raises(OutOfScope):
+        services.check_out(sc(world, "other_community_staff"), act, services.code_at(act), person=world.persons["a2"])
+    services.check_out(staff, act, services.code_at(act), person=world.persons["a2"])
+    assert ServiceRecord.objects.get().volunteer == v

@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from linli.people.scopes import resolve
 from linli.testing.world import build_world
@@ -24,7 +25,8 @@ def race(*calls):
     def run(i, call):
         try:
             barrier.wait(timeout=10)
-            results[i] = call()
+            with translation.override("en"):  # threads start in the default language (zh-Hans)
+                results[i] = call()
         except ValidationError as exc:
             results[i] = exc.message_dict
         except Exception as exc:  # noqa: BLE001 — reported by the assertion
