@@ -11,7 +11,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, Sum
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linli.cases import services as cases
@@ -44,6 +45,12 @@ def _text(value, field: str, label: str, minimum: int = 2) -> str:
     if len(value) > MAX_TEXT:
         raise ValidationError({field: _("%(label)s: at most %(n)d characters.") % {"label": label, "n": MAX_TEXT}})
     return value
+
+
+def site_language():
+    """Text stored in records (titles, reasons, case descriptions) is written in the site's language,
+    whatever language the request or test runs in."""
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _require_write(scope: Scope, place, message: str) -> None:
@@ -298,13 +305,15 @@ def _escalate_hazard(scope_for_case: Scope, hazard: Hazard, notice: Rectificatio
         where = {"lat": src.lat, "lng": src.lng, "building": hazard.building} if src else {}
     if not where:
         raise ValidationError({"location": _("Location: the hazard's place has no map point; cannot open a case.")})
-    description = _("Rectification notice %(n)s to %(to)s was not complied with by %(d)s. Hazard: %(t)s at %(p)s. %(note)s") % {
-        "n": notice.number, "to": notice.responsible_name, "d": notice.deadline.isoformat(), "t": hazard.title, "p": place, "note": note}
-    case = cases.submit(scope_for_case, source=Case.Source.PATROL, title=_("Not rectified: %(t)s") % {"t": hazard.title},
-                        description=description, category=category, address=str(place), **where)
+    with site_language():
+        description = _("Rectification notice %(n)s to %(to)s was not complied with by %(d)s. Hazard: %(t)s at %(p)s. %(note)s") % {
+            "n": notice.number, "to": notice.responsible_name, "d": notice.deadline.isoformat(), "t": hazard.title, "p": place, "note": note}
+        title = _("Not rectified: %(t)s") % {"t": hazard.title}
+        handover = _("Rectification notice %(n)s not complied with: handed to the department.") % {"n": notice.number}
+    case = cases.submit(scope_for_case, source=Case.Source.PATROL, title=title, description=description, category=category,
+                        address=str(place), **where)
     if category is not None and category.department_type and case.tier != Tier.DEPARTMENT:
-        case = cases.escalate(system(), case, _("Rectification notice %(n)s not complied with: handed to the department.") % {"n": notice.number},
-                              to_tier=Tier.DEPARTMENT)
+        case = cases.escalate(system(), case, handover, to_tier=Tier.DEPARTMENT)
     Hazard.objects.filter(pk=hazard.pk).update(status=Hazard.Status.ESCALATED, case=case)
     return case
 
@@ -428,6 +437,11 @@ DEFAULT_RULES = [
 
 
 def seed_visit_rules(community: Community) -> list[VisitRule]:
+    with site_language():
+        return _seed_visit_rules(community)
+
+
+def _seed_visit_rules(community: Community) -> list[VisitRule]:
     names = {"living-alone 80+": _("Living alone, aged 80+"), "disabled level 1–2": _("Disabled, level 1–2"),
              "left-behind children": _("Left-behind children and minors in difficulty")}
     out = []
@@ -544,8 +558,10 @@ def record_visit(scope: Scope, visit: CareVisit, *, method: str, situation: str,
     if open_case and visit.person.dwelling_id:
         category = Category.objects.filter(code="elderly.alone", parent__isnull=False).first()
         source = Case.Source.PATROL if scope.has_role(roles.GRID_WORKER) else Case.Source.BUILDING_LEADER
+        with site_language():
+            title = _("Need found on a care visit: %(name)s") % {"name": visit.person.name}
         visit.case = cases.submit(scope if scope.has_role(roles.GRID_WORKER, roles.BUILDING_LEADER) else system(), source=source,
-                                  description=needs, title=_("Need found on a care visit: %(name)s") % {"name": visit.person.name},
+                                  description=needs, title=title,
                                   category=category, dwelling=visit.person.dwelling, reporter_person=visit.person)
     visit.save()
     rule = visit.rule
@@ -702,6 +718,11 @@ DEFAULT_POINT_RULES = [
 
 
 def seed_point_rules(community: Community, effective_from: datetime.date) -> list[PointRule]:
+    with site_language():
+        return _seed_point_rules(community, effective_from)
+
+
+def _seed_point_rules(community: Community, effective_from: datetime.date) -> list[PointRule]:
     labels = {"duty_done": _("Duty item done on time"), "case_in_time": _("Building-tier case handled in time"),
               "duty_missed": _("Duty item missed"), "case_overdue": _("Building-tier case overdue")}
     out = []
@@ -742,12 +763,15 @@ def publish_rule(scope: Scope, community: Community, *, code: str, description: 
                                     points=points, effective_from=effective_from)
 
 
-def record_points(leader: Person, community_id, code: str, source_key: str, *, on: datetime.date, reason: str,
+def record_points(leader: Person, community_id, code: str, source_key: str, *, on: datetime.date, reason,
                   building=None, duty_item=None, case=None) -> PointEvent | None:
     """One event per (rule code, source): a repeated attempt records nothing and returns None."""
     rule = rule_in_force(community_id, code, on)
     if rule is None:
         return None
+    if callable(reason):
+        with site_language():
+            reason = reason()
     try:
         with transaction.atomic():
             return PointEvent.objects.create(leader=leader, community_id=community_id, building=building, rule=rule, code=code,
@@ -775,6 +799,11 @@ def leaders(community_id, on: datetime.date):
 
 def generate_duties(community: Community, month: datetime.date) -> int:
     """The month's 三员 items for every building leader in post (idempotent)."""
+    with site_language():
+        return _generate_duties(community, month)
+
+
+def _generate_duties(community: Community, month: datetime.date) -> int:
     titles = {DutyItem.Kind.COLLECT: _("Collect the residents' opinions in the building"),
               DutyItem.Kind.MEDIATE: _("Check for and mediate neighbour conflicts"),
               DutyItem.Kind.ORGANISE: _("Organise an activity for the building")}
@@ -822,7 +851,7 @@ def complete_duty(scope: Scope, item: DutyItem, note: str, at=None) -> DutyItem:
     day = timezone.localtime(at).date()
     if day <= item.due_on and item.missed_at is None:
         record_points(item.leader, item.community_id, "duty_done", f"duty:{item.pk}", on=day, building=item.building,
-                      duty_item=item, reason=_("Done on time: %(t)s") % {"t": item.title})
+                      duty_item=item, reason=lambda: _("Done on time: %(t)s") % {"t": item.title})
     return item
 
 
@@ -832,7 +861,7 @@ def mark_missed(pk: int, today: datetime.date) -> bool:
             return False
         item = DutyItem.objects.get(pk=pk)
         record_points(item.leader, item.community_id, "duty_missed", f"duty:{item.pk}", on=today, building=item.building,
-                      duty_item=item, reason=_("Missed: %(t)s (due %(d)s)") % {"t": item.title, "d": item.due_on})
+                      duty_item=item, reason=lambda: _("Missed: %(t)s (due %(d)s)") % {"t": item.title, "d": item.due_on})
         return True
 
 
@@ -858,7 +887,7 @@ def account_building_cases(today: datetime.date | None = None) -> int:
         on = timezone.localtime(ev.at).date()
         leader = _leader_of(case.building_id, on)
         if leader and record_points(leader, case.community_id, "case_overdue", f"case:{case.pk}", on=on, building=case.building,
-                                    case=case, reason=_("Case %(n)s overdue at the building") % {"n": case.number}):
+                                    case=case, reason=lambda: _("Case %(n)s overdue at the building") % {"n": case.number}):
             recorded += 1
     in_time = (CaseEvent.objects.filter(action=CaseEvent.Action.RESOLVE, to_tier=Tier.BUILDING, case__building__isnull=False)
                .exclude(case_id__in=PointEvent.objects.filter(code="case_in_time", case__isnull=False).values("case_id"))
@@ -872,6 +901,6 @@ def account_building_cases(today: datetime.date | None = None) -> int:
         on = timezone.localtime(ev.at).date()
         leader = _leader_of(case.building_id, on)
         if leader and record_points(leader, case.community_id, "case_in_time", f"case:{case.pk}", on=on, building=case.building,
-                                    case=case, reason=_("Case %(n)s handled in time") % {"n": case.number}):
+                                    case=case, reason=lambda: _("Case %(n)s handled in time") % {"n": case.number}):
             recorded += 1
     return recorded

@@ -159,7 +159,10 @@ def test_building_leader_ticks_their_list(client, gw):
     assert r.status_code == 302
     item.refresh_from_db()
     assert item.done_at is not None
-    assert 'id="leader-points">2' in c.get(reverse("patrols:my_list")).content.decode()
+    page = c.get(reverse("patrols:my_list")).content.decode()
+    assert 'id="leader-points">2' in page
+    # stored titles and reasons are in the site's language (zh-Hans), whatever language the service ran in
+    assert "收集本楼居民意见建议" in page and "按时完成：" in page and "清单事项按时完成" in page
 
 
 def test_visit_for_a_person_out_of_scope_is_refused_on_the_page(client, gw):
