@@ -375,8 +375,8 @@ def create_activity(scope: Scope, community: Community, *, title: str, place: st
         raise ValidationError({"starts_at": _("Time: the start and the end are required.")})
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("Ends: the end must lie after the start.")})
-    if ends_at < timezone.now():
-        raise ValidationError({"ends_at": _("Ends: the time lies in the past.")})
+    if starts_at < timezone.now() - datetime.timedelta(days=366):
+        raise ValidationError({"starts_at": _("Starts: more than a year ago; record only this year's activities.")})
     capacity = _positive_int(capacity, "capacity", _("Capacity"))
     waitlist_size = _positive_int(waitlist_size, "waitlist_size", _("Waiting-list places"), allow_zero=True)
     pph = _positive_int(points_per_hour, "points_per_hour", _("Points per hour"), allow_zero=True)
@@ -507,6 +507,22 @@ def check_out(scope: Scope, activity: Activity, code: str, *, at=None, person: P
 
 
 @transaction.atomic
+def record_hours(scope: Scope, activity: Activity, volunteer: Volunteer, *, minutes) -> ServiceRecord:
+    """Staff record a volunteer's hours from the paper sign-in sheet (补录) when nobody checked in by code."""
+    _require_staff(scope, activity.community)
+    if volunteer.community_id != activity.community_id or volunteer.status != Volunteer.Status.APPROVED:
+        raise ValidationError({"volunteer": _("Volunteer: must be an approved volunteer of this community.")})
+    if activity.starts_at > timezone.now():
+        raise ValidationError({"activity": _("Activity: it has not started yet.")})
+    if ServiceRecord.objects.filter(activity=activity, volunteer=volunteer).exists():
+        raise ValidationError({"volunteer": _("Volunteer: already has hours for this activity.")})
+    minutes = _positive_int(minutes, "minutes", _("Minutes"))
+    return ServiceRecord.objects.create(volunteer=volunteer, community_id=activity.community_id, activity=activity,
+                                        started_at=activity.starts_at, ended_at=activity.starts_at + datetime.timedelta(minutes=minutes),
+                                        minutes=minutes)
+
+
+@transaction.atomic
 def certify(scope: Scope, record: ServiceRecord, *, minutes=None, rating=None) -> ServiceRecord:
     """The organiser certifies the hours (may correct the minutes) and rates; the points post once."""
     community = Community.objects.get(pk=record.community_id)
@@ -582,8 +598,9 @@ def redeem(scope: Scope, volunteer: Volunteer, item: ShopItem, *, quantity=1, ch
     `token` (a form's one-time value) makes a double-submitted form redeem once."""
     if channel == Redemption.Channel.COUNTER:
         _require_staff(scope, volunteer.community)
-    elif channel == Redemption.Channel.ONLINE:
-        if _me(scope).pk != volunteer.person_id:
+    elif channel == Redemption.Channel.ONLINE:  # the volunteer reserves; staff may reserve for them (a phone call)
+        me = getattr(scope.account, "person", None) if _actor(scope) else None
+        if getattr(me, "pk", None) != volunteer.person_id and not is_staff(scope, volunteer.community):
             raise OutOfScope(_("You may reserve only for yourself."))
     else:
         raise ValidationError({"channel": _("Channel: at the counter or online.")})

@@ -246,3 +246,23 @@ def test_staff_sign_in_a_volunteer_without_a_phone_but_residents_cannot(world):
         services.check_out(sc(world, "other_community_staff"), act, services.code_at(act), person=world.persons["a2"])
     services.check_out(staff, act, services.code_at(act), person=world.persons["a2"])
     assert ServiceRecord.objects.get().volunteer == v
+
+
+def test_staff_record_hours_from_a_paper_sheet_once(world, vol):
+    now = timezone.now()
+    past = activity(world, starts_at=now - datetime.timedelta(days=20), ends_at=now - datetime.timedelta(days=20) + datetime.timedelta(hours=3))
+    staff = sc(world, "community_staff")
+    with pytest.raises(OutOfScope):
+        services.record_hours(sc(world, "resident"), past, vol, minutes=60)
+    rec = services.record_hours(staff, past, vol, minutes=150)
+    with pytest.raises(ValidationError) as exc:
+        services.record_hours(staff, past, vol, minutes=150)
+    assert exc.value.message_dict == {"volunteer": ["Volunteer: already has hours for this activity."]}
+    services.certify(staff, rec)
+    assert services.account_of(vol).balance == 25
+    with pytest.raises(ValidationError) as exc:
+        services.sign_up(sc(world, "resident"), past)
+    assert exc.value.message_dict == {"activity": ["Activity: it is over."]}
+    with pytest.raises(ValidationError) as exc:
+        activity(world, starts_at=now - datetime.timedelta(days=400), ends_at=now - datetime.timedelta(days=399))
+    assert "more than a year ago" in exc.value.message_dict["starts_at"][0]
