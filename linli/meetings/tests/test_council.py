@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.core.errors import OutOfScope
 from linli.core.models import OutboxMessage
@@ -325,6 +325,7 @@ def test_two_members_of_one_household_vote_at_once_exactly_one_ballot():
     results = []
 
     def go(account):
+        translation.activate("en")  # a new thread does not inherit the test's language
         try:
             barrier.wait(timeout=5)
             services.cast(resolve(account), vote, yes)

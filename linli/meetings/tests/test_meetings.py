@@ -9,7 +9,7 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.cases.tests.conftest import cats  # noqa: F401  (fixture)
 from linli.core.errors import OutOfScope
@@ -233,6 +233,7 @@ def test_two_residents_race_for_the_last_seat_exactly_one_gets_it():
 
     def go(username):
         from linli.people.models import Account
+        translation.activate("en")  # a new thread does not inherit the test's language
         try:
             account = Account.objects.get(username=username)
             barrier.wait(timeout=5)

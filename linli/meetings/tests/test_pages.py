@@ -78,7 +78,7 @@ def test_support_reply_hide_vote_and_paper_ballot_pages(world, matter, client, t
                                                                   "majority": "1/2", "strict": "more", "closes_at": closes})
     vote = Vote.objects.get()
     assert vote.by_building and vote.eligible == 3  # A1-101, A1-201, A1-301
-    agree = matter.options.get(label="Agree")
+    agree = matter.options.get(rejects=False)  # "同意": labelled in the language of the staff member who opened the vote
     login(client, world, "resident")
     assert client.post(reverse("meetings:cast", args=[matter.pk]), {"option": agree.pk}).status_code == 302
     login(client, world, "community_staff")
