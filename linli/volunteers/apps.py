@@ -10,6 +10,7 @@ class VolunteersConfig(AppConfig):
     def ready(self):
         from linli.people import roles, scopes
 
+        from . import sweeps  # noqa: F401  (registers the worker sweeps)
         from .models import Activity, Redemption, ServiceOrder, ServiceRecord, Volunteer, Wish
 
         def by_person(prefix: str) -> dict:

@@ -651,14 +651,33 @@ def cancel_redemption(scope: Scope, redemption: Redemption, *, reason: str = "")
             status=Redemption.Status.CANCELLED, handled_by=_actor(scope), closed_at=timezone.now()):
         raise ValidationError({"status": _("Status: only a reservation can be cancelled.")})
     redemption.refresh_from_db()
+    return _refund(redemption, (reason or "").strip() or _("Reservation cancelled: %(name)s") % {"name": redemption.item.name}, _actor(scope))
+
+
+def _refund(redemption: Redemption, reason: str, actor) -> Redemption:
     ShopItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + redemption.quantity)
     refund = post(from_account=house_account(redemption.community_id, LedgerAccount.Kind.SHOP), to_account=account_of(redemption.volunteer),
-                  amount=redemption.points, kind=Posting.Kind.REFUND,
-                  reason=(reason or "").strip() or _("Reservation cancelled: %(name)s") % {"name": redemption.item.name},
-                  source_key=f"refund:{redemption.pk}", created_by=_actor(scope))
+                  amount=redemption.points, kind=Posting.Kind.REFUND, reason=reason, source_key=f"refund:{redemption.pk}", created_by=actor)
     Redemption.objects.filter(pk=redemption.pk).update(refund=refund)
     redemption.refund = refund
     return redemption
+
+
+RESERVATION_DAYS = 7
+
+
+@transaction.atomic
+def expire_reservation(pk: int, now=None) -> int:
+    """The worker's step: a reservation not collected within RESERVATION_DAYS is cancelled and refunded (once)."""
+    now = now or timezone.now()
+    if not Redemption.objects.filter(pk=pk, status=Redemption.Status.RESERVED, at__lte=now - datetime.timedelta(days=RESERVATION_DAYS)).update(
+            status=Redemption.Status.CANCELLED, closed_at=now):
+        return 0
+    redemption = Redemption.objects.select_related("item", "volunteer__person").get(pk=pk)
+    _refund(redemption, _("Reservation not collected within %(n)d days: %(name)s") % {"n": RESERVATION_DAYS, "name": redemption.item.name}, None)
+    notify.notify(f"redemption:{pk}:expired", _accounts_of(redemption.volunteer.person),
+                  subject=_("Your reservation of %(name)s expired; the points are back.") % {"name": redemption.item.name}, link="/volunteers/shop/")
+    return 1
 
 
 @transaction.atomic

@@ -20,8 +20,8 @@ from linli.people.scopes import for_request
 from linli.places.models import Community
 
 from . import queries, services
-from .models import (Activity, Award, LedgerAccount, MenuItem, PlanItem, Redemption, ServiceOrder, ServiceRecord, ShopItem, SignUp,
-                     StockTake, TargetGroup, Volunteer, Wish)
+from .models import (Activity, Award, LedgerAccount, MenuItem, PlanItem, Posting, Redemption, ServiceOrder, ServiceRecord, ShopItem, SignUp,
+                     StockTake, TargetGroup, Team, TeamMembership, Volunteer, Wish)
 
 
 # ---------------------------------------------------------------- helpers
@@ -154,6 +154,55 @@ def decide(request, pk):
     _run(request, lambda: services.decide(for_request(request), v, approve=approve, note=request.POST.get("note", "")),
          _("Approved.") if approve else _("Rejected."))
     return redirect("volunteers:approvals")
+
+
+@login_required
+def volunteer(request, pk):
+    """Staff: one volunteer's registration, teams, hours and points book, with corrections (new postings, never edits)."""
+    scope = for_request(request)
+    v = get_object_or_404(scope.filter(Volunteer.objects.select_related("person", "party_org", "organization"), "read"), pk=pk)
+    staff = services.is_staff(scope, v.community)
+    if request.method == "POST":
+        _staff_or_403(request, v.community)
+        p = request.POST
+        if p.get("what") == "correct":
+            posting = get_object_or_404(Posting, pk=p.get("posting") or 0, community=v.community)
+            _run(request, lambda: services.correct(scope, posting, amount=p.get("amount") or 0, reason=p.get("reason", "")),
+                 _("Correction posted."))
+        elif p.get("what") == "suspend":
+            _run(request, lambda: services.suspend(scope, v, note=p.get("note", "")), _("Suspended."))
+        return redirect("volunteers:volunteer", v.pk)
+    account = LedgerAccount.objects.filter(volunteer=v).first()
+    return render(request, "volunteers/volunteer.html", {
+        "v": v, "staff": staff, "account": account, "hours": queries.hours_of(v),
+        "postings": queries.postings_of(account)[:200] if account else [],
+        "memberships": v.memberships.select_related("team"), "records": v.service_records.select_related("activity", "order__item")[:50]})
+
+
+@login_required
+def teams(request):
+    community = _community(request)
+    _staff_or_403(request, community)
+    scope = for_request(request)
+    if request.method == "POST":
+        p = request.POST
+        what = p.get("what")
+        approved = Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED)
+        if what == "create":
+            _run(request, lambda: services.create_team(scope, community, name=p.get("name", ""), lead=approved.filter(pk=p.get("lead") or 0).first(),
+                                                       services=p.get("services", ""), channel=p.get("channel", "")), _("Team created."))
+        elif what == "join":
+            team = get_object_or_404(Team, pk=p.get("team") or 0, community=community)
+            v = get_object_or_404(Volunteer, pk=p.get("volunteer") or 0, community=community)
+            _run(request, lambda: services.join_team(scope, team, v), _("Added to the team."))
+        elif what == "leave":
+            m = get_object_or_404(TeamMembership, pk=p.get("membership") or 0, team__community=community)
+            _run(request, lambda: services.leave_team(scope, m), _("Membership ended."))
+        return redirect("volunteers:teams")
+    return render(request, "volunteers/teams.html", {
+        "community": community, "teams": Team.objects.filter(community=community).select_related("lead__person", "organization")
+        .prefetch_related("memberships__volunteer__person"),
+        "volunteers": Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED).select_related("person")})
 
 
 # ---------------------------------------------------------------- activities

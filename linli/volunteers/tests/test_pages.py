@@ -114,3 +114,32 @@ def test_public_page_needs_no_login_and_leaks_no_private_data(client, world, vol
         assert p.phone not in body and (not p.id_number or p.id_number not in body)
     assert "想学用智能手机" not in body  # wishes are counted, not listed, for strangers
     assert client.get(reverse("volunteers:public", args=[999999])).status_code == 404
+
+
+def test_staff_correct_a_posting_on_the_volunteer_page(client, world, vol):
+    p = fund(world, vol, 30, key="k")
+    as_(client, world, "community_staff")
+    page = client.get(reverse("volunteers:volunteer", args=[vol.pk])).content.decode()
+    assert f'id="correct-{p.pk}"' in page
+    client.post(reverse("volunteers:volunteer", args=[vol.pk]), {"what": "correct", "posting": p.pk, "amount": "10", "reason": ""})
+    assert Posting.objects.count() == 1  # no reason: refused
+    client.post(reverse("volunteers:volunteer", args=[vol.pk]), {"what": "correct", "posting": p.pk, "amount": "10", "reason": "多记一小时"})
+    assert Posting.objects.count() == 2 and services.account_of(vol).balance == 20
+    as_(client, world, "resident")
+    assert client.post(reverse("volunteers:volunteer", args=[vol.pk]), {"what": "correct", "posting": p.pk, "amount": "5", "reason": "x"}).status_code == 404
+    as_(client, world, "other_community_staff")
+    assert client.get(reverse("volunteers:volunteer", args=[vol.pk])).status_code == 404
+    assert Posting.objects.count() == 2
+
+
+def test_teams_page_keeps_membership_history(client, world, vol):
+    as_(client, world, "community_staff")
+    client.post(reverse("volunteers:teams"), {"what": "create", "name": "益民志愿服务队", "lead": vol.pk, "channel": "社区服务站"})
+    from linli.volunteers.models import Team, TeamMembership
+    team = Team.objects.get()
+    m = TeamMembership.objects.get()
+    client.post(reverse("volunteers:teams"), {"what": "leave", "membership": m.pk})
+    client.post(reverse("volunteers:teams"), {"what": "join", "team": team.pk, "volunteer": vol.pk})
+    assert TeamMembership.objects.count() == 2 and TeamMembership.objects.filter(until__isnull=True).count() == 1
+    assert "益民志愿服务队" in client.get(reverse("volunteers:teams")).content.decode()
+    assert as_(client, world, "resident").get(reverse("volunteers:teams")).status_code == 403

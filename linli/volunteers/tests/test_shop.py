@@ -97,3 +97,25 @@ def test_shop_item_refusals(world):
     with pytest.raises(OutOfScope):
         services.add_item(sc(world, "resident"), world.a, name="理发", price=5)
     assert ShopItem.objects.count() == 0
+
+
+def test_uncollected_reservations_expire_once_with_a_refund(world, vol, soap):
+    import datetime
+
+    from django.utils import timezone
+
+    from linli.core.worker import registered
+    from linli.volunteers import sweeps
+
+    assert "volunteer_reservations" in registered()
+    fund(world, vol, 50)
+    old = services.redeem(sc(world, "resident"), vol, soap)
+    fresh = services.redeem(sc(world, "resident"), vol, soap)
+    Redemption.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=8))
+    assert sweeps.expire_reservations() == 1
+    assert sweeps.expire_reservations() == 0
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == ("cancelled", "reserved")
+    assert old.refund.amount == 20 and state(vol, soap)[:2] == (30, 2)
+    assert services.expire_reservation(old.pk) == 0
