@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Meeting(models.Model):
@@ -65,15 +66,15 @@ class Action(models.Model):
     """A resolution of a meeting, carried out by an owner by a due date (落实决议)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("council", "Open")
         DONE = "done", _("Done")
 
     class OwnerKind(models.TextChoices):
         COMMUNITY = "community", _("Community")
-        OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
+        OWNERS_COMMITTEE = "owners_committee", pgettext_lazy("council", "Owners' committee")
         PROPERTY = "property", _("Property company")
-        VOLUNTEERS = "volunteers", _("Volunteers")
-        DEPARTMENT = "department", _("Department")
+        VOLUNTEERS = "volunteers", pgettext_lazy("council", "Volunteers")
+        DEPARTMENT = "department", pgettext_lazy("council", "Department")
 
     meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="actions")
     matter = models.ForeignKey("Matter", null=True, blank=True, on_delete=models.CASCADE, related_name="actions")
@@ -121,7 +122,7 @@ class AgendaItem(models.Model):
 
     class Kind(models.TextChoices):
         MATTER = "matter", _("Council matter")
-        CASE = "case", _("Case")
+        CASE = "case", pgettext_lazy("council", "Case")
         OVERDUE_ACTION = "overdue_action", _("Overdue action")
         OTHER = "other", _("Other")
 
@@ -248,7 +249,7 @@ class Reply(models.Model):
     text = models.TextField(_("reply"))
     at = models.DateTimeField(default=timezone.now)
     hidden = models.BooleanField(default=False)
-    hidden_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    hidden_reason = models.CharField(pgettext_lazy("council", "reason"), max_length=300, blank=True)
     hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     hidden_at = models.DateTimeField(null=True, blank=True)
 
@@ -281,8 +282,8 @@ class Vote(models.Model):
         ADULT = "adult", _("One vote per adult")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("council", "Open")
+        CLOSED = "closed", pgettext_lazy("council", "Closed")
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="votes")
     level = models.CharField(_("who votes"), max_length=16, choices=Level.choices)
@@ -384,8 +385,8 @@ class Evaluation(models.Model):
 class ReceptionSlot(models.Model):
     community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="reception_slots")
     host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reception_slots", verbose_name=_("host"))
-    starts_at = models.DateTimeField(_("starts"), db_index=True)
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(pgettext_lazy("council", "starts"), db_index=True)
+    ends_at = models.DateTimeField(pgettext_lazy("council", "ends"))
     place = models.CharField(_("place"), max_length=200)
     capacity = models.PositiveSmallIntegerField(_("seats"), default=1)
 
@@ -405,7 +406,7 @@ class Booking(models.Model):
     account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     topic = models.TextField(_("topic"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(pgettext_lazy("council", "outcome"), blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope
@@ -457,7 +458,7 @@ def open_vote(scope: Scope, matter: Matter, *, level: str, unit: str = "househol
 
 def vote_rule(vote: Vote) -> str:
     quorum = _("quorum %(q)s of %(u)s") % {"q": f"{vote.quorum_num}/{vote.quorum_den}",
-                                           "u": _("households") if vote.unit == Vote.Unit.HOUSEHOLD else _("adults")}
+                                           "u": pgettext("council", "households") if vote.unit == Vote.Unit.HOUSEHOLD else _("adults")}
     if vote.by_building:
         quorum += _(" in every building")
     majority = (_("more than %(m)s of the votes cast") if vote.majority_strict else _("at least %(m)s of the votes cast")) % {"m": f"{vote.majority_num}/{vote.majority_den}"}
@@ -798,7 +799,7 @@ def create_committee(scope: Scope, *, community, name: str, members) -> Standing
     """members: (organization, chair_person) in rotation order."""
     _require_staff(scope, community.pk)
     if not (name or "").strip():
-        raise ValidationError({"name": _("Name: required.")})
+        raise ValidationError({"name": pgettext("council", "Name: required.")})
     members = list(members or [])
     if len(members) < 2:
         raise ValidationError({"members": _("Members: a standing committee needs at least two member organisations.")})
@@ -970,10 +971,10 @@ def meeting_pdf(meeting: Meeting) -> bytes:
         [a.person.name if a.person_id else a.organization.name if a.organization_id else a.name,
          str(a.get_status_display()) + (f" ({a.substitute_name})" if a.substitute_name else "")] for a in meeting.attendances.all()]
     agenda = [f"{i}. {item.title}" for i, item in enumerate(meeting.agenda.all(), 1)] or [_("No agenda items.")]
-    actions = [[_("Resolution"), _("Owner"), _("Due"), _("Status")]] + [
+    actions = [[_("Resolution"), pgettext("council", "Owner"), pgettext("council", "Due"), _("Status")]] + [
         [a.text, a.owner_label, a.due_on.isoformat(), str(a.get_status_display())] for a in meeting.actions.all()]
     sections = [pdf.Section(_("Meeting"), rows=rows), pdf.Section(_("Agenda"), paragraphs=agenda),
                 pdf.Section(_("Attendance"), table=attendance if len(attendance) > 1 else [], paragraphs=[] if len(attendance) > 1 else ["—"]),
-                pdf.Section(_("Minutes"), paragraphs=[meeting.minutes or "—"]),
-                pdf.Section(_("Resolutions"), table=actions if len(actions) > 1 else [], paragraphs=[] if len(actions) > 1 else ["—"])]
+                pdf.Section(pgettext("council", "Minutes"), paragraphs=[meeting.minutes or "—"]),
+                pdf.Section(pgettext("council", "Resolutions"), table=actions if len(actions) > 1 else [], paragraphs=[] if len(actions) > 1 else ["—"])]
     return pdf.render(meeting.title, sections, subtitle=meeting.community.name)
