@@ -335,6 +335,10 @@ def record_reinspection(scope: Scope, reinspection: Reinspection, *, fixed: bool
         raise ValidationError({"note": _("Note: say what is still not fixed.")})
     r.done_at, r.done_by, r.note = timezone.now(), _actor(scope), (note or "").strip()
     r.outcome = Reinspection.Outcome.FIXED if fixed else Reinspection.Outcome.NOT_FIXED
+    # claim it: of two people recording at once, exactly one escalates (a conditional UPDATE on both databases)
+    if not Reinspection.objects.filter(pk=r.pk, done_at__isnull=True).update(done_at=r.done_at, done_by=r.done_by, note=r.note,
+                                                                             outcome=r.outcome):
+        raise ValidationError({"outcome": _("Re-inspection: already recorded (%(o)s).") % {"o": Reinspection.objects.get(pk=r.pk).get_outcome_display()}})
     if photos:
         _save_photos(photos, scope, hazard=hazards[0])
     if fixed:
@@ -349,7 +353,7 @@ def record_reinspection(scope: Scope, reinspection: Reinspection, *, fixed: bool
         r.case = first_case
         notice.status = RectificationNotice.Status.ESCALATED
     notice.save(update_fields=["status"])
-    r.save()
+    r.save(update_fields=["case"])
     return r
 
 
@@ -555,6 +559,9 @@ def record_visit(scope: Scope, visit: CareVisit, *, method: str, situation: str,
     if at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"at": _("When: the visit cannot lie in the future.")})
     visit.done_at, visit.done_by, visit.method, visit.situation, visit.needs = at, _actor(scope), method, situation, needs
+    if not CareVisit.objects.filter(pk=visit.pk, done_at__isnull=True).update(done_at=at, done_by=visit.done_by, method=method,
+                                                                              situation=situation, needs=needs):
+        raise ValidationError({"visit": _("Visit: already recorded.")})
     if open_case and visit.person.dwelling_id:
         category = Category.objects.filter(code="elderly.alone", parent__isnull=False).first()
         source = Case.Source.PATROL if scope.has_role(roles.GRID_WORKER) else Case.Source.BUILDING_LEADER
@@ -563,7 +570,7 @@ def record_visit(scope: Scope, visit: CareVisit, *, method: str, situation: str,
         visit.case = cases.submit(scope if scope.has_role(roles.GRID_WORKER, roles.BUILDING_LEADER) else system(), source=source,
                                   description=needs, title=title,
                                   category=category, dwelling=visit.person.dwelling, reporter_person=visit.person)
-    visit.save()
+    visit.save(update_fields=["case"])
     rule = visit.rule
     if rule.active:
         due = timezone.localtime(at).date() + datetime.timedelta(days=rule.interval_days)

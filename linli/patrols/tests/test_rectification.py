@@ -214,3 +214,64 @@ def test_system_sweep_escalation_uses_the_grid_worker_when_the_sweep_records(gw)
     services.record_reinspection(system(), notice.reinspection, fixed=False, note="仍在充电")
     hazard.refresh_from_db()
     assert hazard.case is not None and hazard.case.assignee_org == gw.orgs["property"]
+
+
+@pytest.mark.django_db
+def test_a_whistle_stays_possible_on_the_escalated_case(gw):
+    from linli.cases import services as cases
+
+    s = worker(gw)
+    hazard = services.record_hazard(s, place=gw.venues["shop_a1"], title="后门通道堆放货物", category_code="fire.passage")
+    notice = services.issue_notice(s, [hazard], requirements="清理后门通道", deadline=TODAY())
+    services.record_reinspection(s, notice.reinspection, fixed=False, note="仍然堆放")
+    case = Hazard.objects.get(pk=hazard.pk).case
+    assert case.assignee_org == gw.orgs["fire"]
+    w = cases.whistle(resolve(gw.accounts["community_staff"]), case, [gw.orgs["fire"], gw.orgs["property"]], "消防通道长期堵塞，需联合执法")
+    case.refresh_from_db()
+    assert case.state == "whistled" and w.summonses.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_recording_not_fixed_at_once_open_one_case():
+    import threading
+
+    from django.db import connection
+
+    from linli.patrols.tests.conftest import add_grid_work
+    from linli.people import roles, services as people
+    from linli.testing.world import PASSWORD, build_world
+
+    w = add_grid_work(build_world())
+    second = people.register_person(system(), community=w.a, name="第二网格员", phone="13900008001")
+    people.appoint(system(), second, roles.GRID_WORKER, w.grids["A1"], starts_on=datetime.date(2020, 1, 1))
+    w.accounts["grid_worker_2"] = people.create_account(second, "grid_worker_2", PASSWORD)
+    s = resolve(w.accounts["grid_worker"])
+    hazard = services.record_hazard(s, place=w.buildings["A1"], title="楼道堆物", category_code="fire.corridor_clutter",
+                                    responsible_org=w.orgs["property"])
+    notice = services.issue_notice(s, [hazard], requirements="清理楼道", deadline=TODAY())
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def record(key):
+        try:
+            r = Reinspection.objects.get(notice=notice)
+            scope = resolve(w.accounts[key])
+            barrier.wait(timeout=5)
+            services.record_reinspection(scope, r, fixed=False, note=f"{key} 复查未整改")
+            results[key] = "won"
+        except ValidationError as exc:
+            results[key] = " ".join(exc.messages)
+        except Exception as exc:  # noqa: BLE001  (a lock timeout would show here and fail the test)
+            results[key] = f"error: {exc!r}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record, args=(k,)) for k in ("grid_worker", "grid_worker_2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results.values()).count("won") == 1, results
+    assert [v for v in results.values() if v != "won"][0] == "复查：已经记录（未整改）。", results  # threads speak zh-Hans
+    assert Case.objects.count() == 1
+    assert Hazard.objects.get(pk=hazard.pk).case == Case.objects.get()
