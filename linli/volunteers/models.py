@@ -13,7 +13,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from linli.people.models import Account, Organization, Person
 from linli.places.models import Community
@@ -356,7 +356,7 @@ class StockTake(models.Model):
 
 class Wish(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("volunteers", "Open")
         CLAIMED = "claimed", _("Claimed")
         FULFILLED = "fulfilled", _("Fulfilled")
         THANKED = "thanked", _("Thanked")

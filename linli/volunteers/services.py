@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope
@@ -214,7 +214,7 @@ def suspend(scope: Scope, volunteer: Volunteer, *, note: str) -> Volunteer:
 def create_team(scope: Scope, community: Community, *, name: str, lead: Volunteer | None = None,
                 organization: Organization | None = None, services: str = "", channel: str = "") -> Team:
     _require_staff(scope, community)
-    name = _text(name, "name", _("Name"), 100)
+    name = _text(name, "name", pgettext("volunteers", "Name"), 100)
     if Team.objects.filter(community=community, name=name).exists():
         raise ValidationError({"name": _("Name: a team of this name exists already.")})
     if lead is not None and (lead.community_id != community.pk or lead.status != Volunteer.Status.APPROVED):
@@ -516,7 +516,7 @@ def record_hours(scope: Scope, activity: Activity, volunteer: Volunteer, *, minu
         raise ValidationError({"activity": _("Activity: it has not started yet.")})
     if ServiceRecord.objects.filter(activity=activity, volunteer=volunteer).exists():
         raise ValidationError({"volunteer": _("Volunteer: already has hours for this activity.")})
-    minutes = _positive_int(minutes, "minutes", _("Minutes"))
+    minutes = _positive_int(minutes, "minutes", pgettext("volunteers", "Minutes"))
     return ServiceRecord.objects.create(volunteer=volunteer, community_id=activity.community_id, activity=activity,
                                         started_at=activity.starts_at, ended_at=activity.starts_at + datetime.timedelta(minutes=minutes),
                                         minutes=minutes)
@@ -530,7 +530,7 @@ def certify(scope: Scope, record: ServiceRecord, *, minutes=None, rating=None) -
     record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if record.certified_at:
         raise ValidationError({"minutes": _("Minutes: these hours are certified already.")})
-    minutes = record.minutes if minutes in (None, "") else _positive_int(minutes, "minutes", _("Minutes"), allow_zero=True)
+    minutes = record.minutes if minutes in (None, "") else _positive_int(minutes, "minutes", pgettext("volunteers", "Minutes"), allow_zero=True)
     if record.activity_id:
         longest = int((record.activity.ends_at - record.activity.starts_at).total_seconds() // 60) + int(CHECKOUT_LATE.total_seconds() // 60)
         if minutes > longest:
@@ -587,7 +587,7 @@ def add_item(scope: Scope, community: Community, *, name: str, price, stock=0, k
     _require_staff(scope, community)
     if kind not in ShopItem.Kind.values:
         raise ValidationError({"kind": _("Kind: goods or a community service.")})
-    return ShopItem.objects.create(community=community, kind=kind, name=_text(name, "name", _("Name"), 100),
+    return ShopItem.objects.create(community=community, kind=kind, name=_text(name, "name", pgettext("volunteers", "Name"), 100),
                                    price=_positive_int(price, "price", _("Price")), stock=_positive_int(stock, "stock", _("Stock"), allow_zero=True))
 
 
@@ -809,7 +809,7 @@ def complete_order(scope: Scope, order: ServiceOrder, *, minutes) -> ServiceReco
     me = getattr(scope.account, "person", None) if _actor(scope) else None
     if not (order.volunteer_id and me is not None and order.volunteer.person_id == me.pk) and not is_staff(scope, order.item.community):
         raise OutOfScope(_("Only the volunteer who took the order may report it done."))
-    minutes = _positive_int(minutes, "minutes", _("Minutes"))
+    minutes = _positive_int(minutes, "minutes", pgettext("volunteers", "Minutes"))
     if minutes > 24 * 60:
         raise ValidationError({"minutes": _("Minutes: at most one day.")})
     now = timezone.now()

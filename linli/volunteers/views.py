@@ -247,7 +247,12 @@ def activity(request, pk):
     staff = services.is_staff(for_request(request), act.community)
     person = _person(request)
     mine = SignUp.objects.filter(activity=act, person=person).first() if person else None
-    ctx = {"a": act, "staff": staff, "mine": mine, "att": queries.attendance(act), "organisers": act.organisers.all()}
+    if act.audience == Activity.Audience.VOLUNTEERS:
+        can_sign_up = services.approved_volunteer(person, act.community_id) is not None
+    else:
+        can_sign_up = person is not None and person.community_id == act.community_id
+    ctx = {"a": act, "staff": staff, "mine": mine, "att": queries.attendance(act), "organisers": act.organisers.all(),
+           "over": act.ends_at <= timezone.now(), "can_sign_up": can_sign_up and act.ends_at > timezone.now() and not act.cancelled}
     if staff:
         ctx.update(code=services.code_at(act), seconds=services.seconds_left(),
                    signups=act.signups.exclude(status=SignUp.Status.CANCELLED).select_related("person"),
