@@ -1,0 +1,71 @@
+"""The grid-work JSON API with bearer tokens: a phone app patrols, records a hazard, issues a notice and a
+re-inspection; refusals answer 422/403/404 and change nothing."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from linli.cases.models import Case
+from linli.patrols import sweeps
+from linli.patrols.models import Hazard, PatrolStop, RectificationNotice
+from linli.people.auth import issue_token
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/patrols"
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def client_for(world, key):
+    _, secret = issue_token(world.accounts[key], "test")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_patrol_hazard_notice_reinspection_over_the_api(gw):
+    c = client_for(gw, "grid_worker")
+    r = c.post(f"{API}/patrols", content_type="application/json")
+    assert r.status_code == 201, r.content
+    patrol = r.json()
+    r = c.post(f"{API}/patrols/{patrol['id']}/stops", {"seen": "商铺后门堆放货物", "venue_id": gw.venues["shop_a1"].pk},
+               content_type="application/json")
+    assert r.status_code == 201 and r.json()["place"] == "航苑小吃店"
+    stop_id = r.json()["id"]
+    r = c.post(f"{API}/patrols/{patrol['id']}/stops", {"seen": "外网格", "building_id": gw.buildings["A2"].pk}, content_type="application/json")
+    assert r.status_code == 404 and "building_id" in r.content.decode() and PatrolStop.objects.count() == 1  # not in their area
+    r = c.post(f"{API}/hazards", {"title": "消防通道堵塞", "stop_id": stop_id, "category_code": "fire.passage"}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["responsible_name"] == "航苑小吃店"
+    hazard_id = r.json()["id"]
+    past = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    r = c.post(f"{API}/notices", {"hazard_ids": [hazard_id], "requirements": "清理通道", "deadline": past}, content_type="application/json")
+    assert r.status_code == 422 and "Deadline: the date lies in the past." in r.content.decode()
+    assert RectificationNotice.objects.count() == 0
+    deadline = timezone.localdate() + datetime.timedelta(days=2)
+    r = c.post(f"{API}/notices", {"hazard_ids": [hazard_id], "requirements": "清理通道", "deadline": deadline.isoformat()},
+               content_type="application/json")
+    assert r.status_code == 201 and r.json()["number"].startswith("ZG")
+    assert c.get(f"{API}/reinspections/due").json() == []
+    sweeps.reinspections_due(deadline)
+    due = c.get(f"{API}/reinspections/due").json()
+    assert len(due) == 1
+    r = c.post(f"{API}/reinspections/{due[0]['id']}", {"fixed": False, "note": "仍然堵塞"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["outcome"] == "not_fixed"
+    case = Case.objects.get()
+    assert r.json()["case_number"] == case.number and case.assignee_org == gw.orgs["fire"]
+    hazards = c.get(f"{API}/hazards?status=escalated").json()
+    assert [h["case_number"] for h in hazards["items"]] == [case.number]
+    # another community's staff sees none of it
+    other = client_for(gw, "other_community_staff")
+    assert other.post(f"{API}/reinspections/{due[0]['id']}", {"fixed": True}, content_type="application/json").status_code == 404
+    assert Hazard.objects.get(pk=hazard_id).status == Hazard.Status.ESCALATED
+
+
+def test_the_router_is_in_the_openapi_schema(client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/patrols/hazards" in paths and "/api/v1/patrols/reinspections/{reinspection_id}" in paths
