@@ -23,4 +23,5 @@ from linli.people.api import router as people_router  # noqa: E402
 api.add_router("/places", places_router)
 api.add_router("/people", people_router)
 api.add_router("/cases", "linli.cases.api.router")
+api.add_router("/patrols", "linli.patrols.api.router")
 api.add_router("/volunteers", "linli.volunteers.api.router")
