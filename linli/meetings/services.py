@@ -113,7 +113,7 @@ def may_act_on(scope: Scope, action: Action) -> bool:
 
 @transaction.atomic
 def report_progress(scope: Scope, action: Action, note: str, percent: int, done: bool = False) -> Action:
-    action = Action.objects.select_for_update().select_related("meeting", "matter").get(pk=action.pk)
+    action = Action.objects.select_for_update(of=("self",)).select_related("meeting", "matter").get(pk=action.pk)
     if not may_act_on(scope, action):
         raise OutOfScope(_("Only the owner reports on this action."))
     if action.status == Action.Status.DONE:

@@ -105,12 +105,18 @@ def raise_matter(request):
     if request.method == "POST":
         v = request.POST
         ctx["values"] = v
+        from linli.cases.models import Case
+
+        numbers = [n for n in v.get("cases", "").replace("，", ",").replace(" ", ",").split(",") if n.strip()]
+        cases = list(Case.objects.filter(number__in=numbers))
         raised_for = None
         if v.get("raised_for"):
             raised_for = next((p for p in neighbours if str(p.pk) == v["raised_for"]), None)
         try:
+            if len(cases) != len(set(numbers)):
+                raise ValidationError({"cases": _("Cases: no case numbered %(n)s.") % {"n": ", ".join(sorted(set(numbers) - {c.number for c in cases}))}})
             m = services.raise_matter(scope, title=v.get("title", ""), what=v.get("what", ""), why=v.get("why", ""), place=v.get("place", ""),
-                                      level=v.get("level", "compound"), raised_for=raised_for)
+                                      level=v.get("level", "compound"), raised_for=raised_for, cases=cases)
         except ValidationError as exc:
             ctx["errors"] = _errors(exc)
             return render(request, "meetings/raise.html", ctx, status=400)

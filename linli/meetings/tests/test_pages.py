@@ -117,3 +117,33 @@ def test_meeting_pages_schedule_record_and_pdf(world, client):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     login(client, world, "other_community_staff")
     assert client.get(reverse("meetings:meeting", args=[m.pk])).status_code == 404
+
+
+def test_admin_pages_open(world, matter, client):
+    login(client, world, "admin")
+    for model in ("meeting", "standingcommittee", "councilsettings", "matter", "vote", "ballot", "evaluation", "receptionslot",
+                  "booking", "action", "actionprogress"):
+        assert client.get(f"/admin/meetings/{model}/").status_code == 200, model
+    assert client.get(f"/admin/meetings/matter/{matter.pk}/change/").status_code == 200
+
+
+def test_staff_raise_a_matter_grouping_cases(world, client):
+    from linli.cases import services as cases
+    from linli.cases.tests.conftest import make_categories
+
+    make_categories()
+    staff = sc(world, "community_staff")
+    c1 = cases.submit(staff, source="hotline", description="2号楼楼道堆满杂物", category="env.clutter", dwelling=world.dwellings["A2-301"], reporter_name="刘女士")
+    c2 = cases.submit(staff, source="hotline", description="2号楼楼道杂物堵住消防通道", category="env.clutter", dwelling=world.dwellings["A2-301"], reporter_name="刘女士")
+    login(client, world, "community_staff")
+    r = client.post(reverse("meetings:raise"), {"title": "2号楼楼道堆物整治", "what": "多次反映楼道堆物，需居民议定清理办法", "level": "building",
+                                                "cases": f"{c1.number}, 99999999-0001"})
+    assert r.status_code == 400 and "99999999-0001" in r.content.decode() and Matter.objects.count() == 0
+    r = client.post(reverse("meetings:raise"), {"title": "2号楼楼道堆物整治", "what": "多次反映楼道堆物，需居民议定清理办法", "level": "building",
+                                                "cases": f"{c1.number}，{c2.number}"})
+    m = Matter.objects.get()
+    assert r.status_code == 302 and set(m.cases.all()) == {c1, c2} and m.building == world.buildings["A2"]
+    assert m.raised_by == world.persons["community_staff"] and m.support_count == 0  # staff live elsewhere: no self-support
+    login(client, world, "resident")
+    r = client.post(reverse("meetings:raise"), {"title": "不是我的诉求", "what": "关联别人反映的诉求", "cases": c1.number})
+    assert r.status_code == 403 and Matter.objects.count() == 1
