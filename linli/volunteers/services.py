@@ -18,14 +18,14 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope
 from linli.people import roles
-from linli.people.models import Account, Organization, Person
+from linli.people.models import Account, Appointment, Organization, Person
 from linli.people.scopes import Scope
 from linli.places.models import Community
 
@@ -172,12 +172,25 @@ def register(scope: Scope, *, person: Person | None = None, community: Community
             setattr(existing, k, v)
         existing.status, existing.applied_at, existing.decided_by, existing.decided_at = Volunteer.Status.PENDING, timezone.now(), None, None
         existing.save()
+        _tell_staff(existing)
         return existing
     try:
         with transaction.atomic():
-            return Volunteer.objects.create(person=person, community=community, **fields)
+            volunteer = Volunteer.objects.create(person=person, community=community, **fields)
     except IntegrityError:
         raise ValidationError({"person": _("Person: already registered as a volunteer here.")})
+    _tell_staff(volunteer)
+    return volunteer
+
+
+def _tell_staff(volunteer: Volunteer) -> None:
+    """The community's staff learn of a new registration waiting for approval."""
+    on = timezone.localdate()
+    posts = (Appointment.objects.filter(community=volunteer.community, role__in=[roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY],
+                                        starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)))
+    staff = Account.objects.filter(is_active=True, person_id__in=posts.values("person_id"))
+    notify.notify(f"volunteer:{volunteer.pk}:applied:{volunteer.applied_at.timestamp()}", list(staff),
+                  subject=_("New volunteer registration: %(name)s") % {"name": volunteer.person.name}, link="/volunteers/approvals/")
 
 
 @transaction.atomic

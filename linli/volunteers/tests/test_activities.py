@@ -24,6 +24,8 @@ def resident(world, key, person_key):
 def test_register_and_approve(world):
     v = services.register(sc(world, "resident"), skills="理发、量血压", availability="周末上午", target_groups=["elderly", "disabled"])
     assert (v.status, v.community, v.person) == ("pending", world.a, world.persons["a1"])
+    told = set(OutboxMessage.objects.filter(event_key__startswith=f"volunteer:{v.pk}:applied", channel="inapp").values_list("recipient__username", flat=True))
+    assert told == {"community_staff", "community_secretary"}
     assert list(queries.pending(sc(world, "community_staff"), world.a)) == [v]
     assert list(queries.pending(sc(world, "other_community_staff"), world.a)) == []
     with pytest.raises(OutOfScope):
