@@ -636,6 +636,10 @@ def redeem(scope: Scope, volunteer: Volunteer, item: ShopItem, *, quantity=1, ch
     posting = post(from_account=account_of(volunteer), to_account=house_account(volunteer.community_id, LedgerAccount.Kind.SHOP),
                    amount=points, kind=Posting.Kind.REDEEM, reason=_("Charity shop: %(name)s × %(q)d") % {"name": item.name, "q": quantity},
                    source_key=key, created_by=_actor(scope))
+    earlier = Redemption.objects.filter(posting=posting).first()
+    if earlier is not None:  # the same form submitted twice at once: the first won; undo our stock change, answer with it
+        transaction.set_rollback(True)
+        return earlier
     counter = channel == Redemption.Channel.COUNTER
     item.refresh_from_db(fields=["stock"])
     return Redemption.objects.create(community_id=volunteer.community_id, volunteer=volunteer, item=item, quantity=quantity, points=points,

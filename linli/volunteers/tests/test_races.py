@@ -120,3 +120,17 @@ def test_the_same_service_record_posts_once_under_a_race():
     assert results[0].pk == results[1].pk
     assert services.account_of(vol).balance == 15
     ledger_exact(w.a)
+
+
+def test_a_form_submitted_twice_at_once_redeems_once():
+    w = build_world()
+    vol = approved(w)
+    fund(w, vol, 100)
+    item = services.add_item(resolve(w.accounts["community_staff"]), w.a, name="毛巾", price=10, stock=5)
+    me = resolve(w.accounts["resident"])
+    results = race(lambda: services.redeem(me, vol, item, token="same-form"), lambda: services.redeem(me, vol, item, token="same-form"))
+    assert all(isinstance(r, Redemption) for r in results), results
+    assert results[0].pk == results[1].pk
+    assert Redemption.objects.count() == 1 and ShopItem.objects.get(pk=item.pk).stock == 4
+    assert services.account_of(vol).balance == 90
+    ledger_exact(w.a)
