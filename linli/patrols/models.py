@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 # ---------------------------------------------------------------- patrols
@@ -181,7 +182,7 @@ class Hazard(models.Model):
     """隐患: found on a patrol or by an inspection; rectified, or escalated into a case."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("hazard", "Open")
         NOTIFIED = "notified", _("Notice issued")
         FIXED = "fixed", _("Fixed")
         ESCALATED = "escalated", _("Escalated to a case")
@@ -344,7 +345,7 @@ class Dispute(models.Model):
         HIGH = "high", _("High")
 
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("Registered")
+        REGISTERED = "registered", pgettext_lazy("dispute", "Registered")
         MEDIATING = "mediating", _("Mediating")
         AGREED = "agreed", _("Agreement reached")
         FAILED = "failed", _("Mediation failed")
@@ -392,7 +393,7 @@ class Mediation(models.Model):
     class Outcome(models.TextChoices):
         CONTINUE = "continue", _("To be continued")
         AGREED = "agreed", _("Agreement reached")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("mediation", "Failed")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="mediations")
     at = models.DateTimeField(_("when"))

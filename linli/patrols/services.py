@@ -14,6 +14,7 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.cases import services as cases
 from linli.cases.models import Case, CaseEvent, Category, Tier
@@ -479,7 +480,7 @@ def save_visit_rule(scope: Scope, community: Community, *, name: str, tag: str, 
     if method not in VisitRule.Method.values:
         raise ValidationError({"method": _("Method: door, phone or video.")})
     rule = rule or VisitRule(community=community)
-    rule.name, rule.tag, rule.also_tag, rule.min_level, rule.max_level = _text(name, "name", _("Name")), tag, also_tag, min_level, max_level
+    rule.name, rule.tag, rule.also_tag, rule.min_level, rule.max_level = _text(name, "name", pgettext("rule", "Name")), tag, also_tag, min_level, max_level
     rule.interval_days, rule.method, rule.active = interval_days, method, active
     rule.save()
     return rule

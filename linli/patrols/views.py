@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from linli.cases.models import Category
@@ -253,7 +254,7 @@ def _notice_sections(notice):
 
     hazards = list(notice.hazards.all())
     return [
-        Section(_("To"), rows=[(_("Responsible party"), notice.responsible_name), (_("Number"), notice.number),
+        Section(pgettext("notice", "To"), rows=[(_("Responsible party"), notice.responsible_name), (_("Number"), notice.number),
                                (_("Issued"), timezone.localtime(notice.issued_at).strftime("%Y-%m-%d")),
                                (_("Grid"), str(notice.grid))]),
         Section(_("Hazards found"), table=[[_("Hazard"), _("Place"), _("Description")]] +
