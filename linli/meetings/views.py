@@ -9,6 +9,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -331,7 +332,10 @@ def meeting_list(request):
     staff = queries.is_staff(scope)
     ctx = {"meetings": list(queries.meetings(scope)[:100]), "staff": staff, "kinds": [k for k in Meeting.Kind.choices if k[0] != "whistle"],
            "committees": list(queries.committees(scope)), "values": {}, "errors": [],
-           "chairs": list(Person.objects.filter(appointments__home_community=community).distinct()[:200]) if staff and community else []}
+           "chairs": list(Person.objects.filter(appointments__home_community=community).distinct()[:200]) if staff and community else [],
+           "invitable_orgs": list(Organization.objects.filter(active=True).filter(Q(community=community) | Q(subdistrict_id=community.subdistrict_id,
+                                                                                                          kind=Organization.Kind.DEPARTMENT))
+                                  .exclude(kind=Organization.Kind.PARTY, party_level__in=["grid_group", "member_household"])[:100]) if staff and community else []}
     if request.method == "POST":
         if not staff:
             raise PermissionDenied
@@ -343,8 +347,12 @@ def meeting_list(request):
         try:
             if starts in (None, "bad"):
                 raise ValidationError({"starts_at": _("Time: required.")})
+            invited = set(v.getlist("persons"))
+            orgs = set(v.getlist("orgs"))
             m = services.schedule_meeting(scope, kind=v.get("kind", ""), community=community, title=v.get("title", ""), starts_at=starts,
-                                          place=v.get("place", ""), chair=chair, committee=committee)
+                                          place=v.get("place", ""), chair=chair, committee=committee,
+                                          persons=[p for p in ctx["chairs"] if str(p.pk) in invited],
+                                          organizations=[o for o in ctx["invitable_orgs"] if str(o.pk) in orgs])
         except ValidationError as exc:
             ctx["errors"] = _errors(exc)
             return render(request, "meetings/meetings.html", ctx, status=400)

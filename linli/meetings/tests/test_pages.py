@@ -101,14 +101,19 @@ def test_meeting_pages_schedule_record_and_pdf(world, client):
     login(client, world, "community_staff")
     r = client.post(reverse("meetings:meetings"), {"kind": "regular", "title": "网格例会", "starts_at": "2030-01-05T15:00", "place": "社区"})
     assert r.status_code == 400 and Meeting.objects.count() == 0  # no chair
-    r = client.post(reverse("meetings:meetings"), {"kind": "regular", "title": "网格例会", "starts_at": "2030-01-05T15:00", "place": "社区",
-                                                   "chair": world.persons["community_staff"].pk})
+    r = client.post(reverse("meetings:meetings"), {"kind": "joint", "title": "联席会议", "starts_at": "2030-01-05T15:00", "place": "社区",
+                                                   "chair": world.persons["community_staff"].pk, "persons": [world.persons["grid_worker"].pk],
+                                                   "orgs": [world.orgs["police"].pk, world.orgs["property"].pk]})
     m = Meeting.objects.get()
     assert r.status_code == 302 and m.chair == world.persons["community_staff"]
+    assert {a.person_id or a.organization_id for a in m.attendances.all()} == {world.persons["community_staff"].pk, world.persons["grid_worker"].pk,
+                                                                                world.orgs["police"].pk, world.orgs["property"].pk}
+    from linli.core.models import OutboxMessage
+    assert OutboxMessage.objects.filter(event_key=f"meeting:{m.pk}:invite", recipient=world.accounts["department_contact"]).exists()
     r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究", "text_1": "清理楼道", "due_1": "2030-02-01"})
     assert r.status_code == 400 and m.actions.count() == 0  # no owner
-    att = m.attendances.get()
-    r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究楼道堆物", f"att_{att.pk}": "present", "text_1": "清理楼道",
+    att = m.attendances.get(organization=world.orgs["police"])
+    r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究楼道堆物", f"att_{att.pk}": "absent", "text_1": "清理楼道",
                                                                "owner_1": f"org:{world.orgs['property'].pk}", "kind_1": "property", "due_1": "2030-02-01"})
     assert r.status_code == 302
     m.refresh_from_db()
