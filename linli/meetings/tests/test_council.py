@@ -398,3 +398,64 @@ def test_actions_done_make_the_matter_done_and_residents_evaluate(world, voting)
                                                    "by_rating": {5: 1, 4: 0, 3: 1, 2: 0, 1: 0}}
     assert list(matter.events.values_list("kind", flat=True)) == ["raised", "on_agenda", "option", "vote_opened", "decided",
                                                                   "in_progress", "done", "evaluated"]
+
+
+def test_one_vote_per_adult_counts_adults_and_leaves_minors_off_the_roll(world, town):
+    services.set_support_threshold(sc(world, "community_staff"), world.a, 1)
+    matter = raise_lift(world, level="building")
+    parent, = town.household("A1", "701", "家长")
+    from linli.people import services as people
+    child = people.register_person(system(), household=parent.household, relation="child", name="孩子", phone="13799990001",
+                                   birth_date=timezone.localdate().replace(year=timezone.localdate().year - 10))
+    people.create_account(child, "child", "x-pass-123456")
+    vote = services.open_vote(sc(world, "community_staff"), matter, level="building", unit="adult", closes_at=TOMORROW())
+    on_roll = set(vote.roll.values_list("person__name", flat=True))
+    assert {"王建国", "李秀兰", "张伟", "家长"} <= on_roll and "孩子" not in on_roll
+    agree = matter.options.get(label="Agree")
+    services.cast(sc(world, "resident"), vote, agree)
+    people.create_account(world.persons["a1_spouse"], "spouse", "x-pass-123456")
+    services.cast(resolve(world.persons["a1_spouse"].account), vote, agree)  # the same household, another adult: allowed
+    with pytest.raises(OutOfScope, match="not on this vote's roll"):
+        services.cast(resolve(child.account), vote, agree)
+    with pytest.raises(ValidationError) as e:
+        services.cast(sc(world, "resident"), vote, agree)
+    assert "this voter has already voted" in str(e.value.message_dict["vote"])
+    vote.refresh_from_db()
+    assert vote.cast == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_supports_racing_past_the_threshold_put_the_matter_on_the_agenda_once():
+    from linli.people import services as people
+    from linli.testing.world import build_world
+
+    w = build_world()
+    services.set_support_threshold(system(), w.a, 3)
+    matter = services.raise_matter(resolve(w.accounts["resident"]), title="小区增设座椅", what="门口等车的老人没地方坐", level="compound")
+    people.create_account(w.persons["a2"], "a2", "x-pass-123456")
+    people.create_account(w.persons["a3"], "a3", "x-pass-123456")
+    people.create_account(w.persons["a1_spouse"], "spouse", "x-pass-123456")
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def go(username):
+        from linli.people.models import Account
+        translation.activate("en")
+        try:
+            account = Account.objects.get(username=username)
+            barrier.wait(timeout=5)
+            services.support(resolve(account), matter)
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=go, args=(u,)) for u in ("a2", "a3", "spouse")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    matter.refresh_from_db()
+    assert (matter.support_count, matter.status) == (4, "on_agenda")
+    assert MatterEvent.objects.filter(matter=matter, kind="on_agenda").count() == 1 and Support.objects.filter(matter=matter).count() == 4
