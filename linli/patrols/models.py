@@ -260,6 +260,7 @@ class Reinspection(models.Model):
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     due_on = models.DateField(db_index=True)
     came_due_at = models.DateTimeField(null=True, blank=True, help_text="set once by the sweep on the due date")
+    overdue_reported_at = models.DateTimeField(null=True, blank=True, help_text="set once when left undone past the grace working days")
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)

@@ -294,6 +294,38 @@ def mark_reinspection_due(pk: int, today: datetime.date) -> bool:
         return True
 
 
+REINSPECTION_GRACE_DAYS = 3  # working days a due re-inspection may wait before the community is told
+
+
+def reinspection_overdue_on(due_on: datetime.date, grace: int | None = None) -> datetime.date:
+    """The day a re-inspection due on `due_on` and still undone counts as overdue: after the grace working days."""
+    from linli.core import workdays
+
+    grace = grace if grace is not None else getattr(settings, "LINLI_REINSPECTION_GRACE_DAYS", REINSPECTION_GRACE_DAYS)
+    day = due_on
+    for _i in range(grace):
+        day = workdays.next_working_day(day)
+    return day + datetime.timedelta(days=1)
+
+
+def reinspections_left_undone(today: datetime.date) -> list[int]:
+    return [pk for pk, due in Reinspection.objects.filter(done_at__isnull=True, overdue_reported_at__isnull=True, came_due_at__isnull=False)
+            .values_list("pk", "due_on") if reinspection_overdue_on(due) <= today]
+
+
+def report_reinspection_overdue(pk: int, today: datetime.date) -> bool:
+    """A due re-inspection left undone past the grace working days goes to the community staff, exactly once."""
+    with transaction.atomic():
+        if not Reinspection.objects.filter(pk=pk, done_at__isnull=True, overdue_reported_at__isnull=True).update(overdue_reported_at=timezone.now()):
+            return False
+        r = Reinspection.objects.select_related("notice").get(pk=pk)
+        notify.notify(f"patrols:reinspection:{r.pk}:overdue", community_staff(r.notice.community_id),
+                      subject=_("Re-inspection not done: notice %(n)s to %(to)s was due on %(d)s") % {
+                          "n": r.notice.number, "to": r.notice.responsible_name, "d": r.due_on},
+                      link=f"/patrols/notices/{r.notice_id}/", payload={"notice": r.notice.number})
+        return True
+
+
 def _escalate_hazard(scope_for_case: Scope, hazard: Hazard, notice: RectificationNotice, note: str) -> Case:
     """Not fixed: a case (source patrol) in the hazard's category, sent on to the category's department."""
     category = Category.objects.filter(code=hazard.category_code, parent__isnull=False).first()

@@ -14,9 +14,11 @@ BATCH = 200
 
 @sweep("patrols_reinspections")
 def reinspections_due(today=None) -> int:
-    """On the notice's deadline the re-inspection comes due and its inspector is told."""
+    """On the notice's deadline the re-inspection comes due and its inspector is told; left undone past the
+    grace working days, the community staff are told (each exactly once)."""
     today = today or timezone.localdate()
-    return sum(services.mark_reinspection_due(pk, today) for pk in services.reinspections_coming_due(today)[:BATCH])
+    n = sum(services.mark_reinspection_due(pk, today) for pk in services.reinspections_coming_due(today)[:BATCH])
+    return n + sum(services.report_reinspection_overdue(pk, today) for pk in services.reinspections_left_undone(today)[:BATCH])
 
 
 @sweep("patrols_care_visits")

@@ -275,3 +275,20 @@ def test_two_workers_recording_not_fixed_at_once_open_one_case():
     assert [v for v in results.values() if v != "won"][0] == "复查：已经记录（未整改）。", results  # threads speak zh-Hans
     assert Case.objects.count() == 1
     assert Hazard.objects.get(pk=hazard.pk).case == Case.objects.get()
+
+
+@pytest.mark.django_db
+def test_a_due_reinspection_left_undone_goes_to_the_community_once(gw):
+    s = worker(gw)
+    hazard = services.record_hazard(s, place=gw.buildings["A1"], title="飞线充电", category_code="fire.flying_wire",
+                                    responsible_name="1号楼101住户")
+    due = datetime.date(2026, 9, 30)  # the day before the National Day holiday (1–7 October 2026)
+    notice = services.issue_notice(s, [hazard], requirements="拆除飞线", deadline=due, today=datetime.date(2026, 9, 25))
+    assert sweeps.reinspections_due(due) == 1
+    # three working days after 30 September: 8, 9 and 10 October (a Saturday made a working day) → overdue from the 11th
+    assert services.reinspection_overdue_on(due) == datetime.date(2026, 10, 11)
+    assert sweeps.reinspections_due(datetime.date(2026, 10, 10)) == 0
+    assert sweeps.reinspections_due(datetime.date(2026, 10, 11)) == 1
+    assert sweeps.reinspections_due(datetime.date(2026, 10, 12)) == 0
+    msgs = OutboxMessage.objects.filter(event_key=f"patrols:reinspection:{notice.reinspection.pk}:overdue", channel="inapp")
+    assert set(msgs.values_list("recipient_id", flat=True)) == {gw.accounts["community_staff"].pk, gw.accounts["community_secretary"].pk}
