@@ -177,3 +177,19 @@ def test_visit_for_a_person_out_of_scope_is_refused_on_the_page(client, gw):
     c = client_for(client, gw, "other_community_staff")
     nxt = CareVisit.objects.get(person=gw.persons["a2"], done_at__isnull=True)
     assert c.get(reverse("patrols:visit", args=[nxt.pk])).status_code == 404
+
+
+def test_one_tap_problem_to_case_from_a_stop(client, gw):
+    s = resolve(gw.accounts["grid_worker"])
+    patrol = services.start_patrol(s)
+    stop = services.record_stop(s, patrol, dwelling=gw.dwellings["A1-101"], seen="卫生间天花板渗水，楼上漏水")
+    c = client_for(client, gw, "grid_worker")
+    r = c.post(reverse("patrols:stop_case", args=[stop.pk]))
+    case = Case.objects.get()
+    assert r.url == reverse("cases:case", args=[case.pk])
+    assert case.source == "patrol" and case.dwelling == gw.dwellings["A1-101"] and "楼上漏水" in case.description
+    assert PatrolStop.objects.get(pk=stop.pk).case == case
+    page = c.get(reverse("patrols:patrol", args=[patrol.pk])).content.decode()
+    assert case.number in page
+    r = c.post(reverse("patrols:stop_case", args=[stop.pk]))  # a second tap opens nothing new
+    assert Case.objects.count() == 1
