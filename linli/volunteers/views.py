@@ -7,7 +7,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core import pdf
 from linli.people.models import Organization
 from linli.people.scopes import for_request
 from linli.places.models import Community
@@ -340,6 +341,41 @@ def points(request):
                                                       "postings": queries.postings_of(account)[:200],
                                                       "records": me.service_records.select_related("activity", "order__item")[:50],
                                                       "awards": me.awards.all()})
+
+
+def _points_book_pdf(v: Volunteer) -> HttpResponse:
+    """The volunteer's points book (积分簿) as PDF: every posting oldest first with the running balance."""
+    account = services.account_of(v)
+    running, rows = 0, []
+    for p in reversed(list(queries.postings_of(account))):
+        signed = p.amount if p.to_account_id == account.pk else -p.amount
+        running += signed
+        rows.append([timezone.localtime(p.at).strftime("%Y-%m-%d %H:%M"), str(p.get_kind_display()), p.reason,
+                     f"{signed:+d}", str(running)])
+    table = [[_("Time"), _("Kind"), _("Reason"), _("Points"), _("Balance")]] + rows
+    sections = [pdf.Section(_("Summary"), rows=[(_("Community"), v.community.name), (_("Balance"), str(account.balance)),
+                                                (_("Hours served"), str(queries.hours_of(v)))]),
+                pdf.Section(_("Postings"), table=table)]
+    body = pdf.render(_("Points book of %(name)s") % {"name": v.person.name}, sections,
+                      subtitle=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+                      footer=_("Every line is a posting between two accounts; corrections are new lines, never edits."))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="points-{v.pk}.pdf"'
+    return response
+
+
+@login_required
+def points_pdf(request):
+    me = _my_volunteer(request, _community(request))
+    if me is None or me.status != Volunteer.Status.APPROVED:
+        raise Http404
+    return _points_book_pdf(me)
+
+
+@login_required
+def volunteer_pdf(request, pk):
+    v = get_object_or_404(for_request(request).filter(Volunteer.objects.select_related("person", "community"), "read"), pk=pk)
+    return _points_book_pdf(v)
 
 
 @login_required

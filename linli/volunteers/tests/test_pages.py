@@ -143,3 +143,31 @@ def test_teams_page_keeps_membership_history(client, world, vol):
     assert TeamMembership.objects.count() == 2 and TeamMembership.objects.filter(until__isnull=True).count() == 1
     assert "益民志愿服务队" in client.get(reverse("volunteers:teams")).content.decode()
     assert as_(client, world, "resident").get(reverse("volunteers:teams")).status_code == 403
+
+
+def test_the_points_book_prints_as_pdf(client, world, vol):
+    import re
+    import zlib
+
+    p = fund(world, vol, 30, key="k")
+    services.correct(sc(world, "community_staff"), p, amount=5, reason="更正")
+    r = as_(client, world, "resident").get(reverse("volunteers:points_pdf"))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    body = r.content
+    assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type\s*/Page\b", body)) == 1 and b"/FontFile" in body  # one page and the embedded CJK font
+    # the font subset's ToUnicode map lists every character drawn: the title, the name and the reasons are there
+    drawn = set()
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
+        try:
+            text = zlib.decompress(stream).decode("latin-1")
+        except zlib.error:  # fpdf2 leaves the ToUnicode map uncompressed
+            text = stream.decode("latin-1")
+        if "beginbfchar" in text or "beginbfrange" in text:
+            drawn |= {chr(int(h, 16)) for h in re.findall(r"<([0-9A-Fa-f]{4})>\s*$", text, re.M)}
+            drawn |= {chr(int(h, 16)) for h in re.findall(r"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]{4})>", text)}
+    for word in ("积分簿", "王建国", "测试发放", "更正", "余额"):
+        assert set(word) <= drawn, (word, set(word) - drawn)
+    assert as_(client, world, "community_staff").get(reverse("volunteers:volunteer_pdf", args=[vol.pk])).content.startswith(b"%PDF-")
+    assert as_(client, world, "other_community_staff").get(reverse("volunteers:volunteer_pdf", args=[vol.pk])).status_code == 404
+    assert as_(client, world, "resident_b").get(reverse("volunteers:points_pdf")).status_code == 404
