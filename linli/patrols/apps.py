@@ -35,9 +35,10 @@ class PatrolsConfig(AppConfig):
         scopes.register(PatrolStop, by_place(), roles.PATROLS)
         scopes.register(Hazard, by_place(), roles.PATROLS)
         scopes.register(Inspection, {**by_place(), "building": ["building_id", "venue__building_id"]}, roles.PATROLS)
-        scopes.register(RectificationNotice, {**patrol_paths, "building": ["hazards__building_id"]}, roles.PATROLS, needs_subquery=True)
-        scopes.register(Reinspection, {k: [f"notice__{p}" for p in v] for k, v in
-                                       {**patrol_paths, "building": ["hazards__building_id"]}.items()}, roles.PATROLS, needs_subquery=True)
+        # the responsible property company (compound level) sees the notices for its compounds
+        notice_paths = {**patrol_paths, "compound": ["hazards__building__compound_id"], "building": ["hazards__building_id"]}
+        scopes.register(RectificationNotice, notice_paths, roles.PATROLS, needs_subquery=True)
+        scopes.register(Reinspection, {k: [f"notice__{p}" for p in v] for k, v in notice_paths.items()}, roles.PATROLS, needs_subquery=True)
         scopes.register(CareVisit, {**by_place(), "entrance": ["person__dwelling__entrance_id"], "household": ["person__household_id"]},
                         roles.PATROLS)
         scopes.register(Dispute, by_place(), roles.PATROLS)

@@ -288,7 +288,9 @@ def notice_detail(request, pk):
                 messages.success(request, _("Re-inspection recorded: fixed."))
             return redirect("patrols:notice", notice.pk)
     hazard_list = list(notice.hazards.select_related("building", "venue", "dwelling__building", "case__assignee_org").prefetch_related("photos"))
+    may_write = scope.filter(RectificationNotice.objects.filter(pk=notice.pk), "write").exists()
     return render(request, "patrols/notice.html", {"notice": notice, "r": r, "hazards": hazard_list, "today": timezone.localdate(),
+                                                    "may_write": may_write,
                                                     "print": request.GET.get("print") == "1"}, status=status)
 
 
@@ -421,8 +423,12 @@ def campaign_detail(request, pk):
             messages.success(request, _("Inspection recorded: %(place)s.") % {"place": place})
             return redirect("patrols:campaign", campaign.pk)
     inspected = campaign.inspections.select_related("venue", "building", "inspector__person").prefetch_related("results")
-    grid = queries.worker_grids(scope).first()
-    places = queries.places_for_worker(scope, grid) if grid else {}
+    if _is_staff(scope):  # staff inspect anywhere in the community
+        places = {"buildings": list(scope.filter(Building.objects.filter(community=campaign.community), "write").order_by("number")),
+                  "venues": list(scope.filter(Venue.objects.filter(community=campaign.community), "write").order_by("name"))}
+    else:
+        grid = queries.worker_grids(scope).first()
+        places = queries.places_for_worker(scope, grid) if grid else {}
     return render(request, "patrols/campaign.html", {"campaign": campaign, "items": items, "progress": services.campaign_progress(campaign),
                                                       "inspections": inspected, "places": places, "post": request.POST}, status=status)
 

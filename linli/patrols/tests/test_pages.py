@@ -193,3 +193,16 @@ def test_one_tap_problem_to_case_from_a_stop(client, gw):
     assert case.number in page
     r = c.post(reverse("patrols:stop_case", args=[stop.pk]))  # a second tap opens nothing new
     assert Case.objects.count() == 1
+
+
+def test_the_property_company_reads_the_notice_it_received(client, gw):
+    s = resolve(gw.accounts["grid_worker"])
+    hazard = services.record_hazard(s, place=gw.buildings["A1"], title="楼道堆物", responsible_org=gw.orgs["property"])
+    notice = services.issue_notice(s, [hazard], requirements="清理楼道", deadline=timezone.localdate())
+    c = client_for(client, gw, "property_manager")
+    page = c.get(reverse("patrols:notice", args=[notice.pk])).content.decode()
+    assert notice.number in page and "清理楼道" in page and "reinspection-form" not in page  # they read, the worker re-inspects
+    assert c.get(reverse("patrols:notice_pdf", args=[notice.pk])).status_code == 200
+    c.logout()
+    c = client_for(client, gw, "resident")
+    assert c.get(reverse("patrols:notice", args=[notice.pk])).status_code == 404
