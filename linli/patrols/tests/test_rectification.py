@@ -292,3 +292,29 @@ def test_a_due_reinspection_left_undone_goes_to_the_community_once(gw):
     assert sweeps.reinspections_due(datetime.date(2026, 10, 12)) == 0
     msgs = OutboxMessage.objects.filter(event_key=f"patrols:reinspection:{notice.reinspection.pk}:overdue", channel="inapp")
     assert set(msgs.values_list("recipient_id", flat=True)) == {gw.accounts["community_staff"].pk, gw.accounts["community_secretary"].pk}
+
+
+@pytest.mark.django_db
+def test_a_failed_item_becomes_a_hazard_with_its_photos_and_bad_photos_are_refused(gw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from linli.patrols.models import Photo
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    staff = resolve(gw.accounts["community_staff"])
+    campaign = services.create_campaign(staff, gw.a, kind="ebike", title="电动车充电摸底", target="building", starts_on=TODAY(),
+                                        ends_on=TODAY(), items=["无电动车进楼充电", "无飞线充电"])
+    first, second = campaign.items.all()
+    s = worker(gw)
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        services.inspect(s, campaign, place=gw.buildings["A1"], results={first.pk: (False, "楼道充电"), second.pk: (True, "")},
+                         responsible_name="1号楼住户",
+                         photos={first.pk: [SimpleUploadedFile("x.png", b"not an image", content_type="image/png")]})
+    assert "photos" in exc.value.message_dict and counts() == before and Photo.objects.count() == 0
+    services.inspect(s, campaign, place=gw.buildings["A1"], results={first.pk: (False, "楼道充电"), second.pk: (True, "")},
+                     responsible_name="1号楼住户", photos={first.pk: [SimpleUploadedFile("ebike.png", png, content_type="image/png")]})
+    hazard = Hazard.objects.get()
+    assert hazard.title == "无电动车进楼充电" and hazard.category_code == "fire.flying_wire"
+    photo = hazard.photos.get()
+    assert photo.file.name.startswith("patrols/") and photo.file.read() == png
