@@ -9,7 +9,6 @@ import math
 import random
 from types import SimpleNamespace
 
-from django.db.models import Q
 from django.utils import timezone
 
 from linli.meetings import services

@@ -23,7 +23,7 @@ from linli.people.scopes import for_request
 from linli.places.models import Community
 
 from . import queries, services
-from .models import Action, Ballot, Booking, Evaluation, Matter, Meeting, Option, Reply, RollEntry, StandingCommittee, Vote
+from .models import Action, Ballot, Booking, Evaluation, Meeting, Option, Reply, RollEntry, StandingCommittee, Vote
 
 STEPS = [("raise", gettext_lazy("Raise")), ("deliberate", gettext_lazy("Deliberate")), ("decide", gettext_lazy("Decide")),
          ("do", gettext_lazy("Do")), ("evaluate", gettext_lazy("Evaluate"))]

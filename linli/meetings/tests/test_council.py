@@ -15,7 +15,7 @@ from linli.meetings import services
 from linli.meetings.models import Action, Ballot, Choice, Evaluation, Matter, MatterEvent, Option, Reply, Support, Vote
 from linli.people.scopes import resolve, system
 
-from .conftest import Town, sc
+from .conftest import sc
 
 TOMORROW = lambda: timezone.now() + datetime.timedelta(days=1)  # noqa: E731
 

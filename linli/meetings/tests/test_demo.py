@@ -1,7 +1,5 @@
 """The demo generator runs through the services on a small community and tells the seeds' story."""
 
-import pytest
-
 from linli.demo import meetings_gen
 from linli.meetings.models import AgendaItem, Matter, Meeting, ReceptionSlot, StandingCommittee
 from linli.people.models import Organization

@@ -15,7 +15,7 @@ from linli.cases.tests.conftest import cats  # noqa: F401  (fixture)
 from linli.core.errors import OutOfScope
 from linli.core.models import OutboxMessage
 from linli.meetings import services
-from linli.meetings.models import Action, AgendaItem, Attendance, Booking, Matter, Meeting, ReceptionSlot, StandingCommittee
+from linli.meetings.models import Action, AgendaItem, Attendance, Booking, Meeting, ReceptionSlot
 from linli.people.models import Organization
 from linli.people.scopes import resolve, system
 from linli.people import services as people
