@@ -403,6 +403,20 @@ def create_activity(scope: Scope, community: Community, *, title: str, place: st
 
 
 @transaction.atomic
+def cancel_activity(scope: Scope, activity: Activity, *, reason: str) -> Activity:
+    """Call an activity off: everyone signed up is told; nobody can sign up or check in any more."""
+    _require_staff(scope, activity.community)
+    reason = _text(reason, "reason", _("Reason"), 200)
+    if not Activity.objects.filter(pk=activity.pk, cancelled=False).update(cancelled=True):
+        raise ValidationError({"activity": _("Activity: it was cancelled.")})
+    activity.refresh_from_db()
+    people = Person.objects.filter(activity_signups__activity=activity).exclude(activity_signups__status=SignUp.Status.CANCELLED)
+    notify.notify(f"activity:{activity.pk}:cancelled", list(Account.objects.filter(person__in=people, is_active=True)),
+                  subject=_("Cancelled: %(title)s") % {"title": activity.title}, body=reason, link=f"/volunteers/activities/{activity.pk}/")
+    return activity
+
+
+@transaction.atomic
 def sign_up(scope: Scope, activity: Activity, *, person: Person | None = None) -> SignUp:
     """Sign up the signed-in person (or, by staff, the person named). The rule: a seat while seats are free, else a place on the waiting list
     while it has places, else refused. The activity row is locked so two last-seat sign-ups get one seat."""
@@ -483,6 +497,8 @@ def _signup_for_code(scope: Scope, activity: Activity, code: str, at, person: Pe
     person = _who(scope, person, activity.community)
     if not _code_ok(activity, code, at):
         raise ValidationError({"code": _("Code: wrong or expired; read the current code from the organiser's phone.")})
+    if Activity.objects.filter(pk=activity.pk, cancelled=True).exists():
+        raise ValidationError({"code": _("Code: the activity was cancelled.")})
     now = at or timezone.now()
     if not (activity.starts_at - CHECKIN_EARLY <= now <= activity.ends_at + CHECKOUT_LATE):
         raise ValidationError({"code": _("Code: check-in is open from an hour before the start until two hours after the end.")})

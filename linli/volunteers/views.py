@@ -280,7 +280,9 @@ def activity_action(request, pk, action):
         "checkin": (lambda: services.check_in(scope, act, code), _("Checked in.")),
         "checkout": (lambda: services.check_out(scope, act, code), _("Checked out: the organiser will certify your hours.")),
     }
-    if action == "cancel":
+    if action == "call-off":
+        _run(request, lambda: services.cancel_activity(scope, act, reason=request.POST.get("reason", "")), _("The activity is called off."))
+    elif action == "cancel":
         mine = get_object_or_404(SignUp, activity=act, person=_person(request))
         _run(request, lambda: services.cancel_signup(scope, mine), _("Sign-up cancelled."))
     elif action in calls:

@@ -4,11 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.people.scopes import system
 from linli.volunteers import services
 from linli.volunteers.models import Posting, Redemption, SignUp, Volunteer, Wish
 
-from .conftest import activity, approved, fund, sc
+from .conftest import activity, fund, sc
 
 
 def as_(client, world, key):
@@ -171,3 +170,30 @@ def test_the_points_book_prints_as_pdf(client, world, vol):
     assert as_(client, world, "community_staff").get(reverse("volunteers:volunteer_pdf", args=[vol.pk])).content.startswith(b"%PDF-")
     assert as_(client, world, "other_community_staff").get(reverse("volunteers:volunteer_pdf", args=[vol.pk])).status_code == 404
     assert as_(client, world, "resident_b").get(reverse("volunteers:points_pdf")).status_code == 404
+
+
+def test_staff_create_and_call_off_an_activity_on_the_page(client, world, vol):
+    as_(client, world, "community_staff")
+    start = (timezone.localtime() + datetime.timedelta(days=2)).replace(second=0, microsecond=0)
+    fmt = "%Y-%m-%dT%H:%M"
+    data = {"title": "每月义务理发", "kind": "haircut", "audience": "volunteers", "place": "社区服务站", "starts_at": start.strftime(fmt),
+            "ends_at": (start - datetime.timedelta(hours=1)).strftime(fmt), "capacity": "4", "waitlist_size": "2", "points_per_hour": "10",
+            "target_group": "elderly"}
+    r = client.post(reverse("volunteers:activities"), data, follow=True)
+    from linli.volunteers.models import Activity
+    assert Activity.objects.count() == 0 and 'class="msg error"' in r.content.decode()  # ends before it starts: refused
+    data["ends_at"] = (start + datetime.timedelta(hours=2)).strftime(fmt)
+    client.post(reverse("volunteers:activities"), data)
+    act = Activity.objects.get()
+    assert (act.title, act.capacity, act.starts_at) == ("每月义务理发", 4, start)
+    services.sign_up(sc(world, "resident"), act)
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "call-off"]), {"reason": "下雨改期"})
+    act.refresh_from_db()
+    assert act.cancelled
+    from linli.core.models import OutboxMessage
+    assert OutboxMessage.objects.filter(recipient=world.accounts["resident"], event_key=f"activity:{act.pk}:cancelled").exists()
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+    with pytest.raises(ValidationError) as exc, translation.override("en"):  # the request above left zh-Hans active
+        services.check_in(sc(world, "resident"), act, services.code_at(act))
+    assert exc.value.message_dict == {"code": ["Code: the activity was cancelled."]}
