@@ -96,9 +96,16 @@ def build(main: Community) -> int:
     staff_account = staff.account if getattr(staff.account, "pk", None) else None
     plan = ["done"] * 18 + ["in_progress"] * 3 + ["voting"] * 2 + ["deliberating"] * 3 + ["on_agenda"] * 3 + ["raised"] * 3
     made = 0
+    # the demo's resident (signs in as "resident") finds a vote to cast and a discussion to join in their own building
+    demo_resident = Account.objects.filter(username="resident", person__community=main, person__dwelling__isnull=False).select_related("person__dwelling").first()
+    home = demo_resident.person.dwelling.building_id if demo_resident and demo_resident.person.dwelling.building_id in by_building else None
+    homed = set()
     for i, (title, what, why, cost) in enumerate(MATTERS[:len(plan)]):
         target = plan[i]
         building_id = buildings[i % len(buildings)]
+        if home and target in ("voting", "deliberating", "on_agenda", "done") and target not in homed:
+            building_id = home
+            homed.add(target)
         here = by_building[building_id]
         raiser = rng.choice(here)
         m = services.raise_matter(_as(raiser), title=title, what=what, why=why, level="building", place=str(raiser.dwelling.building))
@@ -124,6 +131,8 @@ def build(main: Community) -> int:
         roll = list(vote.roll.all())
         need = math.ceil(len(roll) * 2 / 3) + (0 if target == "voting" else 1)
         options = list(m.options.order_by("id"))
+        if target == "voting" and demo_resident is not None:
+            roll = [e for e in roll if e.household_id != demo_resident.person.household_id]  # left for the demo to cast
         for k, entry in enumerate(rng.sample(roll, min(len(roll), need if target != "voting" else need // 2))):
             option = options[0] if k % 5 else options[-1]
             services.enter_paper_ballot(staff, vote, entry, option)
@@ -206,7 +215,6 @@ def build(main: Community) -> int:
         start = timezone.make_aware(datetime.datetime.combine(tuesday, datetime.time(h, mnt)))
         slots.append(services.publish_slot(staff, community=main, starts_at=start, ends_at=start + datetime.timedelta(minutes=30),
                                            place="书记接待室", capacity=1))
-    demo_resident = Account.objects.filter(username="resident", person__community=main).first()
     bookers = [p for p in rng.sample(residents, min(len(residents), 2)) if not (demo_resident and p.pk == demo_resident.person_id)]
     for slot, p in zip(slots[1:], bookers):
         b = services.book(_as(p), slot, rng.choice(["小区停车太乱，想和书记反映", "楼上装修噪音大，想请社区协调", "想咨询老年助餐点的事"]))

@@ -26,3 +26,15 @@ def test_demo_generator_builds_the_council_hall(world):
     upcoming = Meeting.objects.get(committee=committee, held=False)
     assert AgendaItem.objects.filter(meeting=upcoming, kind="overdue_action").count() == 2
     assert ReceptionSlot.objects.count() == 4
+
+
+def test_the_demo_resident_finds_a_vote_to_cast_at_home(world):
+    town = Town(world)
+    for i in range(6):
+        town.household("A1", f"9{i:02d}", f"楼友{i}", accounts=False)
+    meetings_gen.build(world.a)
+    home = world.persons["a1"].dwelling.building
+    votes = [m.votes.get() for m in Matter.objects.filter(status="voting", building=home)]
+    assert votes and all(v.roll.filter(household=world.persons["a1"].household).exists() for v in votes)
+    assert not any(v.ballots.filter(entry__household=world.persons["a1"].household).exists() for v in votes)
+    assert Matter.objects.filter(building=home, status="deliberating").exists()
