@@ -50,7 +50,7 @@ def build(main: Community) -> int:
     pool = [p for p in Person.objects.filter(community=main, dwelling__isnull=False, status=Person.Status.LIVING_HERE,
                                              birth_date__isnull=False).order_by("pk")[:1500]
             if 18 <= (p.age(today) or 0) <= 75]
-    if len(pool) < 20:
+    if len(pool) < 60:  # the story needs a community of some size
         return 0
     chosen = rng.sample(pool, 42)
     demo_resident = Account.objects.filter(username="resident").select_related("person").first()
