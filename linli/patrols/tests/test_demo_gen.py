@@ -11,7 +11,7 @@ from linli.places.models import Community
 
 
 @pytest.mark.django_db
-def test_demo_grid_work():
+def test_demo_grid_work(client):
     from linli.cases.categories import seed_categories
 
     seed_categories()
@@ -30,3 +30,17 @@ def test_demo_grid_work():
     assert DutyItem.objects.filter(community=main).count() == 35 * 3 * 2  # 35 building leaders × 三员 × two months
     assert PointEvent.objects.filter(community=main, code="duty_done").exists() and PointEvent.objects.filter(community=main, code="duty_missed").exists()
     print(f"demo with grid work: {time.perf_counter() - started:.1f}s")
+    # the pages hold at the demo's volume, for a grid worker, a building leader and the staff
+    from django.urls import reverse
+
+    from linli.demo.builder import PASSWORD
+
+    pages = ["home", "coverage", "map", "map_data", "hazards", "notices", "campaigns", "visits", "rules", "disputes", "leaders"]
+    for username in ("grid1", "leader01", "staff1"):
+        assert client.login(username=username, password=PASSWORD), username
+        for name in pages:
+            assert client.get(reverse(f"patrols:{name}")).status_code == 200, (username, name)
+        client.logout()
+    assert client.login(username="grid1", password=PASSWORD)
+    notice = RectificationNotice.objects.filter(grid__appointments__person__account__username="grid1").first()
+    assert client.get(reverse("patrols:notice", args=[notice.pk])).status_code == 200
