@@ -60,7 +60,16 @@ def is_staff(scope: Scope) -> bool:
 
 
 def meetings(scope: Scope):
-    return scope.filter(Meeting.objects.all()).select_related("community", "chair", "chair_org", "committee")
+    """Meetings of the caller's areas, and those the caller chairs or is invited to (in person or through their organisation)."""
+    qs = scope.filter(Meeting.objects.all())
+    if not scope.everything:
+        person = services.person_of(scope)
+        orgs = [a.organization_id for a in scope.appointments if a.organization_id]
+        mine = Q(chair=person) | Q(attendances__person=person) if person is not None else Q(pk__in=[])
+        if orgs:
+            mine |= Q(attendances__organization_id__in=orgs)
+        qs = Meeting.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=Meeting.objects.filter(mine).values("pk")))
+    return qs.select_related("community", "chair", "chair_org", "committee")
 
 
 def meeting(scope: Scope, pk) -> Meeting:

@@ -152,3 +152,24 @@ def test_staff_raise_a_matter_grouping_cases(world, client):
     login(client, world, "resident")
     r = client.post(reverse("meetings:raise"), {"title": "不是我的诉求", "what": "关联别人反映的诉求", "cases": c1.number})
     assert r.status_code == 403 and Matter.objects.count() == 1
+
+
+def test_who_sees_matters_and_meetings_by_area_and_invitation(world, client):
+    from linli.meetings import queries
+
+    services.set_support_threshold(sc(world, "community_staff"), world.a, 5)
+    for title, level in (("小区停车", "compound"), ("社区食堂", "community"), ("1号楼扶手", "building")):
+        services.raise_matter(sc(world, "resident"), title=title, what=f"{title}的问题需要商量", level=level)
+    seen = lambda key: set(queries.matters(sc(world, key)).values_list("title", flat=True))  # noqa: E731
+    assert seen("building_leader") == {"小区停车", "社区食堂", "1号楼扶手"}  # building 1 lies in all three
+    assert seen("grid_worker") == {"小区停车", "社区食堂", "1号楼扶手"}
+    assert seen("other_community_staff") == set() and seen("resident_b") == set()
+    assert seen("subdistrict_staff") == {"小区停车", "社区食堂", "1号楼扶手"}
+    m = services.schedule_meeting(sc(world, "community_staff"), kind="joint", community=world.a, title="联席会议", place="社区",
+                                  starts_at=timezone.now(), chair=world.persons["community_staff"], organizations=[world.orgs["police"]])
+    assert not queries.meetings(sc(world, "grid_worker")).exists()
+    assert list(queries.meetings(sc(world, "department_contact"))) == [m]  # invited through the police station
+    login(client, world, "department_contact")
+    assert client.get(reverse("meetings:meeting", args=[m.pk])).status_code == 200
+    login(client, world, "grid_worker")
+    assert client.get(reverse("meetings:meeting", args=[m.pk])).status_code == 404
