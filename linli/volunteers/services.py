@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify
@@ -40,6 +40,12 @@ PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 
 
 # ---------------------------------------------------------------- helpers
+
+def _stored(make) -> str:
+    """Text stored in a record (a posting's reason) is written in the site's language, whoever's page caused it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(make())
+
 
 def _actor(scope: Scope):
     account = scope.account
@@ -580,7 +586,7 @@ def certify(scope: Scope, record: ServiceRecord, *, minutes=None, rating=None) -
     if record.points:
         what = record.activity.title if record.activity_id else record.order.item.title
         post(from_account=house_account(community, LedgerAccount.Kind.ISSUING), to_account=account_of(record.volunteer),
-             amount=record.points, kind=Posting.Kind.EARN, reason=_("Service: %(what)s, %(h)s h") % {"what": what, "h": record.hours},
+             amount=record.points, kind=Posting.Kind.EARN, reason=_stored(lambda: _("Service: %(what)s, %(h)s h") % {"what": what, "h": record.hours}),
              source_key=f"service:{record.pk}", created_by=_actor(scope))
     notify.notify(f"service:{record.pk}:certified", _accounts_of(record.volunteer.person),
                   subject=_("%(h)s hours certified, %(p)d points.") % {"h": record.hours, "p": record.points}, link="/volunteers/points/")
@@ -650,7 +656,7 @@ def redeem(scope: Scope, volunteer: Volunteer, item: ShopItem, *, quantity=1, ch
         left = ShopItem.objects.filter(pk=item.pk).values_list("stock", flat=True).first()
         raise ValidationError({"quantity": _("Quantity: only %(n)d left in stock.") % {"n": left or 0}})
     posting = post(from_account=account_of(volunteer), to_account=house_account(volunteer.community_id, LedgerAccount.Kind.SHOP),
-                   amount=points, kind=Posting.Kind.REDEEM, reason=_("Charity shop: %(name)s × %(q)d") % {"name": item.name, "q": quantity},
+                   amount=points, kind=Posting.Kind.REDEEM, reason=_stored(lambda: _("Charity shop: %(name)s × %(q)d") % {"name": item.name, "q": quantity}),
                    source_key=key, created_by=_actor(scope))
     earlier = Redemption.objects.filter(posting=posting).first()
     if earlier is not None:  # the same form submitted twice at once: the first won; undo our stock change, answer with it
@@ -684,7 +690,7 @@ def cancel_redemption(scope: Scope, redemption: Redemption, *, reason: str = "")
             status=Redemption.Status.CANCELLED, handled_by=_actor(scope), closed_at=timezone.now()):
         raise ValidationError({"status": _("Status: only a reservation can be cancelled.")})
     redemption.refresh_from_db()
-    return _refund(redemption, (reason or "").strip() or _("Reservation cancelled: %(name)s") % {"name": redemption.item.name}, _actor(scope))
+    return _refund(redemption, (reason or "").strip() or _stored(lambda: _("Reservation cancelled: %(name)s") % {"name": redemption.item.name}), _actor(scope))
 
 
 def _refund(redemption: Redemption, reason: str, actor) -> Redemption:
@@ -707,7 +713,7 @@ def expire_reservation(pk: int, now=None) -> int:
             status=Redemption.Status.CANCELLED, closed_at=now):
         return 0
     redemption = Redemption.objects.select_related("item", "volunteer__person").get(pk=pk)
-    _refund(redemption, _("Reservation not collected within %(n)d days: %(name)s") % {"n": RESERVATION_DAYS, "name": redemption.item.name}, None)
+    _refund(redemption, _stored(lambda: _("Reservation not collected within %(n)d days: %(name)s") % {"n": RESERVATION_DAYS, "name": redemption.item.name}), None)
     notify.notify(f"redemption:{pk}:expired", _accounts_of(redemption.volunteer.person),
                   subject=_("Your reservation of %(name)s expired; the points are back.") % {"name": redemption.item.name}, link="/volunteers/shop/")
     return 1
@@ -878,7 +884,7 @@ def give_award(scope: Scope, volunteer: Volunteer, *, title: str, level: str, pe
         raise ValidationError({"volunteer": _("Volunteer: has this award for this period already.")})
     if points:
         award.posting = post(from_account=house_account(volunteer.community_id, LedgerAccount.Kind.ISSUING), to_account=account_of(volunteer),
-                             amount=points, kind=Posting.Kind.AWARD, reason=_("Award: %(t)s (%(l)s)") % {"t": title, "l": award.get_level_display()},
+                             amount=points, kind=Posting.Kind.AWARD, reason=_stored(lambda: _("Award: %(t)s (%(l)s)") % {"t": title, "l": award.get_level_display()}),
                              source_key=f"award:{award.pk}", created_by=_actor(scope))
         Award.objects.filter(pk=award.pk).update(posting=award.posting)
     notify.notify(f"award:{award.pk}", _accounts_of(volunteer.person), subject=_("You received the award %(t)s.") % {"t": title},

@@ -161,6 +161,8 @@ def test_rotating_code_check_in_and_out_to_certified_points(world, vol):
     rec.refresh_from_db()
     assert (rec.points, rec.rating) == (95 * 12 // 60, 5)
     assert services.account_of(vol).balance == 19 == Posting.objects.get(source_key=f"service:{rec.pk}").amount
+    # stored in the site's language (zh-Hans), though this test runs in English
+    assert Posting.objects.get().reason == "志愿服务：义诊进社区，1.58 小时"
     with pytest.raises(ValidationError) as exc:
         services.certify(sc(world, "community_staff"), rec)
     assert exc.value.message_dict == {"minutes": ["Minutes: these hours are certified already."]}
