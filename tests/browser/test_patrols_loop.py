@@ -154,8 +154,16 @@ def test_phone_screens_of_grid_work_fit_375px(world, open_page, shoot):
     page = open_page(PHONE_375)
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
     sign_in(page, "grid_worker", PASSWORD)
+    staff = resolve(world.accounts["community_staff"])
+    campaign = services.create_campaign(staff, world.a, kind="shop_fire", title="九小场所消防安全专项检查", target="venue",
+                                        starts_on=timezone.localdate(), ends_on=timezone.localdate() + datetime.timedelta(days=30),
+                                        items=["灭火器配备且在有效期内", "疏散通道畅通", "无违规住人"])
+    dispute = services.register_dispute(s, grid=world.grids["A1"], kind="family", description="赡养费分摊矛盾", parties=["刘某", "刘某某"])
+    services.record_mediation(s, dispute, at=timezone.now(), outcome="continue", notes="听取双方诉求",
+                              mediators=[{"kind": "studio", "name": "秀蓉调解工作室"}])
     for path, name in [("/patrols/coverage/", "coverage"), ("/patrols/visits/", "visits"), ("/patrols/disputes/", "disputes"),
-                       ("/patrols/hazards/", "hazards")]:
+                       ("/patrols/hazards/", "hazards"), (f"/patrols/campaigns/{campaign.pk}/", "campaign"),
+                       (f"/patrols/disputes/{dispute.pk}/", "dispute"), ("/patrols/leaders/", "leaders"), ("/patrols/visits/rules/", "rules")]:
         page.goto(page.base + path)
         fits(page)
         shoot(page, f"patrols-screen-{name}-phone")
