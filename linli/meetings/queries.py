@@ -10,7 +10,7 @@ from linli.people import roles
 from linli.people.scopes import Scope
 
 from . import services
-from .models import Matter, Meeting, ReceptionSlot, StandingCommittee, Vote
+from .models import Action, Matter, Meeting, ReceptionSlot, StandingCommittee, Vote
 
 
 def _own_area_q(scope: Scope) -> Q:
@@ -28,7 +28,13 @@ def matters(scope: Scope, status: str = ""):
     qs = Matter.objects.all()
     if not scope.everything:
         staff_q = scope.q(Matter, "read")
-        qs = qs.filter(staff_q | _own_area_q(scope)) if staff_q is not None else qs
+        owner_q = Q(pk__in=[])
+        if getattr(scope.account, "pk", None):  # the owners of a matter's actions (e.g. the property company) see it
+            owner_q |= Q(pk__in=Action.objects.filter(owner=scope.account, matter__isnull=False).values("matter_id"))
+        orgs = [a.organization_id for a in scope.appointments if a.organization_id]
+        if orgs:
+            owner_q |= Q(pk__in=Action.objects.filter(owner_org_id__in=orgs, matter__isnull=False).values("matter_id"))
+        qs = qs.filter(staff_q | _own_area_q(scope) | owner_q) if staff_q is not None else qs
     if status == "open":
         qs = qs.filter(status__in=Matter.OPEN_STATES)
     elif status == "done":

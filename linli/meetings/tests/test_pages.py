@@ -173,3 +173,22 @@ def test_who_sees_matters_and_meetings_by_area_and_invitation(world, client):
     assert client.get(reverse("meetings:meeting", args=[m.pk])).status_code == 200
     login(client, world, "grid_worker")
     assert client.get(reverse("meetings:meeting", args=[m.pk])).status_code == 404
+
+
+def test_the_owner_of_a_matters_action_sees_it_and_reports_on_its_page(world, client):
+    from linli.meetings.models import Action
+
+    services.set_support_threshold(sc(world, "community_staff"), world.a, 1)
+    m = services.raise_matter(sc(world, "resident"), title="楼道扶手", what="楼道加装扶手", level="building")
+    vote = services.open_vote(sc(world, "community_staff"), m, level="building", closes_at=timezone.now() + datetime.timedelta(days=1))
+    for entry in vote.roll.all():
+        services.enter_paper_ballot(sc(world, "community_staff"), vote, entry, m.options.get(rejects=False))
+    services.close_vote(sc(world, "community_staff"), vote, early=True)
+    login(client, world, "property_manager")
+    assert client.get(reverse("meetings:matter", args=[m.pk])).status_code == 404  # nothing of theirs yet
+    action, = services.plan_actions(sc(world, "community_staff"), m, [{"text": "安装扶手", "owner_org": world.orgs["property"], "due_on": timezone.localdate()}])
+    assert client.get(reverse("meetings:matter", args=[m.pk])).status_code == 200
+    r = client.post(reverse("meetings:progress", args=[m.pk, action.pk]), {"note": "扶手已安装", "percent": "100", "done": "on"})
+    assert r.status_code == 302
+    m.refresh_from_db()
+    assert Action.objects.get(pk=action.pk).status == "done" and m.status == "done"
