@@ -20,7 +20,7 @@ from linli.people.scopes import for_request
 from linli.places.models import Building, Community, Dwelling, Grid, Venue
 
 from . import queries, services
-from .models import (Agreement, Campaign, CareVisit, ChecklistItem, Dispute, DutyItem, Hazard, Mediation, Patrol, PatrolStop,
+from .models import (Agreement, Campaign, CareVisit, Dispute, DutyItem, Hazard, Mediation, Patrol, PatrolStop,
                      Photo, PointEvent, RectificationNotice, Reinspection, VisitRule)
 
 

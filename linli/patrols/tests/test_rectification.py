@@ -9,7 +9,7 @@ from django.utils import timezone
 from linli.cases.models import Case
 from linli.core.models import OutboxMessage
 from linli.patrols import services, sweeps
-from linli.patrols.models import (Campaign, Hazard, Inspection, InspectionResult, Patrol, PatrolStop, RectificationNotice,
+from linli.patrols.models import (Hazard, Inspection, InspectionResult, Patrol, PatrolStop, RectificationNotice,
                                   Reinspection)
 from linli.people.scopes import resolve, system
 
