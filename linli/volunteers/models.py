@@ -276,6 +276,22 @@ class Posting(models.Model):
             models.CheckConstraint(condition=~Q(from_account=models.F("to_account")), name="posting_two_accounts"),
         ]
 
+    @property
+    def cause(self):
+        """What caused the posting: a service record, an award, a redemption, or the posting a correction corrects."""
+        kind, _sep, rest = self.source_key.partition(":")
+        if kind == "service":
+            return ServiceRecord.objects.filter(pk=rest).first()
+        if kind == "award":
+            return Award.objects.filter(pk=rest).first()
+        if kind == "redeem":
+            return Redemption.objects.filter(posting=self).first()
+        if kind == "refund":
+            return Redemption.objects.filter(pk=rest).first()
+        if kind == "correction":
+            return self.corrects
+        return None
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise Immutable("Postings are immutable; post a correction instead.")

@@ -163,6 +163,7 @@ def test_rotating_code_check_in_and_out_to_certified_points(world, vol):
     assert services.account_of(vol).balance == 19 == Posting.objects.get(source_key=f"service:{rec.pk}").amount
     # stored in the site's language (zh-Hans), though this test runs in English
     assert Posting.objects.get().reason == "志愿服务：义诊进社区，1.58 小时"
+    assert Posting.objects.get().cause == rec
     with pytest.raises(ValidationError) as exc:
         services.certify(sc(world, "community_staff"), rec)
     assert exc.value.message_dict == {"minutes": ["Minutes: these hours are certified already."]}

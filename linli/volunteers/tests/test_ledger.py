@@ -90,6 +90,7 @@ def test_a_correction_is_a_new_reverse_posting(world, vol):
     staff = sc(world, "community_staff")
     c = services.correct(staff, p, amount=10, reason="多记了一小时")
     assert (c.from_account_id, c.to_account_id, c.kind, c.corrects) == (p.to_account_id, p.from_account_id, "correction", p)
+    assert c.cause == p
     assert services.account_of(vol).balance == 20 == services.balance_of(services.account_of(vol))
     assert Posting.objects.get(pk=p.pk).amount == 30  # the original is untouched
     with pytest.raises(ValidationError) as exc:

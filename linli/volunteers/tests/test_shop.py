@@ -70,6 +70,7 @@ def test_cancelling_a_reservation_refunds_and_restocks(world, vol, soap):
     services.cancel_redemption(sc(world, "resident"), r)
     r.refresh_from_db()
     assert r.status == "cancelled" and r.refund.kind == "refund" and r.refund.amount == 20
+    assert (r.posting.cause, r.refund.cause) == (r, r)  # each posting links to what caused it
     assert state(vol, soap) == (50, 3, 3, 1)
     with pytest.raises(ValidationError):
         services.cancel_redemption(sc(world, "resident"), r)

@@ -109,6 +109,7 @@ def test_rankings_show_the_rule_and_awards_post_once(world, vol):
     assert "hours served + 2" in str(queries.RULE)
     award = services.give_award(staff, vol, title="实践之星", level="excellence", period_start=today.replace(month=1, day=1), period_end=today, points=50)
     assert award.posting.amount == 50 and award.posting.source_key == f"award:{award.pk}"
+    assert award.posting.cause == award
     assert services.account_of(vol).balance == 20 + 50
     with pytest.raises(ValidationError) as exc:
         services.give_award(staff, vol, title="实践之星", level="excellence", period_start=today.replace(month=1, day=1), period_end=today, points=50)
