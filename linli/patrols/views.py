@@ -472,6 +472,12 @@ def visit_record(request, pk):
 def visit_rules(request):
     scope = for_request(request)
     community = _community(scope)
+    if request.method == "POST" and request.POST.get("action") == "defaults":
+        if not _is_staff(scope) or community is None:
+            raise PermissionDenied(_("Only the community's staff edit visit rules."))
+        services.seed_visit_rules(community)
+        messages.success(request, _("Visit rule saved."))
+        return redirect("patrols:rules")
     if request.method == "POST":
         rule = None
         if request.POST.get("rule"):
@@ -621,6 +627,12 @@ def leaders(request):
     community = _community(scope)
     if community is None or not (scope.everything or scope.covers(community, "read", roles.PATROLS)):
         raise PermissionDenied(_("The leaders' ranking is for the community's staff."))
+    if request.method == "POST" and request.POST.get("action") == "defaults":
+        if not _is_staff(scope):
+            raise PermissionDenied(_("Only the community's staff publish point rules."))
+        services.seed_point_rules(community, timezone.localdate())
+        messages.success(request, _("Rule published."))
+        return redirect("patrols:leaders")
     if request.method == "POST":
         try:
             services.publish_rule(scope, community, code=request.POST.get("code", ""), description=request.POST.get("description", ""),

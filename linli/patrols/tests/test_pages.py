@@ -206,3 +206,20 @@ def test_the_property_company_reads_the_notice_it_received(client, gw):
     c.logout()
     c = client_for(client, gw, "resident")
     assert c.get(reverse("patrols:notice", args=[notice.pk])).status_code == 404
+
+
+def test_staff_start_with_the_usual_rules(client, gw):
+    from linli.patrols.models import PointRule, VisitRule
+
+    c = client_for(client, gw, "grid_worker")
+    assert c.post(reverse("patrols:rules"), {"action": "defaults"}).status_code == 403
+    assert VisitRule.objects.count() == 0
+    c.logout()
+    c = client_for(client, gw, "community_staff")
+    assert 'id="default-rules"' in c.get(reverse("patrols:rules")).content.decode()
+    assert c.post(reverse("patrols:rules"), {"action": "defaults"}).status_code == 302
+    assert sorted(VisitRule.objects.filter(community=gw.a).values_list("interval_days", flat=True)) == [7, 14, 30]
+    assert c.post(reverse("patrols:leaders"), {"action": "defaults"}).status_code == 302
+    assert sorted(PointRule.objects.filter(community=gw.a).values_list("points", flat=True)) == [-3, -2, 2, 3]
+    page = c.get(reverse("patrols:leaders")).content.decode()
+    assert "楼栋级诉求按时办结" in page and 'id="default-point-rules"' not in page
