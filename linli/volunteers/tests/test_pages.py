@@ -69,6 +69,8 @@ def test_sign_up_check_in_with_the_code_and_redeem_through_the_pages(client, wor
     as_(client, world, "community_staff")
     page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
     assert services.code_at(act) in page
+    fragment = client.get(reverse("volunteers:activity_code", args=[act.pk])).content.decode()  # what htmx reloads every 5 s
+    assert 'hx-trigger="every 5s"' in fragment and services.code_at(act) in fragment
     client.post(reverse("volunteers:certify", args=[rec.pk]), {"minutes": "90", "rating": "4"})
     assert services.account_of(vol).balance == 15
     item = services.add_item(sc(world, "community_staff"), world.a, name="毛巾", price=10, stock=2)
