@@ -90,6 +90,7 @@ def home(request):
         "matters": rows, "status": status, "is_staff": queries.is_staff(scope),
         "may_raise": person is not None and person.dwelling_id is not None,
         "threshold": services.settings_for(person.community_id).support_threshold if person and person.community_id else None,
+        "staff_threshold": services.settings_for(queries.staff_communities(scope)[0]).support_threshold if queries.is_staff(scope) else None,
     })
 
 
@@ -420,6 +421,26 @@ def committee_list(request):
     scope = for_request(request)
     if not queries.is_staff(scope):
         raise PermissionDenied
+    community = _my_community(scope)
+    errors = []
+    orgs = list(Organization.objects.filter(active=True, community=community).exclude(kind=Organization.Kind.PARTY, party_level__in=[
+        "compound_branch", "grid_group", "member_household"]))
+    chairs = list(Person.objects.filter(Q(appointments__home_community=community) | Q(community=community, dwelling__isnull=False))
+                  .distinct().order_by("name")[:500]) if community else []
+    if request.method == "POST":
+        p = request.POST
+        members = []
+        for i in range(1, 7):
+            org = next((o for o in orgs if str(o.pk) == p.get(f"org_{i}")), None)
+            if org is not None:
+                members.append((org, next((c for c in chairs if str(c.pk) == p.get(f"chair_{i}")), None)))
+        try:
+            services.create_committee(scope, community=community, name=p.get("name", ""), members=members)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Standing committee created."))
+            return redirect("meetings:committees")
     today = timezone.localdate()
     start = _date(request.GET.get("from")) or today.replace(month=1, day=1)
     end = _date(request.GET.get("to")) or today
@@ -428,7 +449,38 @@ def committee_list(request):
         nxt = services.next_chair(c)
         rows.append({"committee": c, "members": list(c.members.select_related("organization", "chair_person")), "next": nxt,
                      "stats": services.committee_stats(c, start, end)})
-    return render(request, "meetings/committees.html", {"rows": rows, "start": start, "end": end})
+    return render(request, "meetings/committees.html", {"rows": rows, "start": start, "end": end, "orgs": orgs, "chairs": chairs,
+                                                         "errors": errors, "seats": range(1, 7)}, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def set_threshold(request):
+    scope = for_request(request)
+    community = _my_community(scope)
+    if community is None or not services.is_staff_of(scope, community.pk):
+        raise PermissionDenied
+    try:
+        services.set_support_threshold(scope, community, request.POST.get("support_threshold"))
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+        return redirect("meetings:home")
+    messages.success(request, _("Support threshold saved."))
+    return redirect("meetings:home")
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, pk):
+    scope = for_request(request)
+    m = queries.meeting(scope, pk)
+    try:
+        services.cancel_meeting(scope, m)
+    except ValidationError as exc:
+        return meeting_detail(request, pk, errors=_errors(exc), status=400)
+    messages.success(request, _("The meeting is cancelled; it does not use up a turn of the rotation."))
+    return redirect("meetings:meeting", m.pk)
 
 
 # ---------------------------------------------------------------- reception day

@@ -192,3 +192,30 @@ def test_the_owner_of_a_matters_action_sees_it_and_reports_on_its_page(world, cl
     assert r.status_code == 302
     m.refresh_from_db()
     assert Action.objects.get(pk=action.pk).status == "done" and m.status == "done"
+
+
+def test_staff_set_up_a_committee_the_threshold_and_cancel_a_meeting(world, client):
+    from linli.meetings.models import CouncilSettings, StandingCommittee
+    from linli.people.models import Organization
+
+    owners = Organization.objects.create(kind=Organization.Kind.OWNERS_COMMITTEE, name="航苑业委会", community=world.a)
+    login(client, world, "community_secretary")
+    r = client.post(reverse("meetings:committees"), {"name": "联席会", "org_1": owners.pk})
+    assert r.status_code == 400 and StandingCommittee.objects.count() == 0
+    assert "至少需要两个成员单位" in r.content.decode()
+    r = client.post(reverse("meetings:committees"), {"name": "物业党建联席会", "org_1": owners.pk, "chair_1": world.persons["a2"].pk,
+                                                     "org_2": world.orgs["property"].pk, "chair_2": world.persons["a3"].pk})
+    c = StandingCommittee.objects.get()
+    assert r.status_code == 302 and [(m.organization, m.chair_person) for m in c.members.all()] == [(owners, world.persons["a2"]), (world.orgs["property"], world.persons["a3"])]
+    client.post(reverse("meetings:threshold"), {"support_threshold": "0"})
+    assert not CouncilSettings.objects.exists()
+    client.post(reverse("meetings:threshold"), {"support_threshold": "8"})
+    assert CouncilSettings.objects.get(community=world.a).support_threshold == 8
+    m = services.schedule_meeting(sc(world, "community_secretary"), kind="committee", community=world.a, title="一月", place="社区",
+                                  starts_at=timezone.now() + datetime.timedelta(days=3), committee=c)
+    assert m.chair_org == owners
+    client.post(reverse("meetings:cancel", args=[m.pk]))
+    m.refresh_from_db()
+    assert m.cancelled and services.next_chair(c).organization == owners  # the cancelled meeting gave its turn back
+    login(client, world, "resident")
+    assert client.post(reverse("meetings:threshold"), {"support_threshold": "1"}).status_code == 403
