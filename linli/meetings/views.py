@@ -70,6 +70,15 @@ def _frac(value: str, default):
         return default
 
 
+def _owner_orgs(community_id: int) -> list:
+    """Who can own an action: the community's organisations (not the party groups below the committee) and the
+    subdistrict's departments."""
+    community = Community.objects.get(pk=community_id)
+    return list(Organization.objects.filter(active=True).filter(Q(community_id=community_id) | Q(subdistrict_id=community.subdistrict_id,
+                                                                                                 kind=Organization.Kind.DEPARTMENT))
+                .exclude(kind=Organization.Kind.PARTY, party_level__in=["compound_branch", "grid_group", "member_household"]))
+
+
 def _my_community(scope):
     ids = queries.staff_communities(scope)
     if ids:
@@ -157,7 +166,7 @@ def _matter_context(request, matter, errors=None):
         "evaluated": person is not None and matter.evaluations.filter(person=person).exists(),
         "summary": services.evaluation_summary(matter), "events": [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in matter.events.all()],
         "steps": STEPS, "step": STEP_OF.get(matter.status, 0), "cases": list(matter.cases.all()),
-        "orgs": list(Organization.objects.filter(active=True, community_id=matter.community_id)) if staff else [],
+        "orgs": _owner_orgs(matter.community_id) if staff else [],
         "owner_kinds": Action.OwnerKind.choices, "ratings": Evaluation.Rating.choices, "levels": Vote.Level.choices,
         "default_close": (timezone.localtime() + datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
         "staff_accounts": services._staff_accounts(matter.community_id) if staff else [],
@@ -264,7 +273,7 @@ def matter_actions(request, pk):
             owner = p.get(f"owner_{i}", "")
             row = {"text": text, "due_on": _date(p.get(f"due_{i}")), "owner_kind": p.get(f"kind_{i}", ""), "owner": None, "owner_org": None}
             if owner.startswith("org:"):
-                row["owner_org"] = Organization.objects.filter(pk=owner[4:] or 0, community_id=m.community_id).first()
+                row["owner_org"] = next((o for o in _owner_orgs(m.community_id) if str(o.pk) == owner[4:]), None)
             elif owner.startswith("acc:"):
                 row["owner"] = Account.objects.filter(pk=owner[4:] or 0).first()
             rows.append(row)
@@ -334,9 +343,7 @@ def meeting_list(request):
     ctx = {"meetings": list(queries.meetings(scope)[:100]), "staff": staff, "kinds": [k for k in Meeting.Kind.choices if k[0] != "whistle"],
            "committees": list(queries.committees(scope)), "values": {}, "errors": [],
            "chairs": list(Person.objects.filter(appointments__home_community=community).distinct()[:200]) if staff and community else [],
-           "invitable_orgs": list(Organization.objects.filter(active=True).filter(Q(community=community) | Q(subdistrict_id=community.subdistrict_id,
-                                                                                                          kind=Organization.Kind.DEPARTMENT))
-                                  .exclude(kind=Organization.Kind.PARTY, party_level__in=["grid_group", "member_household"])[:100]) if staff and community else []}
+           "invitable_orgs": _owner_orgs(community.pk)[:100] if staff and community else []}
     if request.method == "POST":
         if not staff:
             raise PermissionDenied
@@ -371,7 +378,7 @@ def meeting_detail(request, pk, errors=None, status=200):
         "meeting": m, "staff": staff, "errors": errors or [], "agenda": list(m.agenda.select_related("matter", "case", "action")),
         "attendances": list(m.attendances.select_related("person", "organization")), "actions": list(m.actions.select_related("owner__person", "owner_org")),
         "statuses": [s for s in Meeting._meta.apps.get_model("meetings", "Attendance").Status.choices if s[0] != "invited"],
-        "orgs": list(Organization.objects.filter(active=True, community_id=m.community_id)) if staff else [],
+        "orgs": _owner_orgs(m.community_id) if staff else [],
         "staff_accounts": services._staff_accounts(m.community_id) if staff else [], "owner_kinds": Action.OwnerKind.choices,
     }, status=status)
 
@@ -396,7 +403,7 @@ def meeting_minutes(request, pk):
         owner = p.get(f"owner_{i}", "")
         row = {"text": text, "due_on": _date(p.get(f"due_{i}")), "owner_kind": p.get(f"kind_{i}", ""), "owner": None, "owner_org": None}
         if owner.startswith("org:"):
-            row["owner_org"] = Organization.objects.filter(pk=owner[4:] or 0).first()
+            row["owner_org"] = next((o for o in _owner_orgs(m.community_id) if str(o.pk) == owner[4:]), None)
         elif owner.startswith("acc:"):
             row["owner"] = Account.objects.filter(pk=owner[4:] or 0).first()
         rows.append(row)
