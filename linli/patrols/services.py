@@ -70,13 +70,17 @@ def _save_photos(photos, scope, **target):
         Photo.objects.create(file=photo, content_type=photo.content_type, size=photo.size, uploaded_by=_actor(scope), **target)
 
 
-def _number(model, prefix: str, day: datetime.date) -> str:
+def _create_numbered(model, prefix: str, day: datetime.date, **fields):
+    """Create a record numbered <prefix><yyyymmdd>-<nnn>; two creating at once each get their own number."""
     stem = f"{prefix}{day:%Y%m%d}-"
     count = model.objects.filter(number__startswith=stem).count()
     for i in range(1, 50):
-        number = f"{stem}{count + i:03d}"
-        if not model.objects.filter(number=number).exists():
-            return number
+        try:
+            with transaction.atomic():
+                return model.objects.create(number=f"{stem}{count + i:03d}", **fields)
+        except IntegrityError:
+            if not model.objects.filter(number=f"{stem}{count + i:03d}").exists():
+                raise
     raise ValidationError({"number": _("Number: could not number the record; try again.")})
 
 
@@ -264,8 +268,8 @@ def issue_notice(scope: Scope, hazards, *, requirements: str, deadline, today: d
             raise ValidationError({"hazards": _("Hazards: %(t)s already has a notice or is closed.") % {"t": h.title}})
         if h.responsible_name != first.responsible_name:
             raise ValidationError({"hazards": _("Hazards: one notice goes to one responsible party.")})
-    notice = RectificationNotice.objects.create(
-        number=_number(RectificationNotice, "ZG", today), community=first.community, grid=first.grid,
+    notice = _create_numbered(
+        RectificationNotice, "ZG", today, community=first.community, grid=first.grid,
         responsible_name=first.responsible_name, responsible_org=first.responsible_org, responsible_person=first.responsible_person,
         requirements=requirements, deadline=deadline, issued_by=_actor(scope))
     notice.hazards.set(hazards)
@@ -643,7 +647,7 @@ def register_dispute(scope: Scope, *, grid: Grid, kind: str, description: str, p
     parties = [p for p in parties if p not in (None, "") and (not isinstance(p, str) or p.strip())]
     if len(parties) < 2:
         raise ValidationError({"parties": _("Parties: a dispute has at least two parties.")})
-    dispute = Dispute.objects.create(number=_number(Dispute, "JF", timezone.localdate()), community=grid.community, grid=grid,
+    dispute = _create_numbered(Dispute, "JF", timezone.localdate(), community=grid.community, grid=grid,
                                      building=building, kind=kind, risk=risk, description=description, registered_by=_actor(scope))
     for p in parties:
         if isinstance(p, Person):

@@ -318,3 +318,46 @@ def test_a_failed_item_becomes_a_hazard_with_its_photos_and_bad_photos_are_refus
     assert hazard.title == "无电动车进楼充电" and hazard.category_code == "fire.flying_wire"
     photo = hazard.photos.get()
     assert photo.file.name.startswith("patrols/") and photo.file.read() == png
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_notices_for_one_hazard_at_once_one_wins_and_numbers_stay_unique():
+    import threading
+
+    from django.db import connection
+
+    from linli.patrols.tests.conftest import add_grid_work
+    from linli.people import roles, services as people
+    from linli.testing.world import PASSWORD, build_world
+
+    w = add_grid_work(build_world())
+    second = people.register_person(system(), community=w.a, name="第二网格员", phone="13900008001")
+    people.appoint(system(), second, roles.GRID_WORKER, w.grids["A1"], starts_on=datetime.date(2020, 1, 1))
+    w.accounts["grid_worker_2"] = people.create_account(second, "grid_worker_2", PASSWORD)
+    s = resolve(w.accounts["grid_worker"])
+    hazard = services.record_hazard(s, place=w.buildings["A1"], title="楼道堆物", responsible_org=w.orgs["property"])
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def issue(key):
+        try:
+            h = Hazard.objects.get(pk=hazard.pk)
+            scope = resolve(w.accounts[key])
+            barrier.wait(timeout=5)
+            results[key] = services.issue_notice(scope, [h], requirements="清理楼道", deadline=TODAY()).number
+        except ValidationError as exc:
+            results[key] = "refused: " + " ".join(exc.messages)
+        except Exception as exc:  # noqa: BLE001
+            results[key] = f"error: {exc!r}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(k,)) for k in ("grid_worker", "grid_worker_2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    won = [v for v in results.values() if v.startswith("ZG")]
+    assert len(won) == 1 and all(v.startswith(("ZG", "refused")) for v in results.values()), results
+    assert RectificationNotice.objects.count() == 1 and Reinspection.objects.count() == 1
+    assert Hazard.objects.get(pk=hazard.pk).status == Hazard.Status.NOTIFIED
