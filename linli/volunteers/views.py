@@ -7,6 +7,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core import pdf
-from linli.people.models import Organization
+from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Community
 
@@ -453,8 +454,13 @@ def wishes(request):
     if community is None:
         raise Http404
     scope = for_request(request)
+    in_need = _residents_in_need(scope, community)
     if request.method == "POST":
-        w = _run(request, lambda: services.post_wish(scope, text=request.POST.get("text", "")), _("Your micro-wish is posted."))
+        for_person = in_need.filter(pk=request.POST.get("person") or 0).first() if request.POST.get("person") else None
+        if request.POST.get("person") and for_person is None:
+            messages.error(request, _("Resident: not one you may post a wish for."))
+            return redirect("volunteers:wishes")
+        w = _run(request, lambda: services.post_wish(scope, text=request.POST.get("text", ""), person=for_person), _("Your micro-wish is posted."))
         if w is not None:
             return redirect("volunteers:wish", w.pk)
         return redirect("volunteers:wishes")
@@ -463,7 +469,16 @@ def wishes(request):
         "community": community, "open": queries.open_wishes(community),
         "mine": Wish.objects.filter(person=person) if person else [],
         "claimed": Wish.objects.filter(claimed_by__person=person).exclude(status=Wish.Status.OPEN) if person else [],
-        "staff": services.is_staff(scope, community)})
+        "staff": services.is_staff(scope, community), "in_need": in_need})
+
+
+def _residents_in_need(scope, community):
+    """For grid workers and staff posting a wish for someone: residents they may write with a care tag or aged 60+."""
+    if not scope.can_write_anything(Person):
+        return Person.objects.none()
+    old = timezone.localdate().replace(year=timezone.localdate().year - 60)
+    qs = Person.objects.filter(community=community, status=Person.Status.LIVING_HERE).filter(Q(tags__isnull=False) | Q(birth_date__lte=old))
+    return scope.filter(qs, "write").distinct().order_by("name", "pk")
 
 
 @login_required

@@ -199,3 +199,15 @@ def test_staff_create_and_call_off_an_activity_on_the_page(client, world, vol):
     with pytest.raises(ValidationError) as exc, translation.override("en"):  # the request above left zh-Hans active
         services.check_in(sc(world, "resident"), act, services.code_at(act))
     assert exc.value.message_dict == {"code": ["Code: the activity was cancelled."]}
+
+
+def test_a_grid_worker_posts_a_wish_for_a_resident_in_need(client, world):
+    as_(client, world, "grid_worker")
+    page = client.get(reverse("volunteers:wishes")).content.decode()
+    a2 = world.persons["a2"]  # disabled, in grid A1
+    assert f'<option value="{a2.pk}">' in page and f'<option value="{world.persons["b1"].pk}">' not in page
+    client.post(reverse("volunteers:wishes"), {"text": "想请人陪同去医院复查", "person": a2.pk})
+    w = Wish.objects.get()
+    assert (w.person, w.posted_by) == (a2, world.accounts["grid_worker"])
+    r = client.post(reverse("volunteers:wishes"), {"text": "冒名", "person": world.persons["b1"].pk}, follow=True)  # outside the area
+    assert 'class="msg error"' in r.content.decode() and Wish.objects.count() == 1
