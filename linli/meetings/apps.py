@@ -14,15 +14,16 @@ class MeetingsConfig(AppConfig):
         from .models import Matter, Meeting
 
         # Staff see matters and meetings by area (domain COUNCIL); residents see the matters of their own area through queries.py.
-        # A matter concerns a building, a compound or the whole community: whoever reads an area inside it sees it.
+        # By the matter's own place; queries.matters adds the compound- and community-wide matters that reach
+        # into a reader's grid or building (a path cannot say "only when the matter has no building").
         scopes.register(Matter, {
             "subdistrict": ["community__subdistrict_id"],
             "community": ["community_id"],
-            "compound": ["compound_id", "building__compound_id", "community__compounds__id"],
-            "grid": ["building__grid_id", "compound__buildings__grid_id", "community__grids__id"],
-            "micro_grid": ["building__micro_grid_id", "compound__buildings__micro_grid_id", "community__grids__id"],
-            "building": ["building_id", "compound__buildings__id", "community__buildings__id"],
-            "entrance": ["building__entrances__id", "compound__buildings__entrances__id", "community__buildings__entrances__id"],
+            "compound": ["compound_id"],
+            "grid": ["building__grid_id"],
+            "micro_grid": ["building__micro_grid_id"],
+            "building": ["building_id"],
+            "entrance": ["building__entrances__id"],
             "household": [],
         }, roles.COUNCIL)
         scopes.register(Meeting, {

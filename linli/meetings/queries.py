@@ -24,6 +24,24 @@ def _own_area_q(scope: Scope) -> Q:
     return q | Q(building_id=b.pk)
 
 
+def _wider_q(scope: Scope) -> Q:
+    """Compound- and community-wide matters that reach into the buildings of the areas the caller reads."""
+    from linli.people import scopes as scopes_mod
+    from linli.places.models import Building
+
+    areas = scope.areas.get(("read", roles.COUNCIL), {})
+    if not areas:
+        return Q(pk__in=[])
+    bq = Q(pk__in=[])
+    for level, ids in areas.items():
+        for path in scopes_mod.AREA_PATHS[Building].get(level, []):
+            bq |= Q(**{f"{path}__in": sorted(ids)})
+    rows = set(Building.objects.filter(bq).values_list("compound_id", "community_id"))
+    compounds = sorted({c for c, _k in rows if c})
+    communities = sorted({k for _c, k in rows})
+    return Q(building__isnull=True, compound_id__in=compounds) | Q(building__isnull=True, compound__isnull=True, community_id__in=communities)
+
+
 def matters(scope: Scope, status: str = ""):
     qs = Matter.objects.all()
     if not scope.everything:
@@ -34,7 +52,7 @@ def matters(scope: Scope, status: str = ""):
         orgs = [a.organization_id for a in scope.appointments if a.organization_id]
         if orgs:
             owner_q |= Q(pk__in=Action.objects.filter(owner_org_id__in=orgs, matter__isnull=False).values("matter_id"))
-        qs = qs.filter(staff_q | _own_area_q(scope) | owner_q) if staff_q is not None else qs
+        qs = qs.filter(staff_q | _wider_q(scope) | _own_area_q(scope) | owner_q) if staff_q is not None else qs
     if status == "open":
         qs = qs.filter(status__in=Matter.OPEN_STATES)
     elif status == "done":

@@ -112,7 +112,8 @@ def raise_matter(request):
     leads = [a.building_id or (a.entrance.building_id if a.entrance_id else None) for a in scope.appointments if a.role in ("building_leader", "entrance_leader")]
     neighbours = list(Person.objects.filter(dwelling__building_id__in=[b for b in leads if b], status="living_here").exclude(pk=person.pk)
                       .select_related("dwelling__building")[:300]) if leads else []
-    ctx = {"values": {}, "errors": [], "neighbours": neighbours, "home": person.dwelling}
+    # ?cases=<number>&title=… lets a case page offer "raise this as a council matter"
+    ctx = {"values": {k: request.GET.get(k, "") for k in ("cases", "title", "what")}, "errors": [], "neighbours": neighbours, "home": person.dwelling}
     if request.method == "POST":
         v = request.POST
         ctx["values"] = v

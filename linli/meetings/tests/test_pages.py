@@ -156,15 +156,24 @@ def test_staff_raise_a_matter_grouping_cases(world, client):
 
 def test_who_sees_matters_and_meetings_by_area_and_invitation(world, client):
     from linli.meetings import queries
+    from linli.people import services as people
+    from linli.people.scopes import resolve
 
     services.set_support_threshold(sc(world, "community_staff"), world.a, 5)
     for title, level in (("小区停车", "compound"), ("社区食堂", "community"), ("1号楼扶手", "building")):
         services.raise_matter(sc(world, "resident"), title=title, what=f"{title}的问题需要商量", level=level)
-    seen = lambda key: set(queries.matters(sc(world, key)).values_list("title", flat=True))  # noqa: E731
-    assert seen("building_leader") == {"小区停车", "社区食堂", "1号楼扶手"}  # building 1 lies in all three
-    assert seen("grid_worker") == {"小区停车", "社区食堂", "1号楼扶手"}
+    services.raise_matter(resolve(people.create_account(world.persons["a3"], "a3", "x-pass-123456")), title="2号楼门禁",
+                          what="2号楼门禁坏了", level="building")
+
+    def seen(key):
+        return set(queries.matters(sc(world, key)).values_list("title", flat=True))
+
+    everything = {"小区停车", "社区食堂", "1号楼扶手", "2号楼门禁"}
+    # building 1's leader and grid A1's worker: the compound- and community-wide matters, and building 1's — not building 2's
+    assert seen("building_leader") == seen("grid_worker") == {"小区停车", "社区食堂", "1号楼扶手"}
+    assert seen("community_staff") == seen("subdistrict_staff") == everything
+    assert seen("resident") == {"小区停车", "社区食堂", "1号楼扶手"}  # lives in building 1
     assert seen("other_community_staff") == set() and seen("resident_b") == set()
-    assert seen("subdistrict_staff") == {"小区停车", "社区食堂", "1号楼扶手"}
     m = services.schedule_meeting(sc(world, "community_staff"), kind="joint", community=world.a, title="联席会议", place="社区",
                                   starts_at=timezone.now(), chair=world.persons["community_staff"], organizations=[world.orgs["police"]])
     assert not queries.meetings(sc(world, "grid_worker")).exists()
