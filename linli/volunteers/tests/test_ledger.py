@@ -140,3 +140,12 @@ def test_the_admin_shows_the_ledger_read_only(client, world, vol):
     assert client.post(f"/admin/volunteers/posting/{p.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/volunteers/posting/add/").status_code == 403
     assert Posting.objects.get().amount == 10
+
+
+def test_the_database_refuses_to_update_a_posting(world, vol):
+    from django.db import DatabaseError, connection
+
+    p = fund(world, vol, 10, key="k")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE volunteers_posting SET amount = 99 WHERE id = %s", [p.pk])
+    assert Posting.objects.get(pk=p.pk).amount == 10
