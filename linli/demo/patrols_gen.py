@@ -76,7 +76,7 @@ def build(main: Community) -> dict:
     # 3. inspections: fire safety in the shops, corridor clutter in the buildings
     staff = Appointment.objects.filter(role__in=[roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY], community=main).select_related("person").first()
     staff_scope = resolve(staff.person.account) if staff and _account(staff) else s
-    shop = services.create_campaign(staff_scope, main, kind="shop_fire", title="九小场所消防安全专项检查", target="venue",
+    shop = services.create_campaign(staff_scope, main, kind="shop_fire", title="九小场所消防安全专项检查", target="venue", place_kind="nine_small",
                                     starts_on=today - datetime.timedelta(days=10), ends_on=today + datetime.timedelta(days=20),
                                     items=["灭火器配备且在有效期内", "疏散通道畅通、无堆物", "无违规住人（三合一）", "电气线路规范，无私拉乱接"])
     corridor = services.create_campaign(staff_scope, main, kind="corridor", title="楼道堆物清理整治", target="building",
@@ -86,7 +86,7 @@ def build(main: Community) -> dict:
     for appt in workers:
         scope = resolve(appt.person.account)
         shop_items = list(shop.items.all())
-        for venue in Venue.objects.filter(grid=appt.grid)[:4]:
+        for venue in Venue.objects.filter(grid=appt.grid, kind=Venue.Kind.NINE_SMALL)[:4]:
             passed = {i.pk: rng.random() > 0.2 for i in shop_items}
             results = {k: (ok, "" if ok else "现场检查发现问题") for k, ok in passed.items()}
             services.inspect(scope, shop, place=venue, results=results)

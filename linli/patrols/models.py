@@ -115,6 +115,8 @@ class Campaign(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     target = models.CharField(_("inspects"), max_length=16, choices=Target.choices)
+    place_kind = models.CharField(_("only places of kind"), max_length=16, blank=True,
+                                  help_text=_("a venue kind (e.g. nine_small) or building kind; empty = all"))
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -127,6 +129,13 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def place_kind_label(self) -> str:
+        from linli.places.models import Building, Venue
+
+        kinds = dict(Venue.Kind.choices if self.target == self.Target.VENUE else Building.Kind.choices)
+        return str(kinds.get(self.place_kind, self.place_kind))
 
     @property
     def category_code(self) -> str:

@@ -397,7 +397,8 @@ def record_reinspection(scope: Scope, reinspection: Reinspection, *, fixed: bool
 # ---------------------------------------------------------------- campaigns and inspections
 
 @transaction.atomic
-def create_campaign(scope: Scope, community: Community, *, kind: str, title: str, target: str, starts_on, ends_on, items) -> Campaign:
+def create_campaign(scope: Scope, community: Community, *, kind: str, title: str, target: str, starts_on, ends_on, items,
+                    place_kind: str = "") -> Campaign:
     if not scope.covers(community, "write", roles.PATROLS) or not (scope.everything or scope.has_role(*roles.STAFF_ROLES)):
         raise OutOfScope(_("Only the community's staff plan inspection campaigns."))
     if kind not in Campaign.Kind.values:
@@ -409,8 +410,11 @@ def create_campaign(scope: Scope, community: Community, *, kind: str, title: str
     items = [str(i).strip() for i in items if str(i).strip()]
     if not items:
         raise ValidationError({"items": _("Checklist: at least one item.")})
+    kinds = Venue.Kind.values if target == Campaign.Target.VENUE else Building.Kind.values
+    if place_kind and place_kind not in kinds:
+        raise ValidationError({"place_kind": _("Kind of place: unknown kind %(k)s.") % {"k": place_kind}})
     campaign = Campaign.objects.create(community=community, kind=kind, title=_text(title, "title", _("Title")), target=target,
-                                       starts_on=starts_on, ends_on=ends_on, created_by=_actor(scope))
+                                       place_kind=place_kind, starts_on=starts_on, ends_on=ends_on, created_by=_actor(scope))
     ChecklistItem.objects.bulk_create([ChecklistItem(campaign=campaign, order=i, text=t[:200]) for i, t in enumerate(items, 1)])
     return campaign
 
@@ -426,6 +430,9 @@ def inspect(scope: Scope, campaign: Campaign, *, place, results: dict, note: str
     if campaign.target == Campaign.Target.BUILDING and not isinstance(place, Building):
         raise ValidationError({"building": _("Building: this campaign inspects buildings.")})
     field = "venue" if isinstance(place, Venue) else "building"
+    if campaign.place_kind and place.kind != campaign.place_kind:
+        wanted = (Venue.Kind if isinstance(place, Venue) else Building.Kind)(campaign.place_kind).label
+        raise ValidationError({field: _("%(place)s is not of the kind this campaign inspects (%(k)s).") % {"place": place, "k": wanted}})
     if place.community_id != campaign.community_id:
         raise ValidationError({field: _("%(place)s is not in the campaign's community.") % {"place": place}})
     if not scope.covers(place, "write", roles.PATROLS):
@@ -454,7 +461,8 @@ def inspect(scope: Scope, campaign: Campaign, *, place, results: dict, note: str
 def campaign_progress(campaign: Campaign) -> dict:
     """planned / inspected / hazards found / fixed on time / escalated."""
     model = Venue if campaign.target == Campaign.Target.VENUE else Building
-    planned = model.objects.filter(community=campaign.community).count()
+    planned_qs = model.objects.filter(community=campaign.community)
+    planned = (planned_qs.filter(kind=campaign.place_kind) if campaign.place_kind else planned_qs).count()
     hazards = Hazard.objects.filter(inspection__campaign=campaign)
     fixed_on_time = Reinspection.objects.filter(notice__hazards__inspection__campaign=campaign, outcome=Reinspection.Outcome.FIXED,
                                                 done_at__date__lte=F("due_on")).values("pk").distinct().count()

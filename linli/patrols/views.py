@@ -386,7 +386,7 @@ def campaigns(request):
     if request.method == "POST":
         try:
             c = services.create_campaign(scope, community, kind=request.POST.get("kind", ""), title=request.POST.get("title", ""),
-                                         target=request.POST.get("target", ""),
+                                         target=request.POST.get("target", ""), place_kind=request.POST.get("place_kind", ""),
                                          starts_on=_date(request.POST.get("starts_on"), "starts_on", _("From")),
                                          ends_on=_date(request.POST.get("ends_on"), "ends_on", _("Until")),
                                          items=(request.POST.get("items") or "").splitlines())
@@ -396,6 +396,7 @@ def campaigns(request):
             return redirect("patrols:campaign", c.pk)
     rows = [(c, services.campaign_progress(c)) for c in queries.campaigns(scope)[:50]]
     return render(request, "patrols/campaigns.html", {"rows": rows, "is_staff": _is_staff(scope), "kinds": Campaign.Kind.choices,
+                                                       "venue_kinds": Venue.Kind.choices,
                                                        "targets": Campaign.Target.choices, "today": timezone.localdate()})
 
 
@@ -429,6 +430,8 @@ def campaign_detail(request, pk):
     else:
         grid = queries.worker_grids(scope).first()
         places = queries.places_for_worker(scope, grid) if grid else {}
+    if campaign.place_kind:
+        places = {k: [p for p in v if getattr(p, "kind", None) == campaign.place_kind] for k, v in places.items() if k != "dwellings"}
     return render(request, "patrols/campaign.html", {"campaign": campaign, "items": items, "progress": services.campaign_progress(campaign),
                                                       "inspections": inspected, "places": places, "post": request.POST}, status=status)
 

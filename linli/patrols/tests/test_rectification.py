@@ -78,6 +78,9 @@ def test_shop_fire_inspection_failed_item_escalates_to_the_fire_department(gw):
     progress = services.campaign_progress(campaign)
     assert progress["inspected"] == 1 and progress["hazards"] == 1 and progress["escalated"] == 0
     assert progress["planned"] == 2  # community A's venues: 平价超市 and 航苑小吃店
+    nine = services.create_campaign(staff, gw.a, kind="shop_fire", title="九小场所专项检查", target="venue", place_kind="nine_small",
+                                    starts_on=TODAY(), ends_on=TODAY(), items=["灭火器有效"])
+    assert services.campaign_progress(nine)["planned"] == 1  # only 航苑小吃店 is one of the nine small venues
     notice = services.issue_notice(s, [hazard], requirements="清理后门通道", deadline=TODAY())
     r = notice.reinspection
     services.record_reinspection(s, r, fixed=False, note="仍然堆放")
@@ -136,6 +139,17 @@ def test_inspecting_a_venue_outside_the_workers_grid_is_refused_and_changes_noth
     with pytest.raises(PermissionDenied) as exc:  # 平价超市 lies in the dedicated grid, not in A1
         services.inspect(worker(gw), campaign, place=gw.venues["shop"], results={item.pk: (False, "灭火器过期")})
     assert str(exc.value) == "平价超市 lies outside your grid: you may inspect only places in your grid."
+    assert counts() == before
+    # a shop where the campaign inspects only the nine small venues is refused by field
+    nine = services.create_campaign(staff, gw.a, kind="shop_fire", title="九小场所", target="venue", place_kind="nine_small",
+                                    starts_on=TODAY(), ends_on=TODAY(), items=["灭火器有效"])
+    with pytest.raises(ValidationError) as exc:
+        services.inspect(resolve(gw.accounts["community_staff"]), nine, place=gw.venues["shop"], results={nine.items.get().pk: (True, "")})
+    assert exc.value.message_dict == {"venue": ["平价超市 is not of the kind this campaign inspects (Nine small venues)."]}
+    with pytest.raises(ValidationError) as exc:
+        services.create_campaign(staff, gw.a, kind="shop_fire", title="x", target="venue", place_kind="castle", starts_on=TODAY(),
+                                 ends_on=TODAY(), items=["一"])
+    assert "place_kind" in exc.value.message_dict
     assert counts() == before
     # a building where a venue is expected is refused by field
     with pytest.raises(ValidationError) as exc:
