@@ -211,3 +211,16 @@ def test_a_grid_worker_posts_a_wish_for_a_resident_in_need(client, world):
     assert (w.person, w.posted_by) == (a2, world.accounts["grid_worker"])
     r = client.post(reverse("volunteers:wishes"), {"text": "冒名", "person": world.persons["b1"].pk}, follow=True)  # outside the area
     assert 'class="msg error"' in r.content.decode() and Wish.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["resident", "resident_b", "building_leader", "entrance_leader", "grid_worker", "micro_grid_worker",
+                                 "community_secretary", "community_staff", "subdistrict_staff", "other_community_staff",
+                                 "department_contact", "property_manager", "admin"])
+def test_the_volunteers_home_renders_for_every_role(client, world, key):
+    activity(world)
+    r = as_(client, world, key).get(reverse("volunteers:home"))
+    assert r.status_code == 200
+    staff = key in ("community_secretary", "community_staff", "other_community_staff", "admin")
+    assert ('id="staff-panel"' in r.content.decode()) == staff
+    assert client.get(reverse("volunteers:activities")).status_code == 200
+    assert client.get(reverse("volunteers:wishes")).status_code == 200
