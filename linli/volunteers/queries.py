@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.people.scopes import Scope
 
-from .models import Activity, PlanItem, Posting, Redemption, ServiceRecord, SignUp, Team, Volunteer, Wish
+from .models import Activity, LedgerAccount, PlanItem, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, Volunteer, Wish
 
 # The scoring rule of the rankings, shown next to them.
 RULE = _("Score = hours served + 2 × number of services + 5 × average performance rating (1–5); "
@@ -89,3 +89,19 @@ def open_wishes(community):
 def public_teams(community):
     return (Team.objects.filter(community=community)
             .annotate(members=Count("memberships", filter=Q(memberships__until__isnull=True))))
+
+
+def register_rows(community) -> list[list]:
+    """The volunteer register (志愿者台账): one row per volunteer with hours, services, balance and registry data."""
+    records = {r["volunteer"]: r for r in ServiceRecord.objects.filter(community=community, certified_at__isnull=False)
+               .values("volunteer").annotate(minutes=Sum("minutes"), services=Count("id"))}
+    balances = dict(LedgerAccount.objects.filter(community=community, kind=LedgerAccount.Kind.VOLUNTEER).values_list("volunteer_id", "balance"))
+    rows = []
+    for v in Volunteer.objects.filter(community=community).select_related("person", "party_org", "organization").order_by("status", "person__name"):
+        r = records.get(v.pk, {})
+        rows.append([v.person.name, str(v.get_status_display()), v.skills, v.availability,
+                     "、".join(str(TargetGroup(g).label) for g in v.target_groups if g in TargetGroup.values),
+                     v.party_org.name if v.party_member and v.party_org else "", v.organization.name if v.organization else "",
+                     round((r.get("minutes") or 0) / 60, 1), r.get("services") or 0, balances.get(v.pk, 0),
+                     timezone.localtime(v.applied_at).date()])
+    return rows

@@ -9,6 +9,7 @@ urlpatterns = [
     path("volunteers/register/", views.register, name="register"),
     path("volunteers/approvals/", views.approvals, name="approvals"),
     path("volunteers/approvals/<int:pk>/", views.decide, name="decide"),
+    path("volunteers/register.xlsx", views.register_xlsx, name="register_xlsx"),
     path("volunteers/people/<int:pk>/", views.volunteer, name="volunteer"),
     path("volunteers/teams/", views.teams, name="teams"),
     path("volunteers/activities/", views.activities, name="activities"),

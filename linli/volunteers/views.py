@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core import pdf
+from linli.core import excel, pdf
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Community
@@ -146,6 +146,19 @@ def approvals(request):
     scope = for_request(request)
     return render(request, "volunteers/approvals.html", {"community": community, "pending": queries.pending(scope, community),
                                                          "volunteers": queries.volunteers(scope, community).exclude(status="pending")[:200]})
+
+
+@login_required
+def register_xlsx(request):
+    """The volunteer register as an Excel workbook (communities keep their registers in Excel)."""
+    community = _community(request)
+    _staff_or_403(request, community)
+    headers = [_("Name"), _("Status"), _("Skills"), _("Availability"), _("Groups served"), _("Party organisation"), _("Co-building unit"),
+               _("Hours"), _("Services"), _("Balance"), _("Registered on")]
+    body = excel.write_xlsx(headers, queries.register_rows(community), title=_("Volunteers"))
+    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="volunteers-{community.pk}.xlsx"'
+    return response
 
 
 @login_required

@@ -224,3 +224,29 @@ def test_the_volunteers_home_renders_for_every_role(client, world, key):
     assert ('id="staff-panel"' in r.content.decode()) == staff
     assert client.get(reverse("volunteers:activities")).status_code == 200
     assert client.get(reverse("volunteers:wishes")).status_code == 200
+
+
+def test_the_volunteer_register_downloads_as_excel(client, world, vol):
+    from linli.core.excel import read_all
+    from linli.people.models import Organization
+
+    party = Organization.objects.create(kind="party", name="柳航里社区党委", party_level="community_committee", community=world.a)
+    from linli.people import services as people
+    from linli.people.scopes import system
+    people.update_person(system(), world.persons["a3"], political_status="party_member")
+    world.persons["a3"].refresh_from_db()
+    v3 = services.register(system(), person=world.persons["a3"], party_member=True, party_org=party, target_groups=["elderly"])
+    act = activity(world)
+    rec = services.record_hours(sc(world, "community_staff"), act, vol, minutes=90)
+    services.certify(sc(world, "community_staff"), rec)
+    r = as_(client, world, "community_staff").get(reverse("volunteers:register_xlsx"))
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = read_all(r.content)
+    header, body = rows[0], rows[1:]
+    assert header[0] == "姓名" and "积分" not in header[0]
+    by_name = {row[0]: row for row in body}
+    assert set(by_name) == {"王建国", "刘芳"}
+    assert by_name["王建国"][7:10] == [1.5, 1, 15]
+    assert by_name["刘芳"][1] == "待审核" and by_name["刘芳"][5] == "柳航里社区党委" and by_name["刘芳"][4] == "老年人"
+    assert v3.status == "pending"
+    assert as_(client, world, "resident").get(reverse("volunteers:register_xlsx")).status_code == 403
