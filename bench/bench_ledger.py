@@ -3,8 +3,8 @@
 For each database a subprocess gets a fresh database (a throwaway PostgreSQL cluster through
 linli.testing.pg.TemporaryPostgres, like `linli test --postgres`; or a fresh SQLite file under
 var/bench/), migrates it, builds the test world (linli.testing.world) and registers and approves
-8 volunteers through the services. Then N client threads, each with its own database connection
-and its own volunteer, run a mix through the services:
+8 volunteers through the services. Then N clients — threads of one process, or one forked process each —
+each with its own database connection and its own volunteer, run a mix through the services:
 
     earn    services.post(issuing → volunteer, 3 points, a unique source key)
     redeem  services.redeem(volunteer, a shop item, 1, at the counter): stock − 1 and a posting volunteer → shop
@@ -42,7 +42,90 @@ VOLUNTEERS = 8
 
 
 # ---------------------------------------------------------------------------- inside Django (subprocess)
-def measure(levels: list[int], ops: int) -> dict:
+def _client_ops(n: int, ops: int, community_id: int, volunteer_ids: list[int], item_id: int, tag: str, ready) -> tuple[list, list]:
+    """One client: alternate an earn and a counter redemption through the services; returns latencies (ms) and errors."""
+    from django.db import connection
+
+    from linli.people.scopes import system
+    from linli.volunteers import services
+    from linli.volunteers.models import LedgerAccount, ShopItem, Volunteer
+
+    s = system()
+    v = Volunteer.objects.get(pk=volunteer_ids[n])
+    acc = services.account_of(v)
+    iss = services.house_account(community_id, LedgerAccount.Kind.ISSUING)
+    item = ShopItem.objects.get(pk=item_id)
+    lat, errors = [], []
+    try:
+        ready()  # wait until every client is set up
+        for i in range(ops):
+            t0 = time.perf_counter()
+            try:
+                if i % 2 == 0:
+                    services.post(from_account=iss, to_account=acc, amount=3, kind="earn", reason="服务时长", source_key=f"bench:{tag}:{n}:{i}")
+                else:
+                    services.redeem(s, v, item, quantity=1, channel="counter")
+                lat.append((time.perf_counter() - t0) * 1000)
+            except Exception as exc:  # noqa: BLE001 — counted and shown
+                errors.append(repr(exc)[:200])
+    finally:
+        connection.close()
+    return lat, errors
+
+
+def _run_threads(clients, ops, community_id, volunteer_ids, item_id):
+    lat, errors = [], []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(n):
+        mine, errs = _client_ops(n, ops, community_id, volunteer_ids, item_id, f"t{clients}", barrier.wait)
+        with lock:
+            lat.extend(mine)
+            errors.extend(errs)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    return lat, errors, time.perf_counter() - t0
+
+
+def _process_main(n, ops, community_id, volunteer_ids, item_id, clients, barrier, queue):
+    # the parent closed its connections before forking, so this process opens its own
+    queue.put(_client_ops(n, ops, community_id, volunteer_ids, item_id, f"p{clients}", barrier.wait))
+
+
+def _run_processes(clients, ops, community_id, volunteer_ids, item_id):
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(clients + 1)
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_process_main, args=(n, ops, community_id, volunteer_ids, item_id, clients, barrier, queue))
+             for n in range(clients)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    results = [queue.get() for _ in procs]
+    wall = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+    lat, errors = [], []
+    for mine, errs in results:
+        lat.extend(mine)
+        errors.extend(errs)
+    return lat, errors, wall
+
+
+def measure(levels: list[int], ops: int, modes: list[str]) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     import django
 
@@ -72,51 +155,18 @@ def measure(levels: list[int], ops: int) -> dict:
     connection.close()
 
     rows = []
-    for clients in levels:
-        lat = []
-        errors = []
-        lock = threading.Lock()
-        barrier = threading.Barrier(clients + 1)
-
-        def client(n: int, clients=clients, lat=lat, errors=errors, lock=lock, barrier=barrier):
-            v = volunteers[n]
-            acc = services.account_of(v)
-            iss = services.house_account(w.a, LedgerAccount.Kind.ISSUING)
-            mine = []
-            try:
-                barrier.wait()
-                for i in range(ops):
-                    t0 = time.perf_counter()
-                    try:
-                        if i % 2 == 0:
-                            services.post(from_account=iss, to_account=acc, amount=3, kind="earn", reason="服务时长",
-                                          source_key=f"bench:{clients}:{n}:{i}")
-                        else:
-                            services.redeem(s, v, item, quantity=1, channel="counter")
-                        mine.append((time.perf_counter() - t0) * 1000)
-                    except Exception as exc:  # noqa: BLE001 — counted and shown
-                        with lock:
-                            errors.append(repr(exc)[:200])
-            finally:
-                with lock:
-                    lat.extend(mine)
-                connection.close()
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-        for t in threads:
-            t.start()
-        before = Posting.objects.count()
-        connection.close()
-        barrier.wait()
-        t0 = time.perf_counter()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
-        made = Posting.objects.count() - before
-        lat.sort()
-        rows.append({"clients": clients, "ops": clients * ops, "postings": made, "wall_s": wall, "per_s": made / wall,
-                     "p50": lat[len(lat) // 2] if lat else float("nan"), "p99": lat[int(len(lat) * 0.99)] if lat else float("nan"),
-                     "mean": statistics.fmean(lat) if lat else float("nan"), "errors": len(errors), "error_sample": errors[:3]})
+    for mode in modes:
+        for clients in levels:
+            if mode == "processes" and clients == 1:
+                continue  # one process is the one-thread row
+            before = Posting.objects.count()
+            connection.close()
+            lat, errors, wall = (_run_processes if mode == "processes" else _run_threads)(clients, ops, w.a.pk, [v.pk for v in volunteers], item.pk)
+            made = Posting.objects.count() - before
+            lat.sort()
+            rows.append({"mode": mode, "clients": clients, "ops": clients * ops, "postings": made, "wall_s": wall, "per_s": made / wall,
+                         "p50": lat[len(lat) // 2] if lat else float("nan"), "p99": lat[int(len(lat) * 0.99)] if lat else float("nan"),
+                         "mean": statistics.fmean(lat) if lat else float("nan"), "errors": len(errors), "error_sample": errors[:3]})
     exact = all(a.balance == services.balance_of(a) for a in LedgerAccount.objects.all())
     zero = sum(LedgerAccount.objects.values_list("balance", flat=True)) == 0
     stock_ok = ShopItem.objects.get(pk=item.pk).stock == 10**9 - Posting.objects.filter(kind="redeem").count()
@@ -142,14 +192,15 @@ def run_database(db: str, args) -> dict:
             import sqlite3
 
             version = f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL, BEGIN IMMEDIATE, 30 s busy timeout)"
-        out = subprocess.run([sys.executable, __file__, "--measure", "--levels", ",".join(map(str, args.levels)), "--ops", str(args.ops)],
+        out = subprocess.run([sys.executable, __file__, "--measure", "--levels", ",".join(map(str, args.levels)), "--ops", str(args.ops),
+                              "--modes", ",".join(args.modes)],
                              cwd=ROOT, env=env, capture_output=True, text=True)
         if out.returncode:
             raise RuntimeError(f"measure failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
         data = json.loads(out.stdout.strip().splitlines()[-1])
         data.update(db=db, version=version)
         for r in data["rows"]:
-            print(f"  {db:<8} {r['clients']:>2} clients: {r['per_s']:7.1f} postings/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:7.1f} ms  "
+            print(f"  {db:<8} {r['mode']:<9} {r['clients']:>2} clients: {r['per_s']:7.1f} postings/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:7.1f} ms  "
                   f"{r['postings']} postings  errors {r['errors']}" + (f"  e.g. {r['error_sample'][0]}" if r["errors"] else ""), flush=True)
         print(f"  {db}: books exact: {data['books_exact']}", flush=True)
         return data
@@ -165,19 +216,20 @@ def render(results: list[dict], args) -> str:
         BEGIN,
         "## Points ledger: postings per second",
         "",
-        f"`python3 bench/bench_ledger.py` — on a fresh database, N client threads (each its own connection and its own "
+        f"`python3 bench/bench_ledger.py` — on a fresh database, N clients (threads of one process, or one forked process each; "
+        "each its own connection and its own "
         f"approved volunteer) call the services directly, {args.ops} operations each, alternating an earn "
         "(`services.post` issuing → volunteer) and a counter redemption (`services.redeem`: conditional stock UPDATE, "
         "conditional balance UPDATE, posting, redemption row). Every operation writes one posting and touches the "
         "community's shared issuing or shop account row, so the figures show the ledger's hot-row serialisation, not "
         "parallel capacity. Latency is per service call.",
         "",
-        "| database | clients | postings/s | p50 ms | p99 ms | postings | errors | books exact |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| database | clients as | clients | postings/s | p50 ms | p99 ms | postings | errors | books exact |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for res in results:
         for r in res["rows"]:
-            lines.append(f"| {res['db']} | {r['clients']} | {r['per_s']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['postings']} | "
+            lines.append(f"| {res['db']} | {r['mode']} | {r['clients']} | {r['per_s']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['postings']} | "
                          f"{r['errors']} | {'yes' if res['books_exact'] else '**NO**'} |")
     lines.append("")
     for res in results:
@@ -189,7 +241,8 @@ def render(results: list[dict], args) -> str:
         "",
         f"Machine: {m['cpu']}, **{m['nproc']} CPU cores** (nproc) shared by the clients, the database (and other work on the "
         f"machine; load average at the end {m['load']}), {m['ram']} RAM, {m['os']}; Python {m['python']}. Measured {now}. "
-        "Client threads share one Python process (GIL), so with 2 cores the Python side is a large part of each call.",
+        "Threads share one Python process (GIL); processes do not, but with 2 cores the clients, the services' Python and "
+        "the database still compete for the same two CPUs.",
         END,
     ]
     return "\n".join(lines)
@@ -200,11 +253,13 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--ops", type=int, default=250, help="operations per client (default 250)")
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8])
+    parser.add_argument("--modes", type=lambda s: s.split(","), default=["threads", "processes"],
+                        help="threads (one process, GIL) and/or processes (one process per client); default both")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.levels, args.ops)))
+        print(json.dumps(measure(args.levels, args.ops, args.modes)))
         return 0
     dbs = ["postgres", "sqlite"] if args.db == "both" else [args.db]
     results = [run_database(db, args) for db in dbs]
