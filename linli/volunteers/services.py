@@ -41,9 +41,13 @@ PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 
 # ---------------------------------------------------------------- helpers
 
+def _site_language():
+    """Text stored in a record (a posting's reason, a message) is written in the site's language, whoever's page caused it."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def _stored(make) -> str:
-    """Text stored in a record (a posting's reason) is written in the site's language, whoever's page caused it."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with _site_language():
         return str(make())
 
 
@@ -195,8 +199,9 @@ def _tell_staff(volunteer: Volunteer) -> None:
     posts = (Appointment.objects.filter(community=volunteer.community, role__in=[roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY],
                                         starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)))
     staff = Account.objects.filter(is_active=True, person_id__in=posts.values("person_id"))
-    notify.notify(f"volunteer:{volunteer.pk}:applied:{volunteer.applied_at.timestamp()}", list(staff),
-                  subject=_("New volunteer registration: %(name)s") % {"name": volunteer.person.name}, link="/volunteers/approvals/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"volunteer:{volunteer.pk}:applied:{volunteer.applied_at.timestamp()}", list(staff),
+                      subject=_("New volunteer registration: %(name)s") % {"name": volunteer.person.name}, link="/volunteers/approvals/")
 
 
 @transaction.atomic
@@ -212,9 +217,10 @@ def decide(scope: Scope, volunteer: Volunteer, *, approve: bool, note: str = "")
     volunteer.refresh_from_db()
     if approve:
         account_of(volunteer)
-    notify.notify(f"volunteer:{volunteer.pk}:decided:{now.timestamp()}", _accounts_of(volunteer.person),
-                  subject=_("Your volunteer registration was approved.") if approve else _("Your volunteer registration was not approved."),
-                  body=note, link="/volunteers/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"volunteer:{volunteer.pk}:decided:{now.timestamp()}", _accounts_of(volunteer.person),
+                      subject=_("Your volunteer registration was approved.") if approve else _("Your volunteer registration was not approved."),
+                      body=note, link="/volunteers/")
     return volunteer
 
 
@@ -417,8 +423,9 @@ def cancel_activity(scope: Scope, activity: Activity, *, reason: str) -> Activit
         raise ValidationError({"activity": _("Activity: it was cancelled.")})
     activity.refresh_from_db()
     people = Person.objects.filter(activity_signups__activity=activity).exclude(activity_signups__status=SignUp.Status.CANCELLED)
-    notify.notify(f"activity:{activity.pk}:cancelled", list(Account.objects.filter(person__in=people, is_active=True)),
-                  subject=_("Cancelled: %(title)s") % {"title": activity.title}, body=reason, link=f"/volunteers/activities/{activity.pk}/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"activity:{activity.pk}:cancelled", list(Account.objects.filter(person__in=people, is_active=True)),
+                      subject=_("Cancelled: %(title)s") % {"title": activity.title}, body=reason, link=f"/volunteers/activities/{activity.pk}/")
     return activity
 
 
@@ -476,8 +483,9 @@ def cancel_signup(scope: Scope, signup: SignUp) -> SignUp:
         nxt = SignUp.objects.filter(activity=activity, status=SignUp.Status.WAITLISTED).order_by("signed_up_at", "id").first()
         if nxt is not None:
             SignUp.objects.filter(pk=nxt.pk).update(status=SignUp.Status.CONFIRMED)
-            notify.notify(f"signup:{nxt.pk}:promoted", _accounts_of(nxt.person), subject=_("A place became free: you are in for %(title)s.")
-                          % {"title": activity.title}, link=f"/volunteers/activities/{activity.pk}/")
+            with _site_language():  # stored messages are written in the site language
+                notify.notify(f"signup:{nxt.pk}:promoted", _accounts_of(nxt.person), subject=_("A place became free: you are in for %(title)s.")
+                              % {"title": activity.title}, link=f"/volunteers/activities/{activity.pk}/")
     return signup
 
 
@@ -588,8 +596,9 @@ def certify(scope: Scope, record: ServiceRecord, *, minutes=None, rating=None) -
         post(from_account=house_account(community, LedgerAccount.Kind.ISSUING), to_account=account_of(record.volunteer),
              amount=record.points, kind=Posting.Kind.EARN, reason=_stored(lambda: _("Service: %(what)s, %(h)s h") % {"what": what, "h": record.hours}),
              source_key=f"service:{record.pk}", created_by=_actor(scope))
-    notify.notify(f"service:{record.pk}:certified", _accounts_of(record.volunteer.person),
-                  subject=_("%(h)s hours certified, %(p)d points.") % {"h": record.hours, "p": record.points}, link="/volunteers/points/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"service:{record.pk}:certified", _accounts_of(record.volunteer.person),
+                      subject=_("%(h)s hours certified, %(p)d points.") % {"h": record.hours, "p": record.points}, link="/volunteers/points/")
     return record
 
 
@@ -714,8 +723,9 @@ def expire_reservation(pk: int, now=None) -> int:
         return 0
     redemption = Redemption.objects.select_related("item", "volunteer__person").get(pk=pk)
     _refund(redemption, _stored(lambda: _("Reservation not collected within %(n)d days: %(name)s") % {"n": RESERVATION_DAYS, "name": redemption.item.name}), None)
-    notify.notify(f"redemption:{pk}:expired", _accounts_of(redemption.volunteer.person),
-                  subject=_("Your reservation of %(name)s expired; the points are back.") % {"name": redemption.item.name}, link="/volunteers/shop/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"redemption:{pk}:expired", _accounts_of(redemption.volunteer.person),
+                      subject=_("Your reservation of %(name)s expired; the points are back.") % {"name": redemption.item.name}, link="/volunteers/shop/")
     return 1
 
 
@@ -761,8 +771,9 @@ def claim_wish(scope: Scope, wish: Wish, *, organization: Organization | None = 
             status=Wish.Status.CLAIMED, claimed_by=volunteer, claimed_org=organization, claimed_at=timezone.now()):
         raise ValidationError({"wish": _("Wish: someone has claimed it already.")})
     wish.refresh_from_db()
-    notify.notify(f"wish:{wish.pk}:claimed", _accounts_of(wish.person) + ([wish.posted_by] if wish.posted_by else []),
-                  subject=_("Your micro-wish was claimed."), body=wish.text, link=f"/volunteers/wishes/{wish.pk}/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"wish:{wish.pk}:claimed", _accounts_of(wish.person) + ([wish.posted_by] if wish.posted_by else []),
+                      subject=_("Your micro-wish was claimed."), body=wish.text, link=f"/volunteers/wishes/{wish.pk}/")
     return wish
 
 
@@ -784,8 +795,9 @@ def fulfil_wish(scope: Scope, wish: Wish, *, note: str, photo=None) -> Wish:
     if photo is not None:
         wish.photo.save(photo.name, photo, save=False)
     wish.save()
-    notify.notify(f"wish:{wish.pk}:fulfilled", _accounts_of(wish.person) + ([wish.posted_by] if wish.posted_by else []),
-                  subject=_("Your micro-wish was fulfilled: please say thanks."), body=wish.text, link=f"/volunteers/wishes/{wish.pk}/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"wish:{wish.pk}:fulfilled", _accounts_of(wish.person) + ([wish.posted_by] if wish.posted_by else []),
+                      subject=_("Your micro-wish was fulfilled: please say thanks."), body=wish.text, link=f"/volunteers/wishes/{wish.pk}/")
     return wish
 
 
@@ -799,8 +811,9 @@ def thank_wish(scope: Scope, wish: Wish, *, text: str) -> Wish:
         raise ValidationError({"thanks": _("Thanks: the wish is not fulfilled yet.")})
     wish.refresh_from_db()
     if wish.claimed_by_id:
-        notify.notify(f"wish:{wish.pk}:thanked", _accounts_of(wish.claimed_by.person), subject=_("A resident thanked you."), body=text,
-                      link=f"/volunteers/wishes/{wish.pk}/")
+        with _site_language():  # stored messages are written in the site language
+            notify.notify(f"wish:{wish.pk}:thanked", _accounts_of(wish.claimed_by.person), subject=_("A resident thanked you."), body=text,
+                          link=f"/volunteers/wishes/{wish.pk}/")
     return wish
 
 
@@ -837,8 +850,9 @@ def claim_order(scope: Scope, order: ServiceOrder, *, person: Person | None = No
             status=ServiceOrder.Status.CLAIMED, volunteer=volunteer, claimed_at=timezone.now()):
         raise ValidationError({"order": _("Order: someone has taken it already.")})
     order.refresh_from_db()
-    notify.notify(f"order:{order.pk}:claimed", _accounts_of(order.person), subject=_("A volunteer took your service order: %(t)s")
-                  % {"t": order.item.title}, link="/volunteers/menu/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"order:{order.pk}:claimed", _accounts_of(order.person), subject=_("A volunteer took your service order: %(t)s")
+                      % {"t": order.item.title}, link="/volunteers/menu/")
     return order
 
 
@@ -887,6 +901,7 @@ def give_award(scope: Scope, volunteer: Volunteer, *, title: str, level: str, pe
                              amount=points, kind=Posting.Kind.AWARD, reason=_stored(lambda: _("Award: %(t)s (%(l)s)") % {"t": title, "l": award.get_level_display()}),
                              source_key=f"award:{award.pk}", created_by=_actor(scope))
         Award.objects.filter(pk=award.pk).update(posting=award.posting)
-    notify.notify(f"award:{award.pk}", _accounts_of(volunteer.person), subject=_("You received the award %(t)s.") % {"t": title},
-                  link="/volunteers/points/")
+    with _site_language():  # stored messages are written in the site language
+        notify.notify(f"award:{award.pk}", _accounts_of(volunteer.person), subject=_("You received the award %(t)s.") % {"t": title},
+                      link="/volunteers/points/")
     return award

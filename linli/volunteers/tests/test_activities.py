@@ -35,7 +35,8 @@ def test_register_and_approve(world):
     services.decide(sc(world, "community_staff"), v, approve=True)
     v.refresh_from_db()
     assert v.status == "approved" and v.decided_by == world.accounts["community_staff"]
-    assert OutboxMessage.objects.filter(recipient=world.accounts["resident"], channel="inapp").exists()
+    told = OutboxMessage.objects.get(recipient=world.accounts["resident"], channel="inapp")
+    assert told.subject == "您的志愿者注册已审核通过。"  # stored in the site's language, though this test runs in English
     with pytest.raises(ValidationError) as exc:
         services.decide(sc(world, "community_staff"), v, approve=False, note="重复")
     assert exc.value.message_dict == {"status": ["Status: this registration was already decided."]}
