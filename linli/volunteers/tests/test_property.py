@@ -71,3 +71,49 @@ def test_balances_are_sums_of_postings_and_never_negative(world, three, steps):
             assert {a.pk: a.balance for a in LedgerAccount.objects.filter(kind="volunteer")} == expected
             assert sum(LedgerAccount.objects.values_list("balance", flat=True)) == 0  # double entry: the books balance
         transaction.set_rollback(True)
+
+
+shop_step = st.one_of(
+    st.tuples(st.just("earn"), st.integers(0, 2), st.integers(1, 60)),
+    st.tuples(st.just("redeem"), st.integers(0, 2), st.integers(1, 3)),
+    st.tuples(st.just("cancel"), st.integers(0, 30), st.just(0)),
+    st.tuples(st.just("correct"), st.integers(0, 40), st.integers(1, 30)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(shop_step, min_size=1, max_size=20), stock=st.integers(0, 4), price=st.integers(1, 40))
+def test_the_shop_keeps_stock_and_books_exact(world, three, steps, stock, price):
+    """Through the real shop services: stock = initial − items in live redemptions, balances = sums of postings ≥ 0."""
+    from linli.volunteers.models import Redemption, ShopItem
+
+    with transaction.atomic():
+        item = services.add_item(system(), world.a, name="爱心大米", price=price, stock=stock)
+        issuing = services.house_account(world.a, LedgerAccount.Kind.ISSUING)
+        for n, (kind, who, amount) in enumerate(steps):
+            before = (snapshot(), ShopItem.objects.get(pk=item.pk).stock, Redemption.objects.count())
+            try:
+                if kind == "earn":
+                    services.post(from_account=issuing, to_account=services.account_of(three[who]), amount=amount, kind="earn",
+                                  reason="服务时长", source_key=f"s:{n}")
+                elif kind == "redeem":
+                    services.redeem(system(), three[who], item, quantity=amount, channel="online")
+                elif kind == "cancel":
+                    reserved = list(Redemption.objects.filter(item=item, status="reserved").order_by("pk"))
+                    if not reserved:
+                        continue
+                    services.cancel_redemption(system(), reserved[who % len(reserved)])
+                else:
+                    originals = list(Posting.objects.exclude(kind="correction").order_by("pk"))
+                    if not originals:
+                        continue
+                    services.correct(system(), originals[who % len(originals)], amount=amount, reason="更正")
+            except ValidationError:
+                assert (snapshot(), ShopItem.objects.get(pk=item.pk).stock, Redemption.objects.count()) == before
+            live = sum(Redemption.objects.filter(item=item).exclude(status="cancelled").values_list("quantity", flat=True))
+            assert ShopItem.objects.get(pk=item.pk).stock == stock - live
+            for acc in LedgerAccount.objects.all():
+                assert acc.balance == services.balance_of(acc)
+                assert acc.kind == "issuing" or acc.balance >= 0
+            assert sum(LedgerAccount.objects.values_list("balance", flat=True)) == 0
+        transaction.set_rollback(True)
