@@ -81,6 +81,20 @@ def build(main: Community) -> int:
         for v in members[1:]:
             services.join_team(staff, team, v, since=today - datetime.timedelta(days=rng.randint(30, 700)))
 
+    # the community's volunteer-team organisation and its appointed lead (志愿服务队队长) run a team too
+    for org in Organization.objects.filter(kind=Organization.Kind.VOLUNTEER_TEAM, community=main).order_by("pk"):
+        appt = Appointment.objects.filter(role=roles.VOLUNTEER_TEAM_LEAD, organization=org).select_related("person").first()
+        if appt is None:
+            continue
+        lead = services.approved_volunteer(appt.person, main.pk)
+        if lead is None:
+            lead = services.decide(staff, services.register(system(), person=appt.person, community=main, skills="组织协调"), approve=True)
+            volunteers.append(lead)
+        team = services.create_team(staff, main, name=org.name, lead=lead, organization=org, services="楼道清理、文明劝导、邻里帮扶",
+                                    channel="小区志愿服务站 每天 9:00–11:00")
+        for v in volunteers[36:38]:
+            services.join_team(staff, team, v)
+
     # the annual plan and its activities: held months are recorded from the paper sign-in sheets and certified
     year = today.year
     items = {m: services.add_plan_item(staff, main, year=year, month=m, title=t, kind=k) for m, t, k in PLAN}
