@@ -73,6 +73,16 @@ def _require_staff(scope: Scope, community) -> None:
         raise OutOfScope(_("Only the community's staff may do this."))
 
 
+def is_community_staff(scope: Scope, community) -> bool:
+    return is_staff(scope, community) and (scope.everything or scope.has_role(roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY))
+
+
+def _require_community_staff(scope: Scope, community) -> None:
+    """Approving registrations, corrections and awards are the community's decisions: its staff, not a team lead."""
+    if not is_community_staff(scope, community):
+        raise OutOfScope(_("Only the community's staff may do this."))
+
+
 def _accounts_of(person: Person | None) -> list:
     if person is None:
         return []
@@ -206,7 +216,7 @@ def _tell_staff(volunteer: Volunteer) -> None:
 
 @transaction.atomic
 def decide(scope: Scope, volunteer: Volunteer, *, approve: bool, note: str = "") -> Volunteer:
-    _require_staff(scope, volunteer.community)
+    _require_community_staff(scope, volunteer.community)
     note = _text(note, "note", _("Note"), 200, required=not approve)
     new = Volunteer.Status.APPROVED if approve else Volunteer.Status.REJECTED
     now = timezone.now()
@@ -226,7 +236,7 @@ def decide(scope: Scope, volunteer: Volunteer, *, approve: bool, note: str = "")
 
 @transaction.atomic
 def suspend(scope: Scope, volunteer: Volunteer, *, note: str) -> Volunteer:
-    _require_staff(scope, volunteer.community)
+    _require_community_staff(scope, volunteer.community)
     note = _text(note, "note", _("Note"), 200)
     if not Volunteer.objects.filter(pk=volunteer.pk, status=Volunteer.Status.APPROVED).update(
             status=Volunteer.Status.SUSPENDED, decided_by=_actor(scope), decided_at=timezone.now(), decision_note=note):
@@ -368,7 +378,7 @@ def _same_or_refuse(existing: Posting, from_account, to_account, amount) -> Post
 def correct(scope: Scope, posting: Posting, *, amount, reason: str) -> Posting:
     """A correction reverses (part of) a posting by a new posting in the other direction; nothing is edited."""
     community = Community.objects.get(pk=posting.community_id)
-    _require_staff(scope, community)
+    _require_community_staff(scope, community)
     amount = _positive_int(amount, "amount", _("Amount"))
     original = Posting.objects.select_for_update().get(pk=posting.pk)
     if original.kind == Posting.Kind.CORRECTION:
@@ -878,7 +888,7 @@ def complete_order(scope: Scope, order: ServiceOrder, *, minutes) -> ServiceReco
 def give_award(scope: Scope, volunteer: Volunteer, *, title: str, level: str, period_start: datetime.date,
                period_end: datetime.date, points) -> Award:
     """Award a volunteer (e.g. 实践之星); the points post from the issuing account, once per award."""
-    _require_staff(scope, volunteer.community)
+    _require_community_staff(scope, volunteer.community)
     title = _text(title, "title", _("Award"), 60)
     if level not in Award.Level.values:
         raise ValidationError({"level": _("Level: excellence or participation.")})

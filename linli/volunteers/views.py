@@ -75,6 +75,11 @@ def _staff_or_403(request, community):
         raise PermissionDenied(_("Only the community's staff may do this."))
 
 
+def _community_staff_or_403(request, community):
+    if not services.is_community_staff(for_request(request), community):
+        raise PermissionDenied(_("Only the community's staff may do this."))
+
+
 def _my_volunteer(request, community):
     person = _person(request)
     if person is None or community is None:
@@ -99,7 +104,8 @@ def home(request):
     community = _community(request)
     staff = bool(community) and services.is_staff(scope, community)
     me = _my_volunteer(request, community)
-    ctx = {"community": community, "staff": staff, "me": me, "TargetGroup": TargetGroup}
+    ctx = {"community": community, "staff": staff, "me": me, "TargetGroup": TargetGroup,
+           "community_staff": bool(community) and services.is_community_staff(scope, community)}
     if me is not None and me.status == Volunteer.Status.APPROVED:
         account = services.account_of(me)
         ctx.update(balance=account.balance, hours=queries.hours_of(me),
@@ -142,7 +148,7 @@ def register(request):
 @login_required
 def approvals(request):
     community = _community(request)
-    _staff_or_403(request, community)
+    _community_staff_or_403(request, community)
     scope = for_request(request)
     return render(request, "volunteers/approvals.html", {"community": community, "pending": queries.pending(scope, community),
                                                          "volunteers": queries.volunteers(scope, community).exclude(status="pending")[:200]})
@@ -176,9 +182,9 @@ def volunteer(request, pk):
     """Staff: one volunteer's registration, teams, hours and points book, with corrections (new postings, never edits)."""
     scope = for_request(request)
     v = get_object_or_404(scope.filter(Volunteer.objects.select_related("person", "party_org", "organization"), "read"), pk=pk)
-    staff = services.is_staff(scope, v.community)
+    staff = services.is_community_staff(scope, v.community)
     if request.method == "POST":
-        _staff_or_403(request, v.community)
+        _community_staff_or_403(request, v.community)
         p = request.POST
         if p.get("what") == "correct":
             posting = get_object_or_404(Posting, pk=p.get("posting") or 0, community=v.community)
@@ -563,7 +569,7 @@ def menu(request):
 @login_required
 def awards(request):
     community = _community(request)
-    _staff_or_403(request, community)
+    _community_staff_or_403(request, community)
     today = timezone.localdate()
     start = parse_date(request.GET.get("start") or "") or today.replace(month=1, day=1)
     end = parse_date(request.GET.get("end") or "") or today

@@ -272,3 +272,24 @@ def test_staff_record_hours_from_a_paper_sheet_once(world, vol):
     with pytest.raises(ValidationError) as exc:
         activity(world, starts_at=now - datetime.timedelta(days=400), ends_at=now - datetime.timedelta(days=399))
     assert "more than a year ago" in exc.value.message_dict["starts_at"][0]
+
+
+def test_a_team_lead_organises_but_the_community_decides(world, vol):
+    from linli.people import roles
+    lead_person = people.register_person(system(), community=world.a, name="卢队长", phone="13900007777")
+    people.appoint(system(), lead_person, roles.VOLUNTEER_TEAM_LEAD, world.a, starts_on=datetime.date(2020, 1, 1))
+    world.accounts["team_lead"] = people.create_account(lead_person, "team_lead", PASSWORD)
+    lead = sc(world, "team_lead")
+    act = services.create_activity(lead, world.a, title="楼道清理", place="1号楼", starts_at=timezone.now() - datetime.timedelta(hours=1),
+                                   ends_at=timezone.now() + datetime.timedelta(hours=1), capacity=5)
+    rec = services.record_hours(lead, act, vol, minutes=60)
+    services.certify(lead, rec)  # the organiser certifies hours
+    pending = services.register(sc(world, "resident_b"), community=world.a,
+                                organization=Organization.objects.create(kind="co_building", name="市供电公司", community=world.a))
+    today = timezone.localdate()
+    for refused in (lambda: services.decide(lead, pending, approve=True),
+                    lambda: services.correct(lead, Posting.objects.get(), amount=1, reason="x"),
+                    lambda: services.give_award(lead, vol, title="实践之星", level="excellence", period_start=today, period_end=today, points=5)):
+        with pytest.raises(OutOfScope):
+            refused()
+    assert Posting.objects.count() == 1 and Volunteer.objects.get(pk=pending.pk).status == "pending"

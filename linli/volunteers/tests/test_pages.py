@@ -250,3 +250,20 @@ def test_the_volunteer_register_downloads_as_excel(client, world, vol):
     assert by_name["刘芳"][1] == "待审核" and by_name["刘芳"][5] == "柳航里社区党委" and by_name["刘芳"][4] == "老年人"
     assert v3.status == "pending"
     assert as_(client, world, "resident").get(reverse("volunteers:register_xlsx")).status_code == 403
+
+
+def test_a_team_lead_sees_the_desk_but_not_approvals_or_awards(client, world):
+    import datetime as dt
+
+    from linli.people import roles, services as people
+    from linli.people.scopes import system
+    from linli.testing.world import PASSWORD
+    p = people.register_person(system(), community=world.a, name="卢队长", phone="13900007777")
+    people.appoint(system(), p, roles.VOLUNTEER_TEAM_LEAD, world.a, starts_on=dt.date(2020, 1, 1))
+    people.create_account(p, "team_lead", PASSWORD)
+    client.login(username="team_lead", password=PASSWORD)
+    home = client.get(reverse("volunteers:home")).content.decode()
+    assert 'id="staff-panel"' in home and 'id="link-approvals"' not in home
+    assert client.get(reverse("volunteers:counter")).status_code == 200
+    assert client.get(reverse("volunteers:approvals")).status_code == 403
+    assert client.get(reverse("volunteers:awards")).status_code == 403
