@@ -24,3 +24,18 @@ def _english_messages_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def api_as(world):
+    """api_as("grid_worker") -> a test Client sending that world account's bearer token (one per account)."""
+    from linli.testing.api import bearer_client
+
+    clients = {}
+
+    def make(key):
+        if key not in clients:
+            clients[key] = bearer_client(world.accounts[key])
+        return clients[key]
+
+    return make

@@ -262,23 +262,28 @@ def matter_close_vote(request, pk):
     return _matter_post(request, pk, "vote", call, _("The vote is closed and the result published."))
 
 
+def _action_rows(p, community_id) -> list[dict]:
+    """The action rows of a form (text_i, owner_i = "org:<id>" or "acc:<id>", kind_i, due_i; up to three)."""
+    rows = []
+    for i in range(1, 4):
+        text = p.get(f"text_{i}", "").strip()
+        if not text:
+            continue
+        owner = p.get(f"owner_{i}", "")
+        row = {"text": text, "due_on": _date(p.get(f"due_{i}")), "owner_kind": p.get(f"kind_{i}", ""), "owner": None, "owner_org": None}
+        if owner.startswith("org:"):
+            row["owner_org"] = next((o for o in _owner_orgs(community_id) if str(o.pk) == owner[4:]), None)
+        elif owner.startswith("acc:"):
+            row["owner"] = Account.objects.filter(pk=owner[4:] or 0).first()
+        rows.append(row)
+    return rows
+
+
 @login_required
 @require_POST
 def matter_actions(request, pk):
     def call(s, m, p):
-        rows = []
-        for i in range(1, 4):
-            text = p.get(f"text_{i}", "").strip()
-            if not text:
-                continue
-            owner = p.get(f"owner_{i}", "")
-            row = {"text": text, "due_on": _date(p.get(f"due_{i}")), "owner_kind": p.get(f"kind_{i}", ""), "owner": None, "owner_org": None}
-            if owner.startswith("org:"):
-                row["owner_org"] = next((o for o in _owner_orgs(m.community_id) if str(o.pk) == owner[4:]), None)
-            elif owner.startswith("acc:"):
-                row["owner"] = Account.objects.filter(pk=owner[4:] or 0).first()
-            rows.append(row)
-        services.plan_actions(s, m, rows)
+        services.plan_actions(s, m, _action_rows(p, m.community_id))
     return _matter_post(request, pk, "actions", call, _("Actions planned."))
 
 
@@ -396,20 +401,8 @@ def meeting_minutes(request, pk):
         if status:
             attendees.append({"person": a.person, "organization": a.organization, "name": a.name, "status": status,
                               "substitute_name": p.get(f"sub_{a.pk}", "")})
-    rows = []
-    for i in range(1, 4):
-        text = p.get(f"text_{i}", "").strip()
-        if not text:
-            continue
-        owner = p.get(f"owner_{i}", "")
-        row = {"text": text, "due_on": _date(p.get(f"due_{i}")), "owner_kind": p.get(f"kind_{i}", ""), "owner": None, "owner_org": None}
-        if owner.startswith("org:"):
-            row["owner_org"] = next((o for o in _owner_orgs(m.community_id) if str(o.pk) == owner[4:]), None)
-        elif owner.startswith("acc:"):
-            row["owner"] = Account.objects.filter(pk=owner[4:] or 0).first()
-        rows.append(row)
     try:
-        services.record_minutes(scope, m, attendees=attendees, minutes=p.get("minutes", ""), resolutions=rows)
+        services.record_minutes(scope, m, attendees=attendees, minutes=p.get("minutes", ""), resolutions=_action_rows(p, m.community_id))
     except ValidationError as exc:
         return meeting_detail(request, pk, errors=_errors(exc), status=400)
     messages.success(request, _("The meeting's record is saved."))

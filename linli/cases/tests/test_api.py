@@ -9,7 +9,6 @@ from django.test import Client
 
 from linli.cases import services
 from linli.cases.models import Case, CaseEvent
-from linli.people.auth import issue_token
 from linli.people.scopes import system
 
 API = "/api/v1/cases"
@@ -23,16 +22,8 @@ def _english_messages(settings):
 
 
 @pytest.fixture
-def as_(world, cats):
-    clients = {}
-
-    def make(role):
-        if role not in clients:
-            _, secret = issue_token(world.accounts[role], "test")
-            clients[role] = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return clients[role]
-
-    return make
+def as_(api_as, cats):
+    return api_as
 
 
 def post(client, url, data=None):

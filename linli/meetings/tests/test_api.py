@@ -4,12 +4,10 @@ import datetime
 import json
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from linli.meetings import services
 from linli.meetings.models import Ballot, Matter, Support
-from linli.people.auth import issue_token
 
 from .conftest import sc
 
@@ -22,16 +20,8 @@ def _english_messages(settings):
 
 
 @pytest.fixture
-def as_(world):
-    clients = {}
-
-    def make(key):
-        if key not in clients:
-            _, secret = issue_token(world.accounts[key], "test")
-            clients[key] = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return clients[key]
-
-    return make
+def as_(api_as):
+    return api_as
 
 
 def post(client, url, data=None):

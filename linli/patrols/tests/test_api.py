@@ -4,13 +4,12 @@ re-inspection; refusals answer 422/403/404 and change nothing."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from linli.cases.models import Case
 from linli.patrols import sweeps
 from linli.patrols.models import Hazard, PatrolStop, RectificationNotice
-from linli.people.auth import issue_token
+from linli.testing.api import bearer_client
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/patrols"
@@ -22,8 +21,7 @@ def _english(settings):
 
 
 def client_for(world, key):
-    _, secret = issue_token(world.accounts[key], "test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return bearer_client(world.accounts[key])
 
 
 def test_patrol_hazard_notice_reinspection_over_the_api(gw):

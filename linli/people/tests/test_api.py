@@ -31,17 +31,8 @@ def _english_messages(settings):
 
 
 @pytest.fixture
-def as_(world):
-    """as_("grid_worker") -> a Client sending that account's bearer token."""
-    clients = {}
-
-    def make(role):
-        if role not in clients:
-            _, secret = issue_token(world.accounts[role], "test")
-            clients[role] = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return clients[role]
-
-    return make
+def as_(api_as):
+    return api_as
 
 
 def post(client, url, data):

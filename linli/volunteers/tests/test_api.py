@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from linli.people.auth import issue_token
+from linli.testing.api import bearer_client
 from linli.volunteers import services
 from linli.volunteers.models import Posting, Redemption, SignUp
 
@@ -20,8 +20,7 @@ def _english_messages(settings):
 
 
 def client(world, key):
-    _, secret = issue_token(world.accounts[key], "test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return bearer_client(world.accounts[key])
 
 
 def post(c, url, data=None):
