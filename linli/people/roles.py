@@ -63,7 +63,7 @@ ROLE_SCOPES = {
 # role -> {"read": domains, "write": domains, "reveal": bool, "audit": bool}
 GRANTS = {
     RESIDENT: {"read": set(), "write": set()},
-    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, COUNCIL}, "write": {PATROLS}},
+    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PATROLS}},
     ENTRANCE_LEADER: {"read": {PLACES, PEOPLE, PATROLS, COUNCIL}, "write": {PATROLS}},
     GRID_WORKER: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS}, "reveal": True},
     PARTY_GROUP_LEADER: {"read": {PLACES, COUNCIL}, "write": set()},
