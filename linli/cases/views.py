@@ -388,8 +388,19 @@ def _detail(request, case, bound=None, status=200):
         "map_data": {"center": [case.lat, case.lng] if case.lat is not None else None, "grids": []},
         "has_report": ClosingReport.objects.filter(case=case).exists(),
         "now": timezone.now(),
+        # where the case came from in grid work, and the council matters it is part of
+        "notices": scope.filter(_notices_of(case)) if handler else [],
+        "matters": case.matters.all(),
+        "may_raise_matter": bool(getattr(request.user, "person", None) and request.user.person.dwelling_id),
     }
     return render(request, "cases/detail.html", ctx, status=status)
+
+
+def _notices_of(case):
+    """The rectification notices whose hazard escalated into this case (patrols app); callers filter by scope."""
+    from linli.patrols.models import RectificationNotice
+
+    return RectificationNotice.objects.filter(hazards__case=case).distinct()
 
 
 @login_required

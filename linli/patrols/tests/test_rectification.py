@@ -375,3 +375,25 @@ def test_two_notices_for_one_hazard_at_once_one_wins_and_numbers_stay_unique():
     assert len(won) == 1 and all(v.startswith(("ZG", "refused")) for v in results.values()), results
     assert RectificationNotice.objects.count() == 1 and Reinspection.objects.count() == 1
     assert Hazard.objects.get(pk=hazard.pk).status == Hazard.Status.NOTIFIED
+
+
+@pytest.mark.django_db
+def test_the_escalated_case_page_links_back_to_its_notice_for_those_who_may_read_it(gw, client):
+    from django.urls import reverse
+
+    s = worker(gw)
+    stop = services.record_stop(s, services.start_patrol(s), building=gw.buildings["A1"], seen="楼道堆放纸箱")
+    hazard = services.record_hazard(s, stop=stop, title="楼道堆物堵塞疏散通道", category_code="fire.corridor_clutter",
+                                    responsible_org=gw.orgs["property"])
+    deadline = TODAY() + datetime.timedelta(days=3)
+    notice = services.issue_notice(s, [hazard], requirements="三日内清理楼道堆物", deadline=deadline)
+    assert sweeps.reinspections_due(deadline) == 1
+    services.record_reinspection(s, Reinspection.objects.get(notice=notice), fixed=False, note="堆物仍在")
+    case = Hazard.objects.get(pk=hazard.pk).case
+    link = reverse("patrols:notice", args=[notice.pk])
+    client.force_login(gw.accounts["property_manager"])  # the case's handler, who may read notices sent to it
+    page = client.get(reverse("cases:case", args=[case.pk])).content.decode()
+    assert f'href="{link}"' in page and notice.number in page
+    assert client.get(link).status_code == 200
+    client.force_login(gw.accounts["resident_b"])  # neither handler nor reader: no link
+    assert link not in client.get(reverse("cases:case", args=[case.pk])).content.decode()
