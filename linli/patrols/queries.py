@@ -37,7 +37,7 @@ def stops(scope: Scope):
 
 
 def hazards(scope: Scope):
-    return scope.filter(Hazard.objects.select_related("building", "venue", "dwelling__building", "grid", "case"))
+    return scope.filter(Hazard.objects.select_related("building__compound", "venue", "dwelling__building__compound", "dwelling__entrance", "grid", "case"))
 
 
 def notices(scope: Scope):
@@ -55,7 +55,7 @@ def campaigns(scope: Scope):
 
 
 def visits(scope: Scope):
-    return scope.filter(CareVisit.objects.select_related("person", "rule", "assigned_to__person", "building", "grid"))
+    return scope.filter(CareVisit.objects.select_related("person", "rule", "assigned_to__person", "building__compound", "grid"))
 
 
 def rules(scope: Scope):
@@ -73,10 +73,11 @@ def duty_items(scope: Scope):
 def places_for_worker(scope: Scope, grid: Grid) -> dict:
     """The buildings, venues and dwellings of a grid the caller may patrol."""
     grid_ids = [grid.pk] + list(Grid.objects.filter(parent=grid).values_list("pk", flat=True))
-    buildings = scope.filter(Building.objects.filter(Q(grid_id__in=grid_ids) | Q(micro_grid_id__in=grid_ids)), "read").order_by("number")
+    buildings = scope.filter(Building.objects.filter(Q(grid_id__in=grid_ids) | Q(micro_grid_id__in=grid_ids)).select_related("compound"), "read") \
+        .order_by("number")
     venues = scope.filter(Venue.objects.filter(grid_id__in=grid_ids), "read").order_by("name")
     dwellings = scope.filter(Dwelling.objects.filter(Q(building__grid_id__in=grid_ids) | Q(building__micro_grid_id__in=grid_ids)), "read") \
-        .select_related("building", "entrance").order_by("building__number", "entrance__number", "room")
+        .select_related("building__compound", "entrance").order_by("building__number", "entrance__number", "room")
     return {"buildings": list(buildings), "venues": list(venues), "dwellings": list(dwellings[:500])}
 
 
@@ -131,7 +132,7 @@ def leader_ranking(community_id) -> list[dict]:
     from .services import leaders
 
     today = timezone.localdate()
-    people = {a.person_id: a for a in leaders(community_id, today)}
+    people = {a.person_id: a for a in leaders(community_id, today).select_related("building__compound")}
     totals = dict(PointEvent.objects.filter(community_id=community_id).values_list("leader_id").annotate(t=Sum("points")))
     done = dict(DutyItem.objects.filter(community_id=community_id, done_at__isnull=False).values_list("leader_id").annotate(n=Count("id")))
     missed = dict(DutyItem.objects.filter(community_id=community_id, missed_at__isnull=False).values_list("leader_id").annotate(n=Count("id")))

@@ -204,7 +204,7 @@ def hazard_new(request):
     orgs = Organization.objects.filter(kind=Organization.Kind.PROPERTY_COMPANY, active=True)
     if community:
         orgs = orgs.filter(community=community) | Organization.objects.filter(kind=Organization.Kind.PROPERTY_COMPANY, serves__community=community)
-    categories = Category.objects.filter(parent__code__in=["fire", "housing", "construction", "roads", "market"], active=True)
+    categories = Category.objects.filter(parent__code__in=["fire", "housing", "construction", "roads", "market"], active=True).select_related("parent")
     grid = None if stop else queries.worker_grids(scope).first()
     places = queries.places_for_worker(scope, grid) if grid else {}
     return render(request, "patrols/hazard_new.html", {"stop": stop, "orgs": orgs.distinct(), "categories": categories, "post": request.POST,
@@ -423,9 +423,9 @@ def campaign_detail(request, pk):
         else:
             messages.success(request, _("Inspection recorded: %(place)s.") % {"place": place})
             return redirect("patrols:campaign", campaign.pk)
-    inspected = campaign.inspections.select_related("venue", "building", "inspector__person").prefetch_related("results")
+    inspected = campaign.inspections.select_related("venue", "building__compound", "inspector__person").prefetch_related("results__item")
     if _is_staff(scope):  # staff inspect anywhere in the community
-        places = {"buildings": list(scope.filter(Building.objects.filter(community=campaign.community), "write").order_by("number")),
+        places = {"buildings": list(scope.filter(Building.objects.filter(community=campaign.community).select_related("compound"), "write").order_by("number")),
                   "venues": list(scope.filter(Venue.objects.filter(community=campaign.community), "write").order_by("name"))}
     else:
         grid = queries.worker_grids(scope).first()

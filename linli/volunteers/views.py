@@ -497,7 +497,7 @@ def _residents_in_need(scope, community):
         return Person.objects.none()
     old = timezone.localdate().replace(year=timezone.localdate().year - 60)
     qs = Person.objects.filter(community=community, status=Person.Status.LIVING_HERE).filter(Q(tags__isnull=False) | Q(birth_date__lte=old))
-    return scope.filter(qs, "write").distinct().order_by("name", "pk")
+    return scope.filter(qs, "write").distinct().order_by("name", "pk").select_related("dwelling__building__compound", "dwelling__entrance")
 
 
 @login_required

@@ -267,3 +267,25 @@ def test_a_team_lead_sees_the_desk_but_not_approvals_or_awards(client, world):
     assert client.get(reverse("volunteers:counter")).status_code == 200
     assert client.get(reverse("volunteers:approvals")).status_code == 403
     assert client.get(reverse("volunteers:awards")).status_code == 403
+
+
+def test_the_wishes_page_reads_the_residents_in_need_in_a_fixed_number_of_queries(client, world):
+    """The 'for a resident' list names each one with their dwelling: no query per resident."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.people.models import PersonTag
+
+    as_(client, world, "community_staff")
+
+    def count():
+        with CaptureQueriesContext(connection) as q:
+            page = client.get(reverse("volunteers:wishes")).content.decode()
+        return len(q), page
+
+    few, page = count()
+    assert world.persons["a3"].name not in page
+    PersonTag.objects.get_or_create(person=world.persons["a3"], tag="living_alone")  # another building, another grid
+    more, page = count()
+    assert world.persons["a3"].name in page
+    assert more == few
