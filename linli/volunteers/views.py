@@ -275,7 +275,7 @@ def activity(request, pk):
     ctx = {"a": act, "staff": staff, "mine": mine, "att": queries.attendance(act), "organisers": act.organisers.all(),
            "over": act.ends_at <= timezone.now(), "can_sign_up": can_sign_up and act.ends_at > timezone.now() and not act.cancelled}
     if staff:
-        ctx.update(code=services.code_at(act), seconds=services.seconds_left(),
+        ctx.update(**_code_box(request, act),
                    signups=act.signups.exclude(status=SignUp.Status.CANCELLED).select_related("person"),
                    records=act.service_records.select_related("volunteer__person"))
     return render(request, "volunteers/activity.html", ctx)
@@ -286,7 +286,17 @@ def activity_code(request, pk):
     """The organiser's rotating code (the page reloads it every few seconds)."""
     act = get_object_or_404(Activity, pk=pk)
     _staff_or_403(request, act.community)
-    return render(request, "volunteers/_code.html", {"a": act, "code": services.code_at(act), "seconds": services.seconds_left()})
+    return render(request, "volunteers/_code.html", {"a": act, **_code_box(request, act)})
+
+
+def _code_box(request, act) -> dict:
+    """The current code, its seconds left, and a QR of the check-in link carrying it (a volunteer's camera opens the
+    activity page with the code filled in)."""
+    from linli.core.qr import svg
+
+    code = services.code_at(act)
+    link = request.build_absolute_uri(f"{reverse('volunteers:activity', args=[act.pk])}?code={code}")
+    return {"code": code, "seconds": services.seconds_left(), "code_link": link, "qr": svg(link, title=str(_("Scan to check in")))}
 
 
 @login_required

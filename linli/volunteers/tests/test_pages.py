@@ -289,3 +289,24 @@ def test_the_wishes_page_reads_the_residents_in_need_in_a_fixed_number_of_querie
     more, page = count()
     assert world.persons["a3"].name in page
     assert more == few
+
+
+def test_the_organisers_qr_holds_the_check_in_link_with_the_current_code(client, world, vol):
+    """Scanning the QR opens the activity page with the code filled in; the code in it is the one that checks in."""
+    import html
+    import re
+
+    act = activity(world)
+    as_(client, world, "resident")
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "signup"]))
+    as_(client, world, "community_staff")
+    fragment = client.get(reverse("volunteers:activity_code", args=[act.pk])).content.decode()
+    assert "<svg" in fragment and 'class="qr"' in fragment
+    link = html.unescape(re.search(r'id="code-qr" data-link="([^"]+)"', fragment).group(1))
+    assert link == f"http://testserver{reverse('volunteers:activity', args=[act.pk])}?code={services.code_at(act)}"
+    as_(client, world, "resident")
+    page = client.get(link.removeprefix("http://testserver")).content.decode()
+    code = re.search(r'name="code" id="id_code"[^>]* value="(\d*)"', page).group(1)
+    assert code == services.code_at(act)
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "checkin"]), {"code": code})
+    assert SignUp.objects.get(activity=act).checked_in_at is not None
