@@ -389,7 +389,7 @@ def _detail(request, case, bound=None, status=200):
         "has_report": ClosingReport.objects.filter(case=case).exists(),
         "now": timezone.now(),
         # where the case came from in grid work, and the council matters it is part of
-        "notices": scope.filter(_notices_of(case)) if handler else [],
+        "notices": _notices_of(case) if handler else [],
         "matters": case.matters.all(),
         "may_raise_matter": bool(getattr(request.user, "person", None) and request.user.person.dwelling_id),
     }
@@ -397,7 +397,7 @@ def _detail(request, case, bound=None, status=200):
 
 
 def _notices_of(case):
-    """The rectification notices whose hazard escalated into this case (patrols app); callers filter by scope."""
+    """The rectification notices whose hazard escalated into this case (patrols app): its handlers may read them."""
     from linli.patrols.models import RectificationNotice
 
     return RectificationNotice.objects.filter(hazards__case=case).distinct()

@@ -44,6 +44,21 @@ def notices(scope: Scope):
     return scope.filter(RectificationNotice.objects.select_related("grid", "reinspection", "issued_by__person"))
 
 
+def notice_for(scope: Scope, pk, qs=None):
+    """A notice in the caller's area, or one whose escalated case the caller handles (e.g. the fire department the
+    case went to reads the notice and its hazards, though grid work is not theirs to read otherwise)."""
+    from linli.cases.services import may_handle
+
+    qs = qs if qs is not None else RectificationNotice.objects.all()
+    try:
+        return get(scope, RectificationNotice, pk, qs=qs)
+    except Http404:
+        notice = qs.filter(pk=pk).first()
+        if notice is not None and any(may_handle(scope, h.case) for h in notice.hazards.filter(case__isnull=False).select_related("case")):
+            return notice
+        raise
+
+
 def reinspections_due(scope: Scope, today: datetime.date | None = None):
     today = today or timezone.localdate()
     return scope.filter(Reinspection.objects.filter(done_at__isnull=True).filter(Q(came_due_at__isnull=False) | Q(due_on__lte=today))

@@ -267,7 +267,7 @@ def _notice_sections(notice):
 @login_required
 def notice_detail(request, pk):
     scope = for_request(request)
-    notice = queries.get(scope, RectificationNotice, pk, qs=RectificationNotice.objects.select_related("grid", "community", "issued_by__person"))
+    notice = queries.notice_for(scope, pk, qs=RectificationNotice.objects.select_related("grid", "community", "issued_by__person"))
     r = Reinspection.objects.filter(notice=notice).select_related("case").first()
     status = 200
     if request.method == "POST" and r is not None:
@@ -299,7 +299,7 @@ def notice_pdf(request, pk):
     from linli.core.pdf import render as render_pdf
 
     scope = for_request(request)
-    notice = queries.get(scope, RectificationNotice, pk, qs=RectificationNotice.objects.select_related("grid", "community"))
+    notice = queries.notice_for(scope, pk, qs=RectificationNotice.objects.select_related("grid", "community"))
     pdf = render_pdf(_("Rectification notice"), _notice_sections(notice), subtitle=f"{notice.community} · {notice.number}",
                      footer=_("Issued by the %(c)s residents' committee (community grid)") % {"c": notice.community})
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -319,11 +319,18 @@ def photo(request, pk):
     scope = for_request(request)
     p = get_object_or_404(Photo.objects.select_related("stop", "hazard"), pk=pk)
     owner = p.stop or p.hazard
-    if owner is None or not scope.allows(owner):
+    if owner is None or not (scope.allows(owner) or _handles_case_of(scope, p.hazard)):
         raise Http404
     response = FileResponse(p.file.open("rb"), content_type=p.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _handles_case_of(scope, hazard) -> bool:
+    """The handler of the case a hazard escalated into sees its photos (see queries.notice_for)."""
+    from linli.cases.services import may_handle
+
+    return hazard is not None and hazard.case_id is not None and may_handle(scope, hazard.case)
 
 
 # ---------------------------------------------------------------- coverage, day/week views, map

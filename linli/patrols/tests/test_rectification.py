@@ -397,3 +397,32 @@ def test_the_escalated_case_page_links_back_to_its_notice_for_those_who_may_read
     assert client.get(link).status_code == 200
     client.force_login(gw.accounts["resident_b"])  # neither handler nor reader: no link
     assert link not in client.get(reverse("cases:case", args=[case.pk])).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_department_handling_the_escalated_case_reads_its_notice_and_photos_and_others_do_not(gw, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from linli.patrols.models import Photo
+
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\r"
+           b"IDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+    s = worker(gw)
+    hazard = services.record_hazard(s, place=gw.venues["shop_a1"], title="灭火器过期", category_code="fire.passage",
+                                    photos=[SimpleUploadedFile("a.png", png, content_type="image/png")])
+    deadline = TODAY() + datetime.timedelta(days=2)
+    notice = services.issue_notice(s, [hazard], requirements="更换灭火器", deadline=deadline)
+    notice_url, pdf_url = reverse("patrols:notice", args=[notice.pk]), reverse("patrols:notice_pdf", args=[notice.pk])
+    photo_url = reverse("patrols:photo", args=[Photo.objects.get(hazard=hazard).pk])
+    client.force_login(gw.accounts["fire_contact"])
+    assert client.get(notice_url).status_code == 404  # not escalated yet: not the department's business
+    assert sweeps.reinspections_due(deadline) == 1
+    services.record_reinspection(s, Reinspection.objects.get(notice=notice), fixed=False, note="仍未更换")
+    case = Hazard.objects.get(pk=hazard.pk).case
+    assert case.assignee_org == gw.orgs["fire"]
+    assert f'href="{notice_url}"' in client.get(reverse("cases:case", args=[case.pk])).content.decode()
+    assert client.get(notice_url).status_code == 200 and client.get(pdf_url)["Content-Type"] == "application/pdf"
+    assert client.get(photo_url).status_code == 200
+    client.force_login(gw.accounts["department_contact"])  # the police: not this case's handler
+    assert client.get(notice_url).status_code == 404 and client.get(photo_url).status_code == 404
