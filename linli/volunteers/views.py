@@ -150,8 +150,25 @@ def approvals(request):
     community = _community(request)
     _community_staff_or_403(request, community)
     scope = for_request(request)
+    if request.method == "POST":  # the desk registers a resident who has no phone (then approves as usual)
+        person = _desk_candidates(scope, community).filter(pk=request.POST.get("person") or 0).first()
+        if person is None:
+            messages.error(request, _("Resident: choose a resident of this community who is not registered yet."))
+        else:
+            _run(request, lambda: services.register(scope, person=person, community=community, skills=request.POST.get("skills", "")),
+                 _("%(name)s is registered and awaits approval.") % {"name": person.name})
+        return redirect("volunteers:approvals")
+    q = request.GET.get("q", "").strip()
     return render(request, "volunteers/approvals.html", {"community": community, "pending": queries.pending(scope, community),
-                                                         "volunteers": queries.volunteers(scope, community).exclude(status="pending")[:200]})
+                                                         "volunteers": queries.volunteers(scope, community).exclude(status="pending")[:200],
+                                                         "q": q, "candidates": _desk_candidates(scope, community).filter(name__contains=q)[:20] if q else []})
+
+
+def _desk_candidates(scope, community):
+    """Residents of the community the caller may read who hold no registration here yet."""
+    return (scope.filter(Person.objects.filter(community=community, status=Person.Status.LIVING_HERE), "read")
+            .exclude(volunteerships__community=community).select_related("dwelling__building__compound", "dwelling__entrance")
+            .order_by("name", "pk"))
 
 
 @login_required
@@ -252,6 +269,14 @@ def activities(request):
         "orgs": Organization.objects.filter(community=community, active=True).exclude(kind=Organization.Kind.PARTY), "post": request.POST})
 
 
+def _desk_people(act):
+    """Whom the desk may sign up: approved volunteers for a volunteer activity, residents of the community otherwise."""
+    if act.audience == Activity.Audience.VOLUNTEERS:
+        return Person.objects.filter(volunteerships__community=act.community,
+                                     volunteerships__status=Volunteer.Status.APPROVED).order_by("name", "pk")
+    return Person.objects.filter(community=act.community, status=Person.Status.LIVING_HERE).order_by("name", "pk")
+
+
 def _activity(request, pk):
     act = get_object_or_404(Activity, pk=pk)
     person = _person(request)
@@ -275,7 +300,8 @@ def activity(request, pk):
     ctx = {"a": act, "staff": staff, "mine": mine, "att": queries.attendance(act), "organisers": act.organisers.all(),
            "over": act.ends_at <= timezone.now(), "can_sign_up": can_sign_up and act.ends_at > timezone.now() and not act.cancelled}
     if staff:
-        ctx.update(**_code_box(request, act),
+        ctx.update(**_code_box(request, act), desk_people=_desk_people(act).exclude(activity_signups__activity=act)[:300],
+                   desk_volunteers=act.community.volunteers.filter(status=Volunteer.Status.APPROVED).select_related("person").order_by("person__name")[:300],
                    signups=act.signups.exclude(status=SignUp.Status.CANCELLED).select_related("person"),
                    records=act.service_records.select_related("volunteer__person"))
     return render(request, "volunteers/activity.html", ctx)
@@ -310,7 +336,22 @@ def activity_action(request, pk, action):
         "checkin": (lambda: services.check_in(scope, act, code), _("Checked in.")),
         "checkout": (lambda: services.check_out(scope, act, code), _("Checked out: the organiser will certify your hours.")),
     }
-    if action == "call-off":
+    if action == "desk-signup":  # staff sign up a resident at the desk
+        person = _desk_people(act).filter(pk=request.POST.get("person") or 0).first()
+        result = _run(request, lambda: services.sign_up(scope, act, person=person), None) if person else None
+        if person is None:
+            messages.error(request, _("Person: choose someone from the list."))
+        elif result is not None:
+            messages.success(request, _("%(name)s has a place.") % {"name": person.name} if result.status == SignUp.Status.CONFIRMED
+                             else _("%(name)s is on the waiting list.") % {"name": person.name})
+    elif action == "paper-hours":  # hours from the paper sign-in sheet (补录)
+        v = Volunteer.objects.filter(community=act.community, pk=request.POST.get("volunteer") or 0).first()
+        if v is None:
+            messages.error(request, _("Volunteer: choose someone from the list."))
+        else:
+            _run(request, lambda: services.record_hours(scope, act, v, minutes=request.POST.get("minutes")),
+                 _("Hours recorded; certify them below."))
+    elif action == "call-off":
         _run(request, lambda: services.cancel_activity(scope, act, reason=request.POST.get("reason", "")), _("The activity is called off."))
     elif action == "cancel":
         mine = get_object_or_404(SignUp, activity=act, person=_person(request))

@@ -310,3 +310,38 @@ def test_the_organisers_qr_holds_the_check_in_link_with_the_current_code(client,
     assert code == services.code_at(act)
     client.post(reverse("volunteers:activity_action", args=[act.pk, "checkin"]), {"code": code})
     assert SignUp.objects.get(activity=act).checked_in_at is not None
+
+
+def test_the_desk_registers_a_resident_signs_them_up_and_records_paper_hours(client, world, vol):
+    """For residents without a phone: the desk finds them by name, registers them (approval as usual), signs a
+    volunteer up, and records hours from the paper sheet, which are then certified like any other."""
+    from linli.volunteers.models import ServiceRecord
+
+    spouse = world.persons["a1_spouse"]
+    as_(client, world, "community_staff")
+    found = client.get(reverse("volunteers:approvals"), {"q": spouse.name[:1]}).content.decode()
+    assert f'value="{spouse.pk}"' in found
+    assert f'value="{world.persons["a1"].pk}"' not in found  # already registered (the vol fixture)
+    client.post(reverse("volunteers:approvals"), {"person": world.persons["b1"].pk})  # another community: refused
+    assert not Volunteer.objects.filter(person=world.persons["b1"]).exists()
+    client.post(reverse("volunteers:approvals"), {"person": spouse.pk, "skills": "剪纸"})
+    v = Volunteer.objects.get(person=spouse)
+    assert v.status == "pending" and v.skills == "剪纸"
+    client.post(reverse("volunteers:decide", args=[v.pk]), {"decision": "approve"})
+
+    act = activity(world)
+    page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
+    assert 'id="desk-signup"' in page and f'<option value="{spouse.pk}">' in page
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "desk-signup"]), {"person": spouse.pk})
+    assert SignUp.objects.get(activity=act, person=spouse).status == "confirmed"
+    r = client.post(reverse("volunteers:activity_action", args=[act.pk, "paper-hours"]), {"volunteer": v.pk, "minutes": "0"}, follow=True)
+    assert not ServiceRecord.objects.filter(volunteer=v).exists() and 'class="msg error"' in r.content.decode()
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "paper-hours"]), {"volunteer": v.pk, "minutes": "90"})
+    rec = ServiceRecord.objects.get(volunteer=v)
+    assert rec.minutes == 90 and rec.certified_at is None
+    client.post(reverse("volunteers:certify", args=[rec.pk]), {"minutes": "90"})
+    assert services.account_of(v).balance == 15  # 1.5 h × 10 points
+
+    as_(client, world, "resident")  # not staff: the desk is closed to residents
+    assert client.post(reverse("volunteers:approvals"), {"person": world.persons["a2"].pk}).status_code == 403
+    assert not Volunteer.objects.filter(person=world.persons["a2"]).exists()
