@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from linli.patrols import services
-from linli.patrols.models import CareVisit, DutyItem, Hazard
+from linli.patrols.models import CareVisit, DutyItem, Hazard, Patrol
 from linli.people import roles
 from linli.people.models import Appointment, Organization
 from linli.people.scopes import resolve, system
@@ -62,6 +62,9 @@ def build(main: Community) -> dict:
                 out["stops"] += 1
             if days_ago:  # today's patrol stays under way
                 services.end_patrol(scope, patrol, note="巡查完毕")
+            # the services stamp "now"; the demo's week happened earlier (a plain update, as the other demo generators do)
+            Patrol.objects.filter(pk=patrol.pk).update(
+                started_at=start, ended_at=start + datetime.timedelta(minutes=12 * len(places) + 5) if days_ago else None)
             out["patrols"] += 1
 
     # 2. care visits: the default rules, due visits generated, a third recorded by the grid workers
