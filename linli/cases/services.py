@@ -20,6 +20,7 @@ from linli.people import roles
 from linli.people.models import Account, Organization, Person
 from linli.people.scopes import Scope
 from linli.places import locator
+from linli.places.geometry import clean_point
 from linli.places.models import Community, Dwelling, Grid
 
 from . import routing
@@ -182,12 +183,9 @@ def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> d
         loc = locator.locate_dwelling(dwelling)
         where = {"dwelling": dwelling, "building": dwelling.building, "lat": dwelling.building.lat, "lng": dwelling.building.lng}
     elif lat is not None and lng is not None:
-        try:
-            lat, lng = float(lat), float(lng)
-        except (TypeError, ValueError):
-            raise ValidationError({"location": _("Location: latitude and longitude must be numbers.")})
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise ValidationError({"location": _("Location: latitude must lie within ±90 and longitude within ±180.")})
+        lat, lng = clean_point(lat, lng)
+        if lat is None:
+            raise ValidationError({"location": _("Location: choose a dwelling or a point on the map.")})
         loc = locator.locate_point(lng, lat)
         where = {"lat": lat, "lng": lng}
     else:

@@ -23,6 +23,7 @@ from linli.core.errors import OutOfScope
 from linli.people import roles
 from linli.people.models import Account, Appointment, Household, Organization, Person, PersonTag
 from linli.people.scopes import Scope, system
+from linli.places.geometry import clean_point
 from linli.places.models import Building, Community, Dwelling, Grid, Venue
 
 from .models import (Agreement, Campaign, CareVisit, ChecklistItem, Dispute, DisputeParty, DutyItem, FollowUp, Hazard,
@@ -134,18 +135,6 @@ def start_patrol(scope: Scope, grid: Grid | None = None, note: str = "") -> Patr
         raise ValidationError({"patrol": _("Patrol: you already have a patrol under way; finish it first.")})
 
 
-def _check_lat_lng(lat, lng):
-    if lat in (None, "") or lng in (None, ""):
-        return None, None
-    try:
-        lat, lng = float(lat), float(lng)
-    except (TypeError, ValueError):
-        raise ValidationError({"location": _("Location: latitude and longitude must be numbers.")})
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise ValidationError({"location": _("Location: latitude must lie within ±90 and longitude within ±180.")})
-    return lat, lng
-
-
 @transaction.atomic
 def record_stop(scope: Scope, patrol: Patrol, *, seen: str, building: Building | None = None, venue: Venue | None = None,
                 dwelling: Dwelling | None = None, lat=None, lng=None, photos=(), at=None) -> PatrolStop:
@@ -160,7 +149,7 @@ def record_stop(scope: Scope, patrol: Patrol, *, seen: str, building: Building |
     place = dwelling or venue or building
     _require_write(scope, place, _("%(place)s lies outside your grid.") % {"place": place})
     seen = _text(seen, "seen", _("What was seen"))
-    lat, lng = _check_lat_lng(lat, lng)
+    lat, lng = clean_point(lat, lng)
     if lat is None:
         b = dwelling.building if dwelling else (venue.building if venue and venue.building_id else building)
         src = venue if venue is not None and venue.lat is not None else b

@@ -34,3 +34,19 @@ def rectangle(west: float, south: float, east: float, north: float) -> dict:
         "type": "Polygon",
         "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
     }
+
+
+def clean_point(lat, lng) -> tuple[float | None, float | None]:
+    """A reported point as floats, (None, None) when none is given, or a ValidationError on field "location"."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if lat in (None, "") or lng in (None, ""):
+        return None, None
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise ValidationError({"location": _("Location: latitude and longitude must be numbers.")})
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationError({"location": _("Location: latitude must lie within ±90 and longitude within ±180.")})
+    return lat, lng
