@@ -133,8 +133,9 @@ def activity(scope: Scope, start: datetime.date, end: datetime.date, by: str = "
         row["stops"] += 1
         row["patrols"].add(stop.patrol_id)
         row["cases"] += 1 if stop.case_id else 0
-    hazard_counts = dict(hazards(scope).filter(stop__isnull=False, found_at__date__gte=start, found_at__date__lte=end)
-                         .values_list("stop__patrol__worker_id" if by == "worker" else "grid_id").annotate(n=Count("id")))
+    # a hazard counts with the visit it was found on (in the row and period of that stop), whenever it was written down
+    hazard_counts = dict(hazards(scope).filter(stop__in=qs.values("pk"))
+                         .values_list("stop__patrol__worker_id" if by == "worker" else "stop__grid_id").annotate(n=Count("id")))
     dates = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
     out = []
     for k, row in sorted(rows.items(), key=lambda kv: kv[1]["label"]):
@@ -144,6 +145,8 @@ def activity(scope: Scope, start: datetime.date, end: datetime.date, by: str = "
 
 
 def leader_ranking(community_id) -> list[dict]:
+    """The community's building leaders by points (the SUM of their events), then name; equal points share a rank.
+    done / missed count their list items done (at any time) and recorded as missed."""
     from .services import leaders
 
     today = timezone.localdate()
@@ -156,9 +159,9 @@ def leader_ranking(community_id) -> list[dict]:
         person = people[pid].person if pid in people else Person.objects.get(pk=pid)
         building = people[pid].building if pid in people else None
         rows.append({"person": person, "building": building, "points": totals.get(pid, 0), "done": done.get(pid, 0), "missed": missed.get(pid, 0)})
-    rows.sort(key=lambda r: (-r["points"], r["person"].name))
-    for i, r in enumerate(rows, 1):
-        r["rank"] = i
+    rows.sort(key=lambda r: (-r["points"], r["person"].name, r["person"].pk))
+    for i, r in enumerate(rows, 1):  # equal points share a rank (1, 1, 3)
+        r["rank"] = rows[i - 2]["rank"] if i > 1 and rows[i - 2]["points"] == r["points"] else i
     return rows
 
 
