@@ -62,6 +62,29 @@ def test_patrol_hazard_notice_reinspection_over_the_api(gw):
     assert Hazard.objects.get(pk=hazard_id).status == Hazard.Status.ESCALATED
 
 
+def test_a_leaders_points_for_them_their_staff_and_their_grid_worker_only(gw):
+    from linli.patrols import services
+    from linli.patrols.models import DutyItem
+    from linli.people.scopes import resolve
+
+    services.seed_point_rules(gw.a, datetime.date(2020, 1, 1))
+    services.generate_duties(gw.a, timezone.localdate())
+    leader = gw.persons["building_leader"]
+    item = DutyItem.objects.filter(leader=leader).first()
+    services.complete_duty(resolve(gw.accounts["building_leader"]), item, "收集了意见")  # on time: +2
+    url = f"{API}/leaders/{leader.pk}/points"
+    for key in ("building_leader", "community_staff", "grid_worker"):
+        r = client_for(gw, key).get(url)
+        assert r.status_code == 200, (key, r.content)
+        assert r.json() == {"person": "孙楼长", "points": 2}, key
+    for key in ("other_community_staff", "resident"):
+        assert client_for(gw, key).get(url).status_code == 404, key
+    # someone who is no building leader at all, and an id that does not exist
+    assert client_for(gw, "community_staff").get(f"{API}/leaders/{gw.persons['a3'].pk}/points").status_code == 404
+    r = client_for(gw, "community_staff").get(f"{API}/leaders/999999/points")
+    assert r.status_code == 404 and "person_id" in r.content.decode()
+
+
 def test_the_router_is_in_the_openapi_schema(client):
     schema = client.get("/api/v1/openapi.json")
     assert schema.status_code == 200
