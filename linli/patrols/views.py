@@ -69,14 +69,19 @@ def _is_staff(scope) -> bool:
     return scope.everything or scope.has_role(*roles.STAFF_ROLES)
 
 
-def _place_from(post, scope):
-    """'building:3' / 'venue:5' / 'dwelling:9' → the place, read through the scope."""
+def _place_from(post, scope, community=None):
+    """'building:3' / 'venue:5' / 'dwelling:9' → the place, read through the scope; or, with `community`, any place
+    of that community, so that the service refuses one outside the caller's grid with its own clear message."""
     raw = (post.get("place") or "").strip()
     kind, _sep, pk = raw.partition(":")
     model = {"building": Building, "venue": Venue, "dwelling": Dwelling}.get(kind)
     if model is None or not pk.isdigit():
         raise ValidationError({"place": _("Place: choose one building, venue or dwelling.")})
-    place = scope.filter(model.objects.filter(pk=int(pk)), "read").first()
+    if community is not None:
+        where = {"building__community": community} if model is Dwelling else {"community": community}
+        place = model.objects.filter(pk=int(pk), **where).first()
+    else:
+        place = scope.filter(model.objects.filter(pk=int(pk)), "read").first()
     if place is None:
         raise ValidationError({"place": _("Place: choose one building, venue or dwelling.")})
     return place
@@ -415,7 +420,7 @@ def campaign_detail(request, pk):
     status = 200
     if request.method == "POST":
         try:
-            place = _place_from(request.POST, scope)
+            place = _place_from(request.POST, scope, community=campaign.community)  # the service checks the grid
             results = {}
             for item in items:
                 value = request.POST.get(f"item_{item.pk}")

@@ -225,3 +225,51 @@ def test_staff_start_with_the_usual_rules(client, gw):
     assert sorted(PointRule.objects.filter(community=gw.a).values_list("points", flat=True)) == [-3, -2, 2, 3]
     page = c.get(reverse("patrols:leaders")).content.decode()
     assert "楼栋级诉求按时办结" in page and 'id="default-point-rules"' not in page
+
+
+def test_inspecting_a_venue_outside_the_grid_on_the_page_shows_the_services_message_and_saves_nothing(client, gw):
+    from linli.patrols.models import Inspection, InspectionResult
+
+    staff = resolve(gw.accounts["community_staff"])
+    campaign = services.create_campaign(staff, gw.a, kind="shop_fire", title="商铺消防检查", target="venue",
+                                        starts_on=timezone.localdate(), ends_on=timezone.localdate(), items=["灭火器有效"])
+    item = campaign.items.get()
+    c = client_for(client, gw, "grid_worker")
+    url = reverse("patrols:campaign", args=[campaign.pk])
+    form = {f"item_{item.pk}": "fail", f"note_{item.pk}": "灭火器过期"}
+    # 平价超市 lies in the dedicated grid, not in the worker's grid A1: the service's own message, not "choose a place"
+    r = c.post(url, {"place": f"venue:{gw.venues['shop'].pk}", **form})
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "平价超市 不在您的网格内：只能检查本网格内的场所。" in page
+    assert "地点：请选择一个楼栋、场所或房屋。" not in page  # not the generic "choose a place"
+    assert (Inspection.objects.count(), InspectionResult.objects.count(), Hazard.objects.count()) == (0, 0, 0)
+    # a venue of another community does not exist for this campaign: the generic refusal, nothing saved
+    r = c.post(url, {"place": f"venue:{gw.venues['shop_b'].pk}", **form})
+    assert r.status_code == 400
+    assert "地点：请选择一个楼栋、场所或房屋。" in r.content.decode() and "东风小卖部" not in r.content.decode()
+    assert (Inspection.objects.count(), Hazard.objects.count()) == (0, 0)
+    # the shop in the worker's grid is inspected; the failed item becomes a hazard
+    r = c.post(url, {"place": f"venue:{gw.venues['shop_a1'].pk}", **form})
+    assert r.status_code == 302
+    assert (Inspection.objects.count(), InspectionResult.objects.count(), Hazard.objects.count()) == (1, 1, 1)
+
+
+def test_a_care_visit_for_someone_no_longer_in_the_workers_area_is_refused_on_the_page(client, gw):
+    from linli.people import services as people
+    from linli.people.scopes import system
+
+    services.seed_visit_rules(gw.a)
+    services.generate_visits(gw.a, timezone.localdate())
+    visit = CareVisit.objects.get(person=gw.persons["a2"])  # 张伟, building 1 (grid A1): the visit lies in grid A1
+    people.move(system(), gw.persons["a2"], gw.dwellings["A2-301"])  # …but 张伟 has moved to building 2 (grid A2)
+    c = client_for(client, gw, "grid_worker")
+    url = reverse("patrols:visit", args=[visit.pk])
+    assert c.get(url).status_code == 200
+    before = (CareVisit.objects.count(), CareVisit.objects.filter(done_at__isnull=False).count(), Case.objects.count())
+    r = c.post(url, {"method": "door", "situation": "上门看望，情况稳定", "needs": "轮椅损坏需要更换", "open_case": "1"})
+    assert r.status_code == 400
+    assert "张伟 不在您的负责范围内：只能为您联系服务的居民记录走访。" in r.content.decode()
+    assert (CareVisit.objects.count(), CareVisit.objects.filter(done_at__isnull=False).count(), Case.objects.count()) == before
+    visit.refresh_from_db()
+    assert (visit.done_at, visit.situation, visit.case_id) == (None, "", None)
