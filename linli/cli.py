@@ -74,6 +74,14 @@ def _pending_migrations() -> bool:
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify for a terminal: CJK characters take two columns, so str.ljust misaligns them."""
+    import unicodedata
+
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 0)
+
+
 def _print_demo(result: dict) -> None:
     import linli.demo as demo
 
@@ -93,13 +101,13 @@ def _print_demo(result: dict) -> None:
         if key in result:
             expected = demo.HEADLINE.get(key)
             mark = "" if expected is None else ("  ✓" if result[key] == expected else "  ✗ " + _("expected %(n)s") % {"n": expected})
-            _say(f"  {label:<34} {result[key]}{mark}")
+            _say(f"  {_pad(label, 34)} {result[key]}{mark}")
     _say()
     _say(_("Demo accounts (password for all: %(pw)s)") % {"pw": demo.PASSWORD})
     rows = demo.accounts_by_role()
     width = max((len(r[1]) for r in rows), default=8)
     for label, username, name, where in rows:
-        _say(f"  {label:<32} {username:<{width}}  {name:<4}  {where}")
+        _say(f"  {_pad(label, 24)} {username:<{width}}  {_pad(name, 8)}  {where}")
     _say("  " + _("Every building leader signs in as leader01 … leader35 (unless they hold another post first);"))
     _say("  " + _("neighbouring communities, to compare scopes: funan_secretary, funan_grid1, qiaonan_secretary, qiaonan_grid1."))
     _say()
