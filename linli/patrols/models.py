@@ -325,6 +325,11 @@ class CareVisit(models.Model):
     situation = models.TextField(_("situation"), blank=True)
     needs = models.TextField(_("needs found"), blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # a need turned into a care request for the person, through the volunteers app: a micro-wish or a service-menu order
+    wish = models.ForeignKey("volunteers.Wish", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("micro-wish"))
+    service_order = models.ForeignKey("volunteers.ServiceOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                      verbose_name=_("service order"))
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -70,7 +70,15 @@ def campaigns(scope: Scope):
 
 
 def visits(scope: Scope):
-    return scope.filter(CareVisit.objects.select_related("person", "rule", "assigned_to__person", "building__compound", "grid"))
+    return scope.filter(CareVisit.objects.select_related("person", "rule", "assigned_to__person", "building__compound", "grid",
+                                                         "case", "wish", "service_order__item"))
+
+
+def service_menu(community):
+    """The community's service menu (点单式服务, from the volunteers app): what a need found on a visit may be ordered as."""
+    from linli.volunteers.models import MenuItem
+
+    return MenuItem.objects.filter(community=community, active=True).order_by("target_group", "title", "id")
 
 
 def rules(scope: Scope):

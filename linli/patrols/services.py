@@ -574,10 +574,40 @@ def generate_visits(community: Community, today: datetime.date | None = None) ->
     return created
 
 
+CARE_REQUESTS = ("wish", "order")
+CARE_REQUEST_MAX = 200  # a micro-wish's text and a service order's note hold at most 200 characters
+
+
+def may_request_care(scope: Scope, person: Person) -> bool:
+    """Whether the caller may turn a need into a micro-wish or service order for this person (the volunteers app's rule:
+    someone with write on the person, such as their grid worker, or the community's volunteer staff)."""
+    from linli.volunteers import services as volunteers
+
+    return scope.allows(person, "write") or (person.community_id is not None and volunteers.is_staff(scope, person.community))
+
+
+def _care_request(scope: Scope, visit: CareVisit, care: str, needs: str, menu_item):
+    """The need as a micro-wish or a service-menu order for the visited person, through linli.volunteers.services.
+    The volunteers app's refusals are reported against the visit form's fields."""
+    from linli.volunteers import services as volunteers
+
+    try:
+        if care == "wish":
+            return {"wish": volunteers.post_wish(scope, text=needs, person=visit.person)}
+        return {"service_order": volunteers.order_service(scope, menu_item, note=needs, person=visit.person)}
+    except ValidationError as exc:
+        fields = {"text": "needs", "note": "needs", "item": "menu_item"}  # the volunteers app's field → the visit form's
+        if not hasattr(exc, "error_dict"):
+            raise ValidationError({"needs": exc.messages})
+        raise ValidationError({fields.get(f, f): ValidationError(errors).messages for f, errors in exc.error_dict.items()})
+
+
 @transaction.atomic
 def record_visit(scope: Scope, visit: CareVisit, *, method: str, situation: str, needs: str = "", open_case: bool = False,
-                 at=None) -> CareVisit:
-    """A visit done: how, the person's situation, the needs found (optionally a case); the next one falls due."""
+                 care: str = "", menu_item=None, at=None) -> CareVisit:
+    """A visit done: how, the person's situation, the needs found; a need may open a case and/or become a care request
+    (care="wish": a micro-wish for the person; care="order": an order of `menu_item` from the community's service menu),
+    linked from the visit. The next visit falls due."""
     visit = CareVisit.objects.select_for_update().select_related("person", "rule").get(pk=visit.pk)
     if not scope.allows(visit.person, "read") or not scope.filter(CareVisit.objects.filter(pk=visit.pk), "write").exists():
         raise OutOfScope(_("%(name)s is not in your area: you may record visits only for people you look after.") % {"name": visit.person.name})
@@ -589,6 +619,15 @@ def record_visit(scope: Scope, visit: CareVisit, *, method: str, situation: str,
     needs = (needs or "").strip()
     if open_case and len(needs) < 4:
         raise ValidationError({"needs": _("Needs found: describe the need to open a case (at least 4 characters).")})
+    care = (care or "").strip()
+    if care and care not in CARE_REQUESTS:
+        raise ValidationError({"care": _("Care request: a micro-wish or a service-menu order.")})
+    if care and len(needs) < 4:
+        raise ValidationError({"needs": _("Needs found: describe the need to make a care request (at least 4 characters).")})
+    if care and len(needs) > CARE_REQUEST_MAX:
+        raise ValidationError({"needs": _("Needs found: a care request holds at most %(n)d characters.") % {"n": CARE_REQUEST_MAX}})
+    if care == "order" and (menu_item is None or not menu_item.active or menu_item.community_id != visit.community_id):
+        raise ValidationError({"menu_item": _("Service: choose a service from the community's service menu.")})
     at = at or timezone.now()
     if at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"at": _("When: the visit cannot lie in the future.")})
@@ -604,7 +643,10 @@ def record_visit(scope: Scope, visit: CareVisit, *, method: str, situation: str,
         visit.case = cases.submit(scope if scope.has_role(roles.GRID_WORKER, roles.BUILDING_LEADER) else system(), source=source,
                                   description=needs, title=title,
                                   category=category, dwelling=visit.person.dwelling, reporter_person=visit.person)
-    visit.save(update_fields=["case"])
+    if care:
+        for field, request in _care_request(scope, visit, care, needs, menu_item).items():
+            setattr(visit, field, request)
+    visit.save(update_fields=["case", "wish", "service_order"])
     rule = visit.rule
     if rule.active:
         due = timezone.localtime(at).date() + datetime.timedelta(days=rule.interval_days)

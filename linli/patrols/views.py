@@ -466,20 +466,30 @@ def visits(request):
 @login_required
 def visit_record(request, pk):
     scope = for_request(request)
-    visit = queries.get(scope, CareVisit, pk, qs=CareVisit.objects.select_related("person", "rule"))
+    visit = queries.get(scope, CareVisit, pk, qs=CareVisit.objects.select_related("person", "rule", "case", "wish", "service_order__item"))
+    menu = queries.service_menu(visit.community)
     status = 200
     if request.method == "POST":
         try:
-            services.record_visit(scope, visit, method=request.POST.get("method", ""), situation=request.POST.get("situation", ""),
-                                  needs=request.POST.get("needs", ""), open_case=request.POST.get("open_case") == "1")
+            item_id = request.POST.get("menu_item") or ""
+            menu_item = menu.filter(pk=int(item_id)).first() if item_id.isdigit() else None
+            done = services.record_visit(scope, visit, method=request.POST.get("method", ""), situation=request.POST.get("situation", ""),
+                                         needs=request.POST.get("needs", ""), open_case=request.POST.get("open_case") == "1",
+                                         care=request.POST.get("care", ""), menu_item=menu_item)
         except (ValidationError, PermissionDenied) as exc:
             _fail(request, exc)
             status = 400
         else:
             messages.success(request, _("Visit to %(name)s recorded.") % {"name": visit.person.name})
+            if done.wish_id:
+                messages.success(request, _("The need is posted as a micro-wish for volunteers to claim."))
+            if done.service_order_id:
+                messages.success(request, _("The need is ordered from the service menu: %(t)s.") % {"t": done.service_order.item.title})
             return redirect("patrols:visits")
-    history = CareVisit.objects.filter(person=visit.person, done_at__isnull=False).order_by("-done_at")[:10]
+    history = (CareVisit.objects.filter(person=visit.person, done_at__isnull=False).select_related("case", "wish", "service_order__item")
+               .order_by("-done_at")[:10])
     return render(request, "patrols/visit.html", {"visit": visit, "history": history, "methods": VisitRule.Method.choices,
+                                                   "menu": menu, "may_request_care": services.may_request_care(scope, visit.person),
                                                    "post": request.POST}, status=status)
 
 

@@ -178,3 +178,99 @@ def test_two_workers_sweeping_at_once_escalate_each_overdue_visit_once():
     assert sum(results.values()) == len(ids) == 6, results
     staff_n = 2
     assert OutboxMessage.objects.filter(event_key__startswith="patrols:carevisit:", channel="inapp").count() == 6 * staff_n
+
+
+# ---------------------------------------------------------------- needs found → a care request (volunteers app)
+
+def _menu(world):
+    from linli.volunteers import services as volunteers
+
+    staff = resolve(world.accounts["community_staff"])
+    return {"haircut": volunteers.add_menu_item(staff, world.a, target_group="disabled", title="上门理发"),
+            "b": volunteers.add_menu_item(system(), world.b, target_group="elderly", title="代购买菜")}
+
+
+def _care_counts():
+    from linli.cases.models import Case
+    from linli.volunteers.models import ServiceOrder, Wish
+
+    return (CareVisit.objects.count(), CareVisit.objects.filter(done_at__isnull=False).count(), Wish.objects.count(),
+            ServiceOrder.objects.count(), Case.objects.count())
+
+
+@pytest.mark.django_db
+def test_a_need_becomes_a_micro_wish_or_a_service_order_linked_from_the_visit(world):
+    from linli.cases.categories import seed_categories
+    from linli.volunteers.models import ServiceOrder, Wish
+
+    seed_categories()
+    menu = _menu(world)
+    services.seed_visit_rules(world.a)
+    services.generate_visits(world.a, DAY)
+    gw = resolve(world.accounts["grid_worker"])
+    zhang = world.persons["a2"]  # 张伟, disabled level 2: visited fortnightly
+    v = CareVisit.objects.get(person=zhang)
+    done = services.record_visit(gw, v, method="door", situation="独自在家，情绪稳定", needs="轮椅坏了，想请人修一修", care="wish",
+                                 at=datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.timezone.utc))
+    wish = Wish.objects.get()
+    assert CareVisit.objects.get(pk=v.pk).wish == wish == done.wish
+    assert (wish.person, wish.community, wish.posted_by, wish.text, wish.status) == (
+        zhang, world.a, world.accounts["grid_worker"], "轮椅坏了，想请人修一修", Wish.Status.OPEN)
+    assert done.case is None and done.service_order is None
+    # the next visit: the need is ordered from the service menu, and a case opened as well
+    nxt = CareVisit.objects.get(person=zhang, done_at__isnull=True)
+    done = services.record_visit(gw, nxt, method="door", situation="头发很长，行动不便", needs="希望有人上门理发", care="order",
+                                 menu_item=menu["haircut"], open_case=True,
+                                 at=datetime.datetime(2026, 3, 16, 9, tzinfo=datetime.timezone.utc))
+    order = ServiceOrder.objects.get()
+    assert CareVisit.objects.get(pk=nxt.pk).service_order == order
+    assert (order.person, order.item, order.note, order.status) == (zhang, menu["haircut"], "希望有人上门理发", ServiceOrder.Status.REQUESTED)
+    assert done.case is not None and done.wish is None
+    assert Wish.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_care_request_that_cannot_be_made_is_refused_by_field_and_records_nothing(world):
+    from linli.volunteers import services as volunteers
+    from linli.volunteers.models import MenuItem
+
+    menu = _menu(world)
+    services.seed_visit_rules(world.a)
+    services.generate_visits(world.a, DAY)
+    gw = resolve(world.accounts["grid_worker"])
+    v = CareVisit.objects.get(person=world.persons["a2"])
+    before = _care_counts()
+
+    def refused(field, **kw):
+        with pytest.raises(ValidationError) as exc:
+            services.record_visit(gw, v, method="door", situation="情况稳定", **{"needs": "需要帮助买菜", **kw})
+        assert list(exc.value.message_dict) == [field], exc.value.message_dict
+        assert _care_counts() == before
+        assert CareVisit.objects.get(pk=v.pk).done_at is None
+        return exc.value.message_dict[field][0]
+
+    assert refused("care", care="pigeon") == "Care request: a micro-wish or a service-menu order."
+    assert refused("needs", care="wish", needs="") == \
+        "Needs found: describe the need to make a care request (at least 4 characters)."
+    assert refused("needs", care="wish", needs="买" * 201) == "Needs found: a care request holds at most 200 characters."
+    assert refused("menu_item", care="order") == "Service: choose a service from the community's service menu."
+    assert refused("menu_item", care="order", menu_item=menu["b"]) == "Service: choose a service from the community's service menu."
+    MenuItem.objects.filter(pk=menu["haircut"].pk).update(active=False)
+    assert refused("menu_item", care="order", menu_item=MenuItem.objects.get(pk=menu["haircut"].pk)) == \
+        "Service: choose a service from the community's service menu."
+    # the volunteers app's own rule (at most 3 open wishes) comes back against the needs field; the visit is not recorded
+    for text in ("想要一副老花镜", "想学用智能手机", "想请人陪同就医"):
+        volunteers.post_wish(gw, person=world.persons["a2"], text=text)
+    before = _care_counts()
+    assert refused("needs", care="wish") == "Wish: a resident may have at most 3 open wishes."
+    # a building leader records visits in their building but may not post wishes for residents: refused, nothing recorded
+    assert not services.may_request_care(resolve(world.accounts["building_leader"]), world.persons["a1"])
+    assert services.may_request_care(gw, world.persons["a1"])
+    mine = CareVisit.objects.create(person=world.persons["a1"], rule=v.rule, community=world.a, grid=world.grids["A1"],
+                                    building=world.buildings["A1"], due_on=DAY)
+    before = _care_counts()
+    with pytest.raises(PermissionDenied) as exc:
+        services.record_visit(resolve(world.accounts["building_leader"]), mine, method="door", situation="楼长上门看望",
+                              needs="想要一副老花镜", care="wish")
+    assert str(exc.value) == "You may post a wish only for yourself or a resident in your area."
+    assert _care_counts() == before and CareVisit.objects.get(pk=mine.pk).done_at is None

@@ -273,3 +273,46 @@ def test_a_care_visit_for_someone_no_longer_in_the_workers_area_is_refused_on_th
     assert (CareVisit.objects.count(), CareVisit.objects.filter(done_at__isnull=False).count(), Case.objects.count()) == before
     visit.refresh_from_db()
     assert (visit.done_at, visit.situation, visit.case_id) == (None, "", None)
+
+
+def test_a_need_found_on_a_visit_becomes_a_micro_wish_or_a_service_order_on_the_page(client, gw):
+    from linli.people.scopes import system
+    from linli.volunteers import services as volunteers
+    from linli.volunteers.models import ServiceOrder, Wish
+
+    item = volunteers.add_menu_item(system(), gw.a, target_group="disabled", title="上门理发")
+    services.seed_visit_rules(gw.a)
+    services.generate_visits(gw.a, timezone.localdate())
+    visit = CareVisit.objects.get(person=gw.persons["a2"])  # 张伟, building 1
+    c = client_for(client, gw, "grid_worker")
+    url = reverse("patrols:visit", args=[visit.pk])
+    page = c.get(url).content.decode()
+    assert 'name="care" value="wish"' in page and 'name="care" value="order"' in page
+    assert f'<option value="{item.pk}">上门理发 · 残疾人</option>' in page
+    assert "作为微心愿发布给张伟" in page  # zh-Hans
+    # an order without a service chosen: the field's message, nothing saved
+    r = c.post(url, {"method": "door", "situation": "行动不便", "needs": "希望有人上门理发", "care": "order", "menu_item": ""})
+    assert r.status_code == 400 and "服务：请从社区服务菜单中选择一项服务。" in r.content.decode()
+    assert (Wish.objects.count(), ServiceOrder.objects.count(), CareVisit.objects.filter(done_at__isnull=False).count()) == (0, 0, 0)
+    assert 'value="order" id="care-order" checked' in r.content.decode()  # the choice is kept on the form
+    r = c.post(url, {"method": "door", "situation": "行动不便", "needs": "希望有人上门理发", "care": "order", "menu_item": item.pk})
+    assert r.status_code == 302
+    visit.refresh_from_db()
+    order = ServiceOrder.objects.get()
+    assert visit.service_order == order and (order.person, order.item) == (gw.persons["a2"], item)
+    done = c.get(url).content.decode()
+    assert "服务订单：上门理发" in done
+    nxt = CareVisit.objects.get(person=gw.persons["a2"], done_at__isnull=True)
+    r = c.post(reverse("patrols:visit", args=[nxt.pk]), {"method": "phone", "situation": "电话回访", "needs": "轮椅坏了，想请人修一修",
+                                                          "care": "wish"})
+    assert r.status_code == 302
+    nxt.refresh_from_db()
+    wish = Wish.objects.get()
+    assert nxt.wish == wish and wish.text == "轮椅坏了，想请人修一修" and wish.posted_by == gw.accounts["grid_worker"]
+    listing = c.get(reverse("patrols:visits")).content.decode()
+    assert f'href="{reverse("volunteers:wish", args=[wish.pk])}"' in listing
+    # a building leader may record the visit but is not offered a care request (the volunteers app would refuse it)
+    c.logout()
+    c = client_for(client, gw, "building_leader")
+    page = c.get(reverse("patrols:visit", args=[CareVisit.objects.get(person=gw.persons["a2"], done_at__isnull=True).pk])).content.decode()
+    assert 'id="visit-form"' in page and 'name="care"' not in page and 'name="open_case"' in page
