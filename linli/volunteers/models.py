@@ -120,6 +120,8 @@ class Activity(models.Model):
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     organisers = models.ManyToManyField(Organization, blank=True, related_name="volunteer_activities", verbose_name=_("co-organisers"))
+    # The volunteer team that runs it (its lead may certify the hours served), if a team does.
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities", verbose_name=_("organising team"))
     place = models.CharField(_("place"), max_length=120)
     starts_at = models.DateTimeField(_("starts"), db_index=True)
     ends_at = models.DateTimeField(_("ends"))

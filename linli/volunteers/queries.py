@@ -29,6 +29,49 @@ def party_counts(community) -> list[dict]:
                 .values("party_org__name").annotate(n=Count("id")).order_by("-n", "party_org__name"))
 
 
+def _my_organisations(person, on: datetime.date | None = None) -> list:
+    """The organisations a person speaks for: current appointments to them, and their registrations as a volunteer through them."""
+    from linli.people.models import Appointment
+
+    on = on or timezone.localdate()
+    ids = set(Appointment.objects.filter(person=person, organization__isnull=False, starts_on__lte=on)
+              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)).values_list("organization_id", flat=True))
+    ids.update(Volunteer.objects.filter(person=person, organization__isnull=False, status=Volunteer.Status.APPROVED)
+               .values_list("organization_id", flat=True))
+    return sorted(ids)
+
+
+def visible_activities(scope: Scope):
+    """Activities the caller may open: those of communities they read (staff), live in or volunteer in, and those an
+    organisation they belong to co-organises."""
+    if scope.everything:
+        return Activity.objects.all()
+    q = scope.q(Activity, "read")
+    person = getattr(scope.account, "person", None) if not scope.is_anonymous else None
+    if person is not None:
+        if person.community_id:
+            q |= Q(community_id=person.community_id)
+        q |= Q(community_id__in=Volunteer.objects.filter(person=person).values("community_id"))
+        orgs = _my_organisations(person, scope.on)
+        if orgs:
+            q |= Q(pk__in=Activity.organisers.through.objects.filter(organization_id__in=orgs).values("activity_id"))
+    return Activity.objects.filter(q)
+
+
+def co_organised(scope: Scope, *, days_back: int = 1):
+    """Coming activities that an organisation the caller belongs to co-organises (for their home page)."""
+    person = getattr(scope.account, "person", None) if not scope.is_anonymous else None
+    if person is None:
+        return Activity.objects.none()
+    orgs = _my_organisations(person, scope.on)
+    if not orgs:
+        return Activity.objects.none()
+    since = timezone.now() - datetime.timedelta(days=days_back)
+    return (Activity.objects.filter(cancelled=False, ends_at__gte=since,
+                                    pk__in=Activity.organisers.through.objects.filter(organization_id__in=orgs).values("activity_id"))
+            .select_related("community"))
+
+
 def upcoming(community, *, days_back: int = 1):
     since = timezone.now() - datetime.timedelta(days=days_back)
     return (Activity.objects.filter(community=community, cancelled=False, ends_at__gte=since)

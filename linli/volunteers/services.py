@@ -396,7 +396,10 @@ def correct(scope: Scope, posting: Posting, *, amount, reason: str) -> Posting:
 @transaction.atomic
 def create_activity(scope: Scope, community: Community, *, title: str, place: str, starts_at, ends_at, capacity,
                     kind: str = Activity.Kind.OTHER, audience: str = Activity.Audience.VOLUNTEERS, points_per_hour=10,
-                    target_group: str = TargetGroup.EVERYONE, organisers=(), description: str = "", waitlist_size=5) -> Activity:
+                    target_group: str = TargetGroup.EVERYONE, organisers=(), description: str = "", waitlist_size=5,
+                    team: Team | None = None) -> Activity:
+    """Organised by the community (or one of its volunteer teams), with co-organisers: co-building units, property companies,
+    social organisations and volunteer-team organisations of the community."""
     _require_staff(scope, community)
     title = _text(title, "title", _("Title"), 120)
     place = _text(place, "place", _("Place"), 120)
@@ -415,13 +418,34 @@ def create_activity(scope: Scope, community: Community, *, title: str, place: st
     capacity = _positive_int(capacity, "capacity", _("Capacity"))
     waitlist_size = _positive_int(waitlist_size, "waitlist_size", _("Waiting-list places"), allow_zero=True)
     pph = _positive_int(points_per_hour, "points_per_hour", _("Points per hour"), allow_zero=True)
+    organisers = list(dict.fromkeys(organisers or ()))
+    for org in organisers:
+        if not _may_co_organise(org, community):
+            raise ValidationError({"organisers": _("Co-organisers: %(name)s is not a co-building unit, property company, social organisation "
+                                                   "or volunteer team of this community.") % {"name": org.name}})
+    if team is not None and team.community_id != community.pk:
+        raise ValidationError({"team": _("Organising team: must be a volunteer team of this community.")})
     activity = Activity.objects.create(community=community, kind=kind, audience=audience, title=title, place=place,
                                        starts_at=starts_at, ends_at=ends_at, capacity=capacity, waitlist_size=waitlist_size,
-                                       points_per_hour=pph, target_group=target_group, created_by=_actor(scope),
+                                       points_per_hour=pph, target_group=target_group, created_by=_actor(scope), team=team,
                                        description=_text(description, "description", _("Description"), 2000, required=False))
     if organisers:
         activity.organisers.set(organisers)
     return activity
+
+
+CO_ORGANISER_KINDS = (Organization.Kind.CO_BUILDING, Organization.Kind.PROPERTY_COMPANY, Organization.Kind.SOCIAL,
+                      Organization.Kind.VOLUNTEER_TEAM)
+
+
+def co_organiser_choices(community):
+    """The organisations that may co-organise the community's activities."""
+    return (Organization.objects.filter(kind__in=CO_ORGANISER_KINDS, active=True)
+            .filter(Q(community=community) | Q(kind=Organization.Kind.PROPERTY_COMPANY, serves__community=community)).distinct())
+
+
+def _may_co_organise(org: Organization, community: Community) -> bool:
+    return co_organiser_choices(community).filter(pk=org.pk).exists()
 
 
 @transaction.atomic

@@ -111,6 +111,7 @@ def home(request):
         ctx.update(balance=account.balance, hours=queries.hours_of(me),
                    my_signups=SignUp.objects.filter(person=me.person).exclude(status=SignUp.Status.CANCELLED)
                    .filter(activity__ends_at__gte=timezone.now() - datetime.timedelta(days=1)).select_related("activity"))
+    ctx["co_organised"] = queries.co_organised(scope)[:8]
     if community is not None:
         ctx["activities"] = queries.upcoming(community)[:8]
         ctx["open_wishes"] = queries.open_wishes(community).count()
@@ -259,14 +260,16 @@ def activities(request):
             ends_at=_dt(p.get("ends_at")), capacity=p.get("capacity") or 0, kind=p.get("kind", "other"), audience=p.get("audience", "volunteers"),
             points_per_hour=p.get("points_per_hour") or 0, target_group=p.get("target_group", "everyone"),
             waitlist_size=p.get("waitlist_size") or 0, description=p.get("description", ""),
-            organisers=Organization.objects.filter(pk__in=[x for x in p.getlist("organisers") if x.isdigit()], community=community)),
+            organisers=services.co_organiser_choices(community).filter(pk__in=[x for x in p.getlist("organisers") if x.isdigit()]),
+            team=Team.objects.filter(community=community, pk=p.get("team") or 0).first()),
             _("Activity created."))
         if a is not None:
             return redirect("volunteers:activity", a.pk)
     return render(request, "volunteers/activities.html", {
         "community": community, "staff": staff, "activities": queries.upcoming(community, days_back=30),
         "kinds": Activity.Kind.choices, "audiences": Activity.Audience.choices, "groups": TargetGroup.choices,
-        "orgs": Organization.objects.filter(community=community, active=True).exclude(kind=Organization.Kind.PARTY), "post": request.POST})
+        "orgs": services.co_organiser_choices(community), "teams": Team.objects.filter(community=community), "post": request.POST,
+        "chosen": request.POST.getlist("organisers")})
 
 
 def _desk_people(act):
@@ -278,13 +281,7 @@ def _desk_people(act):
 
 
 def _activity(request, pk):
-    act = get_object_or_404(Activity, pk=pk)
-    person = _person(request)
-    scope = for_request(request)
-    if not (scope.allows(act) or (person and person.community_id == act.community_id)
-            or (person and Volunteer.objects.filter(person=person, community=act.community).exists())):
-        raise Http404
-    return act
+    return get_object_or_404(queries.visible_activities(for_request(request)), pk=pk)
 
 
 @login_required

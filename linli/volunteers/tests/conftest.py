@@ -35,3 +35,15 @@ def fund(world, volunteer, amount, key=None):
 @pytest.fixture
 def vol(world):
     return approved(world)
+
+
+def staff_person(world, key, name, role, where, *, community=None):
+    """A person (living in `community`, community A by default) appointed `role` at `where`, with an account `key`."""
+    from linli.people import services as people
+    from linli.testing.world import PASSWORD
+
+    p = people.register_person(system(), community=community or world.a, name=name, phone=f"1390008{len(world.accounts):04d}")
+    people.appoint(system(), p, role, where, starts_on=datetime.date(2020, 1, 1))
+    world.persons[key] = p
+    world.accounts[key] = people.create_account(p, key, PASSWORD)
+    return sc(world, key)
