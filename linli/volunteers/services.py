@@ -74,7 +74,11 @@ def _require_staff(scope: Scope, community) -> None:
 
 
 def is_community_staff(scope: Scope, community) -> bool:
-    return is_staff(scope, community) and (scope.everything or scope.has_role(roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY))
+    """Staff or secretary appointed to this very community (a post elsewhere, held beside a team lead's post here, does not count)."""
+    if not is_staff(scope, community):
+        return False
+    return scope.everything or any(a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.home_community_id == community.pk
+                                   for a in scope.appointments)
 
 
 def _require_community_staff(scope: Scope, community) -> None:
@@ -282,6 +286,47 @@ def leave_team(scope: Scope, membership: TeamMembership, *, until: datetime.date
         raise ValidationError({"until": _("Until: this membership has ended already.")})
     membership.refresh_from_db()
     return membership
+
+
+def led_teams(scope: Scope, community):
+    """The teams of this community the caller leads: as the team's lead, or appointed team lead of the team's organisation."""
+    me = getattr(scope.account, "person", None) if _actor(scope) else None
+    if me is None or not scope.has_role(roles.VOLUNTEER_TEAM_LEAD) or not is_staff(scope, community):
+        return Team.objects.none()
+    orgs = [a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id]
+    return Team.objects.filter(community=community).filter(Q(lead__person=me) | Q(organization_id__in=orgs))
+
+
+def may_certify_activity(scope: Scope, activity: Activity) -> bool:
+    """Who certifies an activity's hours: the community's staff; a team lead for an activity they created, or one their team
+    organises (as the organising team, or through the team's organisation among the co-organisers)."""
+    if is_community_staff(scope, activity.community):
+        return True
+    if not scope.has_role(roles.VOLUNTEER_TEAM_LEAD) or not is_staff(scope, activity.community):
+        return False
+    if activity.created_by_id and activity.created_by_id == getattr(_actor(scope), "pk", None):
+        return True
+    teams = led_teams(scope, activity.community)
+    if activity.team_id and teams.filter(pk=activity.team_id).exists():
+        return True
+    orgs = {a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id}
+    orgs.update(teams.exclude(organization__isnull=True).values_list("organization_id", flat=True))
+    return bool(orgs) and activity.organisers.filter(pk__in=orgs).exists()
+
+
+def may_certify(scope: Scope, record: ServiceRecord) -> bool:
+    if record.activity_id:
+        return may_certify_activity(scope, record.activity)
+    return is_community_staff(scope, Community.objects.get(pk=record.community_id))  # a service-menu task: the community's staff
+
+
+def _require_certifier(scope: Scope, record: ServiceRecord) -> None:
+    if may_certify(scope, record):
+        return
+    if record.activity_id:
+        raise OutOfScope(_("Certify: only the community's staff, or a team lead who created or whose team organises this activity, "
+                           "may certify its hours."))
+    raise OutOfScope(_("Certify: only the community's staff may certify the hours of a service-menu task."))
 
 
 # ---------------------------------------------------------------- the points ledger
@@ -601,9 +646,9 @@ def record_hours(scope: Scope, activity: Activity, volunteer: Volunteer, *, minu
 
 @transaction.atomic
 def certify(scope: Scope, record: ServiceRecord, *, minutes=None, rating=None) -> ServiceRecord:
-    """The organiser certifies the hours (may correct the minutes) and rates; the points post once."""
+    """The organiser certifies the hours (may correct the minutes) and rates; the points post once. Who may: see may_certify()."""
     community = Community.objects.get(pk=record.community_id)
-    _require_staff(scope, community)
+    _require_certifier(scope, record)
     record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if record.certified_at:
         raise ValidationError({"minutes": _("Minutes: these hours are certified already.")})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core import excel, pdf
+from linli.core.errors import OutOfScope
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Community
@@ -295,6 +296,7 @@ def activity(request, pk):
     else:
         can_sign_up = person is not None and person.community_id == act.community_id
     ctx = {"a": act, "staff": staff, "mine": mine, "att": queries.attendance(act), "organisers": act.organisers.all(),
+           "may_certify": staff and services.may_certify_activity(for_request(request), act),
            "over": act.ends_at <= timezone.now(), "can_sign_up": can_sign_up and act.ends_at > timezone.now() and not act.cancelled}
     if staff:
         ctx.update(**_code_box(request, act), desk_people=_desk_people(act).exclude(activity_signups__activity=act)[:300],
@@ -367,8 +369,11 @@ def activity_action(request, pk, action):
 def certify(request, pk):
     rec = get_object_or_404(ServiceRecord, pk=pk)
     _staff_or_403(request, rec.community)
-    _run(request, lambda: services.certify(for_request(request), rec, minutes=request.POST.get("minutes"), rating=request.POST.get("rating")),
-         _("Hours certified; the points were posted."))
+    try:
+        _run(request, lambda: services.certify(for_request(request), rec, minutes=request.POST.get("minutes"), rating=request.POST.get("rating")),
+             _("Hours certified; the points were posted."))
+    except OutOfScope as exc:  # a team lead of another team: told why on the page they came from
+        messages.error(request, str(exc))
     if rec.activity_id:
         return redirect("volunteers:activity", rec.activity_id)
     return redirect("volunteers:menu")
@@ -611,7 +616,8 @@ def menu(request):
         "my_orders": ServiceOrder.objects.filter(person=person).select_related("item") if person else [],
         "open_orders": ServiceOrder.objects.filter(community=community, status=ServiceOrder.Status.REQUESTED).select_related("item") if (volunteer or staff) else [],
         "my_tasks": ServiceOrder.objects.filter(volunteer=volunteer).select_related("item", "person") if volunteer else [],
-        "to_certify": ServiceRecord.objects.filter(community=community, order__isnull=False, certified_at__isnull=True).select_related("order__item", "volunteer__person") if staff else []})
+        "to_certify": ServiceRecord.objects.filter(community=community, order__isnull=False, certified_at__isnull=True).select_related("order__item", "volunteer__person")
+        if services.is_community_staff(scope, community) else []})
 
 
 @login_required
