@@ -448,18 +448,23 @@ def inspect(scope: Scope, campaign: Campaign, *, place, results: dict, note: str
 
 
 def campaign_progress(campaign: Campaign) -> dict:
-    """planned / inspected / hazards found / fixed on time / escalated."""
+    """planned / inspected / hazards found / fixed / fixed on time / escalated, counted in hazards.
+
+    Fixed: the re-inspection found it fixed, whenever that was. Fixed on time: found fixed on or before the notice's
+    deadline (a fix recorded after the deadline is fixed, but late)."""
     model = Venue if campaign.target == Campaign.Target.VENUE else Building
     planned_qs = model.objects.filter(community=campaign.community)
     planned = (planned_qs.filter(kind=campaign.place_kind) if campaign.place_kind else planned_qs).count()
     hazards = Hazard.objects.filter(inspection__campaign=campaign)
-    fixed_on_time = Reinspection.objects.filter(notice__hazards__inspection__campaign=campaign, outcome=Reinspection.Outcome.FIXED,
-                                                done_at__date__lte=F("due_on")).values("pk").distinct().count()
+    fixed = hazards.filter(status=Hazard.Status.FIXED)
+    on_time = fixed.filter(notices__reinspection__outcome=Reinspection.Outcome.FIXED,
+                           notices__reinspection__done_at__date__lte=F("notices__deadline"))
     return {
         "planned": planned,
         "inspected": campaign.inspections.count(),
         "hazards": hazards.count(),
-        "fixed_on_time": fixed_on_time,
+        "fixed": fixed.count(),
+        "fixed_on_time": on_time.values("pk").distinct().count(),
         "escalated": hazards.filter(status=Hazard.Status.ESCALATED).count(),
     }
 

@@ -1,7 +1,9 @@
 """Reads, filtered by the caller's scope where they are not the caller's own records."""
 
 import datetime
+from fractions import Fraction
 
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,11 +12,24 @@ from linli.people.scopes import Scope
 
 from .models import Activity, LedgerAccount, PlanItem, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, Volunteer, Wish
 
-# The scoring rule of the rankings, shown next to them.
-RULE = _("Score = hours served + 2 × number of services + 5 × average performance rating (1–5); "
-         "only hours certified by the organiser within the period count.")
-
-
+# The measures the rankings can be ordered by, each with the rule shown next to them. Only service certified by the
+# organiser within the period counts; every tie is broken by the next measures named, then by who registered first.
+MEASURES = {
+    "score": (_("Composite score"),
+              _("Score = hours served + 2 × number of services + 5 × average performance rating (1–5); only hours certified by the "
+                "organiser within the period count. Ties: more hours first, then more services, then who registered first.")),
+    "hours": (_("Hours served"),
+              _("Ranked by the hours served, as certified by the organiser within the period. Ties: more services first, then the "
+                "higher average rating, then who registered first.")),
+    "frequency": (_("Frequency"),
+                  _("Ranked by the number of services certified by the organiser within the period. Ties: more hours first, then the "
+                    "higher average rating, then who registered first.")),
+    "rating": (_("Performance rating"),
+               _("Ranked by the average performance rating (1–5) the organiser gave within the period; services without a rating "
+                 "do not count towards it, and volunteers never rated come last. Ties: more services first, then more hours, then "
+                 "who registered first.")),
+}
+RULE = MEASURES["score"][1]
 def pending(scope: Scope, community):
     return scope.filter(Volunteer.objects.filter(community=community, status=Volunteer.Status.PENDING), "write").select_related("person")
 
@@ -102,19 +117,34 @@ def hours_of(volunteer) -> float:
     return round(minutes / 60, 1)
 
 
-def ranking(community, start: datetime.date, end: datetime.date) -> list:
-    """Volunteers ranked by the RULE over certified service in [start, end]."""
+def ranking(community, start: datetime.date, end: datetime.date, measure: str = "score") -> list:
+    """Volunteers ranked by `measure` (see MEASURES) over certified service in [start, end].
+
+    Sorting uses exact values (minutes, Fraction ratings), never the rounded figures shown; the last key is the
+    volunteer's id, so the order is the same whichever way the rows come from the database."""
+    if measure not in MEASURES:
+        raise ValidationError({"measure": _("Rank by: one of %(choices)s.") % {"choices": " / ".join(str(label) for label, _rule in MEASURES.values())}})
     rows = (ServiceRecord.objects.filter(community=community, certified_at__isnull=False,
                                          certified_at__date__gte=start, certified_at__date__lte=end)
-            .values("volunteer").annotate(minutes=Sum("minutes"), services=Count("id"), rating=Avg("rating")))
+            .values("volunteer").annotate(minutes=Sum("minutes"), services=Count("id"), rated=Count("rating"), rating_sum=Sum("rating"))
+            .order_by("volunteer"))
     by_id = {v.pk: v for v in Volunteer.objects.filter(pk__in=[r["volunteer"] for r in rows]).select_related("person")}
     out = []
     for r in rows:
-        hours = (r["minutes"] or 0) / 60
-        rating = float(r["rating"] or 0)
-        out.append({"volunteer": by_id[r["volunteer"]], "hours": round(hours, 1), "services": r["services"],
-                    "rating": round(rating, 1), "score": round(hours + 2 * r["services"] + 5 * rating, 1)})
-    out.sort(key=lambda r: (-r["score"], -r["hours"], r["volunteer"].pk))
+        minutes, services = r["minutes"] or 0, r["services"]
+        rating = Fraction(r["rating_sum"], r["rated"]) if r["rated"] else None
+        score = Fraction(minutes, 60) + 2 * services + 5 * (rating or 0)
+        out.append({"volunteer": by_id[r["volunteer"]], "hours": round(minutes / 60, 1), "services": services,
+                    "rating": round(float(rating), 1) if rating is not None else None, "score": round(float(score), 1),
+                    "_minutes": minutes, "_rating": rating, "_score": score})
+    rated = lambda r: r["_rating"] is not None  # noqa: E731
+    keys = {
+        "score": lambda r: (-r["_score"], -r["_minutes"], -r["services"], r["volunteer"].pk),
+        "hours": lambda r: (-r["_minutes"], -r["services"], -(r["_rating"] or 0), r["volunteer"].pk),
+        "frequency": lambda r: (-r["services"], -r["_minutes"], -(r["_rating"] or 0), r["volunteer"].pk),
+        "rating": lambda r: (not rated(r), -(r["_rating"] or 0), -r["services"], -r["_minutes"], r["volunteer"].pk),
+    }
+    out.sort(key=keys[measure])
     for i, r in enumerate(out, 1):
         r["rank"] = i
     return out

@@ -3,6 +3,7 @@ message naming the field and the page is shown again; OutOfScope is a 403; ids o
 
 import datetime
 import secrets
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -627,15 +628,22 @@ def awards(request):
     today = timezone.localdate()
     start = parse_date(request.GET.get("start") or "") or today.replace(month=1, day=1)
     end = parse_date(request.GET.get("end") or "") or today
+    measure = request.GET.get("by") or "score"
     if request.method == "POST":
         p = request.POST
         v = get_object_or_404(Volunteer, pk=p.get("volunteer") or 0, community=community)
         _run(request, lambda: services.give_award(for_request(request), v, title=p.get("title", ""), level=p.get("level", ""),
                                                   period_start=parse_date(p.get("start") or ""), period_end=parse_date(p.get("end") or ""),
                                                   points=p.get("points") or 0), _("Awarded; the points were posted."))
-        return redirect(reverse("volunteers:awards") + f"?start={start}&end={end}")
+        return redirect(reverse("volunteers:awards") + "?" + urlencode({"start": start, "end": end, "by": measure}))
+    try:
+        rows = queries.ranking(community, start, end, measure)
+    except ValidationError as exc:  # an unknown measure in the address: say so, rank by the composite score
+        _errors(request, exc)
+        measure, rows = "score", queries.ranking(community, start, end)
     return render(request, "volunteers/awards.html", {
-        "community": community, "start": start, "end": end, "rows": queries.ranking(community, start, end), "rule": queries.RULE,
+        "community": community, "start": start, "end": end, "rows": rows,
+        "measure": measure, "measures": [(k, label) for k, (label, _rule) in queries.MEASURES.items()], "rule": queries.MEASURES[measure][1],
         "levels": Award.Level.choices, "given": Award.objects.filter(community=community).select_related("volunteer__person")[:50]})
 
 

@@ -107,8 +107,39 @@ def test_fixed_on_time_counts_in_the_campaign_progress(gw):
     hazard.refresh_from_db()
     assert hazard.status == Hazard.Status.FIXED
     p = services.campaign_progress(campaign)
-    assert (p["inspected"], p["hazards"], p["fixed_on_time"], p["escalated"]) == (1, 1, 1, 0)
+    assert (p["inspected"], p["hazards"], p["fixed"], p["fixed_on_time"], p["escalated"]) == (1, 1, 1, 1, 0)
     assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_fix_recorded_after_the_deadline_counts_as_fixed_but_not_on_time(gw, client):
+    from django.urls import reverse
+
+    from linli.testing.world import PASSWORD
+
+    staff = resolve(gw.accounts["community_staff"])
+    campaign = services.create_campaign(staff, gw.a, kind="corridor", title="楼道堆物清理", target="building",
+                                        starts_on=TODAY(), ends_on=TODAY(), items=["楼道无堆物", "无飞线充电"])
+    first, second = campaign.items.all()
+    # building 1: two hazards on one notice, fixed on the deadline day (on time)
+    services.inspect(staff, campaign, place=gw.buildings["A1"], results={first.pk: (False, "一单元堆物"), second.pk: (False, "飞线")},
+                     responsible_name="1号楼住户")
+    on_time = services.issue_notice(staff, list(Hazard.objects.filter(building=gw.buildings["A1"])), requirements="清理", deadline=TODAY())
+    services.record_reinspection(staff, on_time.reinspection, fixed=True, note="已清理")
+    # building 2: the notice's deadline was yesterday (staged: issued earlier), the fix is recorded today (late)
+    services.inspect(staff, campaign, place=gw.buildings["A2"], results={first.pk: (False, "堆物"), second.pk: (True, "")},
+                     responsible_name="2号楼住户")
+    late = services.issue_notice(staff, list(Hazard.objects.filter(building=gw.buildings["A2"])), requirements="清理", deadline=TODAY())
+    yesterday = TODAY() - datetime.timedelta(days=1)
+    RectificationNotice.objects.filter(pk=late.pk).update(deadline=yesterday)
+    Reinspection.objects.filter(notice=late).update(due_on=yesterday)
+    services.record_reinspection(staff, Reinspection.objects.get(notice=late), fixed=True, note="逾期后清理")
+    assert Hazard.objects.filter(status=Hazard.Status.FIXED).count() == 3
+    p = services.campaign_progress(campaign)
+    assert (p["inspected"], p["hazards"], p["fixed"], p["fixed_on_time"], p["escalated"]) == (2, 3, 3, 2, 0)
+    assert client.login(username="community_staff", password=PASSWORD)
+    page = client.get(reverse("patrols:campaign", args=[campaign.pk])).content.decode()
+    assert 'id="progress-fixed">3<' in page and 'id="progress-fixed-on-time">2<' in page
 
 
 @pytest.mark.django_db
