@@ -134,8 +134,15 @@ class AgendaItem(models.Model):
     action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(default=0)
 
+    AUTOMATIC = ("matter", "case", "overdue_action")  # built from the community's state; "other" lines are added by hand
+
     class Meta:
         ordering = ["meeting_id", "position", "id"]
+        constraints = [  # a matter, case or action is listed once per meeting (NULLs never collide)
+            models.UniqueConstraint(fields=["meeting", "matter"], name="agenda_matter_once"),
+            models.UniqueConstraint(fields=["meeting", "case"], name="agenda_case_once"),
+            models.UniqueConstraint(fields=["meeting", "action"], name="agenda_action_once"),
+        ]
 
 
 class StandingCommittee(models.Model):
@@ -411,10 +418,12 @@ class Booking(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        ordering = ["slot_id", "seat"]
-        constraints = [
-            models.UniqueConstraint(fields=["slot", "seat"], name="booking_seat_once"),
-            models.UniqueConstraint(fields=["slot", "person"], name="booking_person_once"),
+        ordering = ["slot_id", "seat", "id"]
+        constraints = [  # a cancelled booking frees its seat, and its resident may book the slot again
+            models.UniqueConstraint(fields=["slot", "seat"], condition=~Q(status="cancelled"), name="booking_seat_once"),
+            models.UniqueConstraint(fields=["slot", "person"], condition=~Q(status="cancelled"), name="booking_person_once"),
         ]

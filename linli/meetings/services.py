@@ -430,7 +430,9 @@ def open_vote(scope: Scope, matter: Matter, *, level: str, unit: str = "househol
     if strict and m == 1:
         raise ValidationError({"majority": _("Majority: more than all the votes is impossible; use 'at least'.")})
     now = timezone.now()
-    opens_at = opens_at or now
+    if opens_at is not None and not isinstance(opens_at, datetime.datetime):
+        raise ValidationError({"opens_at": _("Opens: a date and time, such as 2025-07-01 08:00.")})
+    opens_at = max(opens_at or now, now)  # a time already past opens the vote now: a voting period never starts before the vote exists
     if closes_at is None:
         raise ValidationError({"closes_at": _("Closes: when does the vote close?")})
     if closes_at <= now:
@@ -451,7 +453,9 @@ def open_vote(scope: Scope, matter: Matter, *, level: str, unit: str = "househol
     RollEntry.objects.bulk_create([RollEntry(vote=vote, **r) for r in roll])
     _move(matter, [Matter.Status.ON_AGENDA, Matter.Status.DELIBERATING], Matter.Status.VOTING)
     _mevent(matter, scope, "vote_opened", vote_rule(vote), vote=vote.pk, eligible=len(roll))
-    notify.notify(f"vote:{vote.pk}:open", _scope_residents_accounts(matter), subject=_("Vote open: %(t)s") % {"t": matter.title},
+    subject = (_("Vote open: %(t)s") % {"t": matter.title} if opens_at <= now else
+               _("Vote on %(t)s opens at %(when)s") % {"t": matter.title, "when": timezone.localtime(opens_at).strftime("%Y-%m-%d %H:%M")})
+    notify.notify(f"vote:{vote.pk}:open", _scope_residents_accounts(matter), subject=subject,
                   body=vote_rule(vote), link=f"/meetings/matters/{matter.pk}/", payload={"vote": vote.pk})
     return vote
 
@@ -731,6 +735,38 @@ def book(scope: Scope, slot: ReceptionSlot, topic: str) -> Booking:
     return b
 
 
+def may_cancel_booking(scope: Scope, booking: Booking) -> bool:
+    """The resident who booked, the host, or the community's staff."""
+    me = person_of(scope)
+    return ((me is not None and me.pk == booking.person_id) or booking.slot.host_id == getattr(scope.account, "pk", None)
+            or is_staff_of(scope, booking.slot.community_id))
+
+
+@transaction.atomic
+def cancel_booking(scope: Scope, booking: Booking) -> Booking:
+    """The resident (before the reception begins) or the host or staff call a booking off: its seat is free again, for
+    someone else or for the same resident."""
+    slot = ReceptionSlot.objects.select_for_update().get(pk=booking.slot_id)  # the same lock as booking a seat
+    booking = Booking.objects.select_related("slot", "person").get(pk=booking.pk)
+    if not may_cancel_booking(scope, booking):
+        raise OutOfScope(_("Cancel: only the resident who booked, the host or the community's staff cancel a booking."))
+    if booking.status == Booking.Status.CANCELLED:
+        raise ValidationError({"booking": _("Cancel: the booking is already cancelled.")})
+    if booking.status == Booking.Status.DONE:
+        raise ValidationError({"booking": _("Cancel: the conversation has taken place; its outcome is recorded.")})
+    staff = booking.slot.host_id == getattr(scope.account, "pk", None) or is_staff_of(scope, slot.community_id)
+    if not staff and slot.starts_at <= timezone.now():
+        raise ValidationError({"booking": _("Cancel: the reception has already begun; ask the host.")})
+    booking.status, booking.cancelled_at, booking.cancelled_by = Booking.Status.CANCELLED, timezone.now(), _actor(scope)
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    recipients = [a for a in (slot.host, booking.account) if a is not None and a.pk != getattr(scope.account, "pk", None)]
+    notify.notify(f"booking:{booking.pk}:cancelled", recipients,
+                  subject=_("Reception booking cancelled: %(n)s, %(when)s") % {"n": booking.person.name,
+                                                                              "when": timezone.localtime(slot.starts_at).strftime("%Y-%m-%d %H:%M")},
+                  body=booking.topic[:200], link="/meetings/reception/", payload={"booking": booking.pk})
+    return booking
+
+
 @transaction.atomic
 def record_outcome(scope: Scope, booking: Booking, outcome: str, *, open_case: bool = False, open_matter: bool = False,
                    category=None) -> Booking:
@@ -820,30 +856,82 @@ def _overdue_actions(community_id: int, on: datetime.date, before: datetime.date
     return qs.select_related("meeting", "matter", "owner_org", "owner__person").order_by("due_on", "id")
 
 
-def build_agenda(meeting: Meeting) -> list[AgendaItem]:
-    """Open matters on the agenda, the community's hard cases, and every open action overdue by the meeting day."""
+def _agenda_key(item: AgendaItem):
+    return (item.kind, item.matter_id or item.case_id or item.action_id)
+
+
+def _automatic_items(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda the community's state gives now (unsaved, in order): matters on the agenda, under discussion or
+    decided; the community's hard cases; every open action overdue by the meeting day (from earlier meetings or matters)."""
     from linli.cases.models import Case
 
-    if meeting.agenda.exists():
-        return list(meeting.agenda.all())
-    items, pos = [], 0
+    items = []
     day = timezone.localtime(meeting.starts_at).date()
     for m in Matter.objects.filter(community_id=meeting.community_id, status__in=[Matter.Status.ON_AGENDA, Matter.Status.DELIBERATING,
                                                                                   Matter.Status.DECIDED]).order_by("created_at", "id"):
-        pos += 1
-        items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.MATTER, matter=m, title=m.title, position=pos))
+        items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.MATTER, matter=m, title=m.title[:300]))
     hard = (Case.objects.filter(community_id=meeting.community_id, state__in=Case.OPEN_STATES)
             .filter(Q(overdue=True) | Q(state=Case.State.WHISTLED) | Q(tier__in=["community", "subdistrict"]))
             .order_by("created_at", "id")[:20])
     for c in hard:
-        pos += 1
-        items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.CASE, case=c, title=f"{c.number} {c.title}", position=pos))
+        items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.CASE, case=c, title=f"{c.number} {c.title}"[:300]))
     for a in _overdue_actions(meeting.community_id, day, before=meeting.starts_at):
-        pos += 1
-        items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.OVERDUE_ACTION, action=a, position=pos,
+        items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.OVERDUE_ACTION, action=a,
                                 title=(_("Overdue since %(d)s: %(t)s (%(o)s)") % {"d": a.due_on.isoformat(), "t": a.text, "o": a.owner_label})[:300]))
-    AgendaItem.objects.bulk_create(items)
+    return items
+
+
+def build_agenda(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda of a meeting being called (see `_automatic_items`); a meeting that has one keeps it."""
+    if meeting.agenda.exists():
+        return list(meeting.agenda.all())
+    items = _automatic_items(meeting)
+    for pos, item in enumerate(items, 1):
+        item.position = pos
+    AgendaItem.objects.bulk_create(items, ignore_conflicts=True)
     return list(meeting.agenda.all())
+
+
+def refresh_agenda(meeting: Meeting) -> list[AgendaItem]:
+    """Bring a meeting's agenda up to date while it is not yet held: the matters, hard cases and overdue actions that
+    qualify now and are not listed yet are added after the listed items. Nothing listed is dropped (a matter that
+    moved on, or an action done meanwhile, stays on: the meeting may still report on it), hand-written items keep
+    their place, and nothing is listed twice (one row per matter, case or action, also when two people open the page
+    at once). Called when the meeting page is opened and before the minutes are recorded."""
+    def missing(m):
+        listed = list(m.agenda.all())
+        keys = {_agenda_key(i) for i in listed}
+        return listed, [i for i in _automatic_items(m) if _agenda_key(i) not in keys]
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    if meeting.held or meeting.cancelled or meeting.kind == Meeting.Kind.WHISTLE or not missing(meeting)[1]:
+        return list(meeting.agenda.all())  # a page view that finds nothing new writes nothing
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.held or meeting.cancelled:
+            return list(meeting.agenda.all())
+        listed, new = missing(meeting)
+        pos = max((i.position for i in listed), default=0)
+        for i, item in enumerate(new, 1):
+            item.position = pos + i
+        AgendaItem.objects.bulk_create(new, ignore_conflicts=True)  # the unique constraints catch a racing refresh
+    return list(meeting.agenda.all())
+
+
+@transaction.atomic
+def add_agenda_item(scope: Scope, meeting: Meeting, title: str) -> AgendaItem:
+    """A hand-written line on the agenda of a meeting not yet held (refreshing the agenda keeps it)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _require_staff(scope, meeting.community_id)
+    title = (title or "").strip()
+    if len(title) < 2:
+        raise ValidationError({"title": _("Agenda item: say what is to be discussed (at least 2 characters).")})
+    if len(title) > 300:
+        raise ValidationError({"title": _("Agenda item: at most 300 characters.")})
+    if meeting.held or meeting.cancelled:
+        raise ValidationError({"title": _("Agenda item: the agenda of a held or cancelled meeting is fixed.")})
+    pos = max(meeting.agenda.values_list("position", flat=True), default=0)
+    return AgendaItem.objects.create(meeting=meeting, kind=AgendaItem.Kind.OTHER, title=title, position=pos + 1)
 
 
 def _invitees_accounts(persons, orgs) -> list:
@@ -895,6 +983,8 @@ def schedule_meeting(scope: Scope, *, kind: str, community, title: str, starts_a
         Attendance.objects.create(meeting=meeting, person=p)
     for o in organizations:
         Attendance.objects.create(meeting=meeting, organization=o)
+    if committee is not None:  # called before meetings already scheduled: they move down one turn
+        _rechair_later(scope, committee, starts_at)
     build_agenda(meeting)
     notify.notify(f"meeting:{meeting.pk}:invite", _invitees_accounts(persons, organizations),
                   subject=_("Invitation: %(t)s, %(when)s, %(place)s") % {"t": meeting.title, "when": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"), "place": meeting.place},
@@ -917,6 +1007,7 @@ def record_minutes(scope: Scope, meeting: Meeting, *, attendees=(), minutes: str
         raise ValidationError({"minutes": _("Minutes: a held meeting needs minutes.")})
     attendees = _clean_attendees(attendees)
     resolutions = _clean_resolutions(resolutions)
+    refresh_agenda(meeting)  # the record keeps the agenda as it stood when the meeting met
     for a in attendees:
         row = None
         if a["person"] is not None:
@@ -935,13 +1026,47 @@ def record_minutes(scope: Scope, meeting: Meeting, *, attendees=(), minutes: str
     return meeting
 
 
+def _rechair_later(scope: Scope | None, committee: StandingCommittee, after: datetime.datetime) -> list[Meeting]:
+    """The committee's meetings after `after` that are neither held nor cancelled take the chair the rotation gives them
+    now (a meeting cancelled, or one scheduled before them, shifts their turn). A meeting whose turn passes to another
+    member organisation gets that organisation's chair; refused (ValidationError) if it names nobody to chair."""
+    changed = []
+    later = (committee.meetings.select_for_update().filter(cancelled=False, held=False, starts_at__gt=after)
+             .select_related("chair_org").order_by("starts_at", "id"))
+    for m in later:
+        member = chair_for(committee, m.starts_at)
+        if member is None or member.organization_id == m.chair_org_id:
+            continue
+        if member.chair_person_id is None:
+            raise ValidationError({"chair": _("Chair: it becomes %(org)s's turn to chair %(t)s (%(when)s), but nobody is named to chair for it.")
+                                   % {"org": member.organization.name, "t": m.title, "when": timezone.localtime(m.starts_at).strftime("%Y-%m-%d")}})
+        m.chair_org, m.chair = member.organization, member.chair_person
+        m.save(update_fields=["chair_org", "chair"])
+        if not m.attendances.filter(person=m.chair).exists():
+            Attendance.objects.create(meeting=m, person=m.chair)
+        changed.append(m)
+    for m in changed:
+        notify.notify(f"meeting:{m.pk}:chair:{m.chair_id}", _invitees_accounts([m.chair], []),
+                      subject=_("You chair: %(t)s, %(when)s (%(org)s's turn)") % {"t": m.title, "org": m.chair_org.name,
+                                                                               "when": timezone.localtime(m.starts_at).strftime("%Y-%m-%d %H:%M")},
+                      body=m.title, link=f"/meetings/{m.pk}/", payload={"meeting": m.pk})
+    return changed
+
+
 @transaction.atomic
 def cancel_meeting(scope: Scope, meeting: Meeting) -> Meeting:
+    """Call a meeting off. Its turn of the rotation is not used up: the committee's later meetings not yet held
+    move up one turn, and their chairs are recomputed."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _require_staff(scope, meeting.community_id)
     if meeting.held:
         raise ValidationError({"meeting": _("Meeting: a held meeting cannot be cancelled.")})
+    if meeting.cancelled:
+        raise ValidationError({"meeting": _("Meeting: already cancelled.")})
     Meeting.objects.filter(pk=meeting.pk).update(cancelled=True)
     meeting.cancelled = True
+    if meeting.committee_id:
+        _rechair_later(scope, meeting.committee, meeting.starts_at)
     return meeting
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("meetings/list/", views.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="minutes"),
+    path("meetings/<int:pk>/agenda/", views.meeting_agenda_item, name="agenda_item"),
     path("meetings/<int:pk>/record.pdf", views.meeting_pdf, name="pdf"),
     path("meetings/committees/", views.committee_list, name="committees"),
     path("meetings/threshold/", views.set_threshold, name="threshold"),
@@ -30,5 +31,6 @@ urlpatterns = [
     path("meetings/reception/", views.reception, name="reception"),
     path("meetings/reception/publish/", views.reception_publish, name="publish"),
     path("meetings/reception/<int:slot_id>/book/", views.reception_book, name="book"),
+    path("meetings/reception/bookings/<int:booking_id>/cancel/", views.reception_cancel, name="cancel_booking"),
     path("meetings/reception/bookings/<int:booking_id>/outcome/", views.reception_outcome, name="outcome"),
 ]

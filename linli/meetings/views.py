@@ -152,6 +152,7 @@ def _matter_context(request, matter, errors=None):
         vote_ctx = {
             "vote": vote, "rule": services.vote_rule(vote), "entry": entry, "my_ballot": my_ballot,
             "may_cast": entry is not None and my_ballot is None and vote.status == "open" and vote.opens_at <= timezone.now() < vote.closes_at,
+            "not_yet": vote.status == "open" and timezone.now() < vote.opens_at,
             "options": options, "results": [(o, counts.get(o.pk, 0)) for o in options] if vote.status == "closed" else None,
             "buildings": [(b.number, (vote.result or {}).get("buildings", {}).get(str(b.pk))) for b in
                           _buildings(vote)] if vote.status == "closed" else None,
@@ -228,12 +229,14 @@ def matter_option(request, pk):
 @require_POST
 def matter_open_vote(request, pk):
     def call(s, m, p):
-        closes = _dt(p.get("closes_at"))
+        opens, closes = _dt(p.get("opens_at")), _dt(p.get("closes_at"))
+        if opens == "bad":
+            raise ValidationError({"opens_at": _("Opens: a date and time, such as 2025-07-01 08:00.")})
         if closes == "bad":
             raise ValidationError({"closes_at": _("Closes: a date and time, such as 2025-07-01 18:00.")})
         services.open_vote(s, m, level=p.get("level", ""), unit=p.get("unit", ""), quorum=_frac(p.get("quorum"), (0, 0)),
                            by_building=p.get("by_building") == "on", majority=_frac(p.get("majority"), (0, 0)),
-                           strict=p.get("strict", "more") == "more", closes_at=closes)
+                           strict=p.get("strict", "more") == "more", opens_at=opens, closes_at=closes)
     return _matter_post(request, pk, "vote", call, _("The vote is open; residents are notified."))
 
 
@@ -380,6 +383,7 @@ def meeting_detail(request, pk, errors=None, status=200):
     scope = for_request(request)
     m = queries.meeting(scope, pk)
     staff = services.is_staff_of(scope, m.community_id)
+    services.refresh_agenda(m)  # what became overdue or reached the agenda since the meeting was called (until it is held)
     return render(request, "meetings/meeting.html", {
         "meeting": m, "staff": staff, "errors": errors or [], "agenda": list(m.agenda.select_related("matter", "case", "action")),
         "attendances": list(m.attendances.select_related("person", "organization")), "actions": list(m.actions.select_related("owner__person", "owner_org")),
@@ -407,6 +411,19 @@ def meeting_minutes(request, pk):
         return meeting_detail(request, pk, errors=_errors(exc), status=400)
     messages.success(request, _("The meeting's record is saved."))
     return redirect("meetings:meeting", m.pk)
+
+
+@login_required
+@require_POST
+def meeting_agenda_item(request, pk):
+    scope = for_request(request)
+    m = queries.meeting(scope, pk)
+    try:
+        services.add_agenda_item(scope, m, request.POST.get("title", ""))
+    except ValidationError as exc:
+        return meeting_detail(request, pk, errors=_errors(exc), status=400)
+    messages.success(request, _("Agenda item added."))
+    return redirect(reverse("meetings:meeting", args=[m.pk]) + "#agenda")
 
 
 @login_required
@@ -531,6 +548,19 @@ def reception_book(request, slot_id):
     except ValidationError as exc:
         return reception(request, errors=_errors(exc), status=400)
     messages.success(request, _("Booked. The secretary will see you then."))
+    return redirect("meetings:reception")
+
+
+@login_required
+@require_POST
+def reception_cancel(request, booking_id):
+    scope = for_request(request)
+    booking = get_object_or_404(Booking.objects.filter(slot__in=queries.reception_slots(scope)), pk=booking_id)
+    try:
+        services.cancel_booking(scope, booking)
+    except ValidationError as exc:
+        return reception(request, errors=_errors(exc), status=400)
+    messages.success(request, _("The booking is cancelled; the seat is free again."))
     return redirect("meetings:reception")
 
 
