@@ -459,3 +459,80 @@ def test_supports_racing_past_the_threshold_put_the_matter_on_the_agenda_once():
     matter.refresh_from_db()
     assert (matter.support_count, matter.status) == (4, "on_agenda")
     assert MatterEvent.objects.filter(matter=matter, kind="on_agenda").count() == 1 and Support.objects.filter(matter=matter).count() == 4
+
+
+# ------------------------------------------------------------------ a community-wide vote; a vote that opens later
+
+def test_community_vote_rolls_every_household_of_the_community_and_computes_quorum_and_majority(world, town):
+    from linli.places import services as places
+
+    staff = sc(world, "community_staff")
+    services.set_support_threshold(staff, world.a, 1)
+    # a building outside the compound 航苑 (still community A): a compound vote leaves it out, a community vote does not
+    world.buildings["A9"] = places.create_building(system(), world.a, number="9号楼", grid=world.grids["A2"], entrances=1)
+    far, = town.household("A9", "101", "街边住户")
+    extra, = town.household("A2", "501", "乙五")
+    matter = raise_lift(world, title="社区食堂选址", what="在社区中心开办老年食堂", level="community")
+    assert (matter.compound_id, matter.building_id) == (None, None)
+    before = counts()
+    with pytest.raises(ValidationError) as e:
+        services.open_vote(staff, matter, level="compound", closes_at=TOMORROW())
+    assert "the matter concerns the whole community; the community votes" in str(e.value.message_dict["level"])
+    assert counts() == before
+    vote = services.open_vote(staff, matter, level="community", unit="household", quorum=(1, 2), majority=(1, 2), strict=True, closes_at=TOMORROW())
+    # A1-101 (王建国, 李秀兰: one household), A1-201, A2-301, A2-501, A9-101; community B's household and the staff (living nowhere) are not
+    expected = {world.persons[k].household_id for k in ("a1", "a2", "a3")} | {extra.household_id, far.household_id}
+    assert set(vote.roll.values_list("household_id", flat=True)) == expected and vote.eligible == 5
+    assert world.persons["b1"].household_id not in expected
+    assert vote.roll.filter(building=world.buildings["A9"]).count() == 1
+    agree, disagree = matter.options.get(label="Agree"), matter.options.get(label="Disagree")
+    services.cast(sc(world, far.key), vote, agree)  # outside the compound, inside the community: votes
+    services.cast(sc(world, "resident"), vote, agree)
+    with pytest.raises(OutOfScope, match="only residents of 柳航里社区"):
+        services.cast(sc(world, "resident_b"), vote, agree)
+    # 2 of 5 households: under the half needed, whatever the majority
+    assert services._result(vote)["quorum_met"] is False
+    services.enter_paper_ballot(staff, vote, vote.roll.get(household=world.persons["a3"].household), disagree)
+    vote = services.close_vote(staff, vote, early=True)
+    # 3 of 5 ≥ 1/2 → quorum; 2 of 3 votes > 1/2 → passed
+    assert (vote.result["eligible"], vote.result["cast"], vote.result["quorum_met"], vote.result["majority_met"], vote.passed) == (5, 3, True, True, True)
+    assert vote.result["counts"] == {str(agree.pk): 2, str(disagree.pk): 1} and vote.winner == agree
+    assert set(vote.result["buildings"]) == {str(world.buildings[k].pk) for k in ("A1", "A2", "A9")}
+    matter.refresh_from_db()
+    assert (matter.status, matter.decision) == ("decided", "Agree")
+
+
+def test_a_vote_opening_later_refuses_ballots_until_then(world, town):
+    staff = sc(world, "community_staff")
+    services.set_support_threshold(staff, world.a, 1)
+    matter = raise_lift(world)
+    later = timezone.now() + datetime.timedelta(hours=3)
+    before = counts()
+    with pytest.raises(ValidationError) as e:
+        services.open_vote(staff, matter, level="compound", opens_at=later, closes_at=later - datetime.timedelta(hours=1))
+    assert "Closes: the vote must close after it opens" in str(e.value.message_dict["closes_at"])
+    with pytest.raises(ValidationError) as e:
+        services.open_vote(staff, matter, level="compound", opens_at="tomorrow", closes_at=TOMORROW())
+    assert "Opens: a date and time" in str(e.value.message_dict["opens_at"])
+    assert counts() == before
+    vote = services.open_vote(staff, matter, level="compound", opens_at=later, closes_at=later + datetime.timedelta(days=2))
+    assert vote.opens_at == later
+    assert OutboxMessage.objects.get(event_key=f"vote:{vote.pk}:open", recipient=world.accounts["resident"]).subject.startswith("Vote on 1号楼加装电梯 opens at")
+    before = counts()
+    with pytest.raises(ValidationError) as e:
+        services.cast(sc(world, "resident"), vote, matter.options.get(label="Agree"))
+    assert "Vote: voting opens at" in str(e.value.message_dict["vote"])
+    with pytest.raises(ValidationError):
+        services.enter_paper_ballot(staff, vote, vote.roll.first(), matter.options.get(label="Agree"))
+    assert counts() == before
+    Vote.objects.filter(pk=vote.pk).update(opens_at=timezone.now() - datetime.timedelta(seconds=1))  # the time has come
+    assert services.cast(sc(world, "resident"), vote, matter.options.get(label="Agree")).channel == "online"
+
+
+def test_an_opening_time_already_past_opens_the_vote_now(world):
+    staff = sc(world, "community_staff")
+    services.set_support_threshold(staff, world.a, 1)
+    matter = raise_lift(world)
+    t0 = timezone.now()
+    vote = services.open_vote(staff, matter, level="compound", opens_at=t0 - datetime.timedelta(days=3), closes_at=TOMORROW())
+    assert t0 <= vote.opens_at <= timezone.now()  # the voting period never starts before the vote existed
