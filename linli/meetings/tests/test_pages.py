@@ -1,6 +1,7 @@
 """Council-hall pages through the test client: who sees what, forms calling the services, errors beside the form."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -43,7 +44,8 @@ def test_every_page_renders_for_resident_and_staff(world, matter, client):
 def test_raise_form_refusal_shows_the_message_and_saves_nothing(world, client):
     login(client, world, "resident")
     r = client.post(reverse("meetings:raise"), {"title": "", "what": "x", "level": "compound"})
-    assert r.status_code == 400 and "Title" in r.content.decode() or "标题" in r.content.decode()
+    assert r.status_code == 400
+    assert "标题：请用几个字概括事项。" in r.content.decode()  # the field and the rule, beside the form
     assert Matter.objects.count() == 0
     r = client.post(reverse("meetings:raise"), {"title": "垃圾桶太少", "what": "小区垃圾桶太少，经常满溢", "level": "compound"})
     m = Matter.objects.get()
@@ -58,6 +60,7 @@ def test_support_reply_hide_vote_and_paper_ballot_pages(world, matter, client, t
     assert matter.status == "on_agenda" and Support.objects.count() == 2
     r = client.post(reverse("meetings:support", args=[matter.pk]))  # twice: the message, 400, nothing saved
     assert r.status_code == 400 and Support.objects.count() == 2
+    assert "附议：您已经附议过该事项。" in r.content.decode()
     client.post(reverse("meetings:reply", args=[matter.pk]), {"text": "同意加装，我家出一份力"})
     reply = Reply.objects.get()
     login(client, world, "resident_b")
@@ -74,6 +77,7 @@ def test_support_reply_hide_vote_and_paper_ballot_pages(world, matter, client, t
     r = client.post(reverse("meetings:open_vote", args=[matter.pk]), {"level": "building", "unit": "household", "quorum": "5/3",
                                                                       "majority": "1/2", "strict": "more", "closes_at": closes})
     assert r.status_code == 400 and Vote.objects.count() == 0
+    assert "参与率要求：须为大于0且不超过1的分数，如 2/3。" in r.content.decode()
     client.post(reverse("meetings:open_vote", args=[matter.pk]), {"level": "building", "unit": "household", "quorum": "2/3", "by_building": "on",
                                                                   "majority": "1/2", "strict": "more", "closes_at": closes})
     vote = Vote.objects.get()
@@ -87,12 +91,20 @@ def test_support_reply_hide_vote_and_paper_ballot_pages(world, matter, client, t
     own = vote.roll.get(household=world.persons["a1"].household)
     r = client.post(reverse("meetings:paper", args=[vote.pk]), {"entry": own.pk, "option": agree.pk})  # already voted online
     assert r.status_code == 400 and Ballot.objects.count() == 1
+    assert f"{own.label}: 表决：本户已经投过票（线上）。" in r.content.decode()
     other = vote.roll.get(household=n1.household)
     client.post(reverse("meetings:paper", args=[vote.pk]), {"entry": other.pk, "option": agree.pk})
     assert Ballot.objects.filter(channel="paper").count() == 1
     client.post(reverse("meetings:close_vote", args=[matter.pk]))
     vote.refresh_from_db()
     assert vote.status == "closed" and vote.passed
+    # a ballot after the close: refused with the time it closed, nothing counted
+    login(client, world, "resident")
+    r = client.post(reverse("meetings:cast", args=[matter.pk]), {"option": agree.pk})
+    closed_at = timezone.localtime(vote.closes_at).strftime("%Y-%m-%d %H:%M")
+    assert r.status_code == 400 and f"表决：已于{closed_at}截止。" in r.content.decode()
+    assert Ballot.objects.count() == 2
+    login(client, world, "community_staff")
     page = client.get(reverse("meetings:ballots", args=[vote.pk])).content.decode()
     assert 'class="badge ok" id="recount"' in page  # the recount equals the published result
 
@@ -101,6 +113,7 @@ def test_meeting_pages_schedule_record_and_pdf(world, client):
     login(client, world, "community_staff")
     r = client.post(reverse("meetings:meetings"), {"kind": "regular", "title": "网格例会", "starts_at": "2030-01-05T15:00", "place": "社区"})
     assert r.status_code == 400 and Meeting.objects.count() == 0  # no chair
+    assert "主持人：会议需要主持人。" in r.content.decode()
     r = client.post(reverse("meetings:meetings"), {"kind": "joint", "title": "联席会议", "starts_at": "2030-01-05T15:00", "place": "社区",
                                                    "chair": world.persons["community_staff"].pk, "persons": [world.persons["grid_worker"].pk],
                                                    "orgs": [world.orgs["police"].pk, world.orgs["property"].pk]})
@@ -112,6 +125,9 @@ def test_meeting_pages_schedule_record_and_pdf(world, client):
     assert OutboxMessage.objects.filter(event_key=f"meeting:{m.pk}:invite", recipient=world.accounts["department_contact"]).exists()
     r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究", "text_1": "清理楼道", "due_1": "2030-02-01"})
     assert r.status_code == 400 and m.actions.count() == 0  # no owner
+    assert "决议 1：事项需要负责人（人员或组织）。" in r.content.decode()
+    m.refresh_from_db()
+    assert not m.held
     att = m.attendances.get(organization=world.orgs["police"])
     r = client.post(reverse("meetings:minutes", args=[m.pk]), {"minutes": "研究楼道堆物", f"att_{att.pk}": "absent", "text_1": "清理楼道",
                                                                "owner_1": f"org:{world.orgs['property'].pk}", "kind_1": "property", "due_1": "2030-02-01"})
@@ -228,3 +244,117 @@ def test_staff_set_up_a_committee_the_threshold_and_cancel_a_meeting(world, clie
     assert m.cancelled and services.next_chair(c).organization == owners  # the cancelled meeting gave its turn back
     login(client, world, "resident")
     assert client.post(reverse("meetings:threshold"), {"support_threshold": "1"}).status_code == 403
+
+
+def test_a_vote_opening_later_through_the_page_refuses_ballots_until_then(world, matter, client, town):
+    n1, = town.household("A1", "301", "邻居甲")
+    services.support(sc(world, n1.key), matter)  # threshold 2: on the agenda
+    login(client, world, "community_staff")
+    page = client.get(reverse("meetings:matter", args=[matter.pk])).content.decode()
+    assert 'name="opens_at"' in page and 'name="closes_at"' in page
+    opens = timezone.localtime() + datetime.timedelta(days=1)
+    closes = opens + datetime.timedelta(days=3)
+    form = {"level": "building", "unit": "household", "quorum": "2/3", "majority": "1/2", "strict": "more", "closes_at": closes.strftime("%Y-%m-%dT%H:%M")}
+    r = client.post(reverse("meetings:open_vote", args=[matter.pk]), form | {"opens_at": "明天上午"})
+    assert r.status_code == 400 and "开始时间：请填写日期和时间，如 2025-07-01 08:00。" in r.content.decode() and Vote.objects.count() == 0
+    r = client.post(reverse("meetings:open_vote", args=[matter.pk]), form | {"opens_at": closes.strftime("%Y-%m-%dT%H:%M"),
+                                                                            "closes_at": opens.strftime("%Y-%m-%dT%H:%M")})
+    assert r.status_code == 400 and "截止时间：须晚于开始时间。" in r.content.decode() and Vote.objects.count() == 0
+    r = client.post(reverse("meetings:open_vote", args=[matter.pk]), form | {"opens_at": opens.strftime("%Y-%m-%dT%H:%M")})
+    vote = Vote.objects.get()
+    assert r.status_code == 302 and timezone.localtime(vote.opens_at).strftime("%Y-%m-%d %H:%M") == opens.strftime("%Y-%m-%d %H:%M")
+    matter.refresh_from_db()
+    assert matter.status == "voting"
+    # the resident sees when voting opens, and no ballot form; a ballot sent anyway is refused with that time
+    login(client, world, "resident")
+    page = client.get(reverse("meetings:matter", args=[matter.pk])).content.decode()
+    when = opens.strftime("%Y-%m-%d %H:%M")
+    assert f"投票将于{when}开始。" in page and 'id="cast-form"' not in page
+    agree = matter.options.get(rejects=False)
+    r = client.post(reverse("meetings:cast", args=[matter.pk]), {"option": agree.pk})
+    assert r.status_code == 400 and f"表决：将于{when}开始。" in r.content.decode()
+    assert Ballot.objects.count() == 0 and Vote.objects.get().cast == 0
+    Vote.objects.filter(pk=vote.pk).update(opens_at=timezone.now() - datetime.timedelta(seconds=1))  # the time has come
+    assert 'id="cast-form"' in client.get(reverse("meetings:matter", args=[matter.pk])).content.decode()
+    assert client.post(reverse("meetings:cast", args=[matter.pk]), {"option": agree.pk}).status_code == 302
+    assert Ballot.objects.count() == 1
+
+
+def test_the_meeting_page_refreshes_its_agenda_and_takes_a_manual_item(world, client, town):
+    staff = sc(world, "community_staff")
+    m = services.schedule_meeting(staff, kind="council", community=world.a, title="航苑居民议事会", starts_at=timezone.now() + datetime.timedelta(days=7),
+                                  place="航苑议事厅", chair=world.persons["community_secretary"])
+    assert m.agenda.count() == 0
+    login(client, world, "community_staff")
+    r = client.post(reverse("meetings:agenda_item", args=[m.pk]), {"title": " "})
+    assert r.status_code == 400 and "议程事项：请说明要讨论的内容（至少2个字）。" in r.content.decode() and m.agenda.count() == 0
+    r = client.post(reverse("meetings:agenda_item", args=[m.pk]), {"title": "听取物业季度工作汇报"})
+    assert r.status_code == 302 and r["Location"].endswith("#agenda")
+    # after it was called: a matter reaches the agenda, and an earlier meeting's resolution falls due before this one
+    services.set_support_threshold(staff, world.a, 1)
+    services.raise_matter(sc(world, "resident"), title="加装电梯", what="老人上下楼困难", level="compound")
+    earlier = services.schedule_meeting(staff, kind="regular", community=world.a, title="网格例会", starts_at=timezone.now() - datetime.timedelta(hours=1),
+                                        place="社区", chair=world.persons["community_staff"])
+    services.record_minutes(staff, earlier, minutes="研究", resolutions=[{"text": "清理楼道堆物", "owner_org": world.orgs["property"],
+                                                                          "due_on": timezone.localdate()}])
+    page = client.get(reverse("meetings:meeting", args=[m.pk])).content.decode()
+    agenda = page[page.index('id="agenda"'):page.index('id="agenda-form"')]
+    assert agenda.index("听取物业季度工作汇报") < agenda.index("加装电梯") < agenda.index("清理楼道堆物")
+    assert "议事厅会议" in page  # the council-hall session kind
+    client.get(reverse("meetings:meeting", args=[m.pk]))
+    assert list(m.agenda.values_list("kind", flat=True)) == ["other", "matter", "overdue_action"]  # opened twice, listed once
+
+
+def test_reception_page_cancel_frees_the_seat_and_the_resident_books_again(world, client):
+    from linli.meetings.models import Booking
+
+    start = timezone.now() + datetime.timedelta(days=2)
+    slot = services.publish_slot(sc(world, "community_secretary"), community=world.a, starts_at=start, ends_at=start + datetime.timedelta(hours=1),
+                                 place="书记接待室", capacity=1)
+    login(client, world, "resident")
+    client.post(reverse("meetings:book", args=[slot.pk]), {"topic": "小区门口停车乱"})
+    b = Booking.objects.get()
+    page = client.get(reverse("meetings:reception")).content.decode()
+    assert "剩余名额 0 / 1" in page and f'id="cancel-mine-{slot.pk}"' in page
+    login(client, world, "resident_b")  # another community's resident does not even find it
+    assert client.post(reverse("meetings:cancel_booking", args=[b.pk])).status_code == 404
+    login(client, world, "resident")
+    r = client.post(reverse("meetings:cancel_booking", args=[b.pk]))
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.status == "cancelled"
+    page = client.get(reverse("meetings:reception")).content.decode()
+    assert "剩余名额 1 / 1" in page and f'id="cancel-mine-{slot.pk}"' not in page
+    r = client.post(reverse("meetings:cancel_booking", args=[b.pk]))  # twice: the message, nothing changes
+    assert r.status_code == 400 and "取消预约：该预约已经取消。" in r.content.decode()
+    assert client.post(reverse("meetings:book", args=[slot.pk]), {"topic": "改期后还是想聊停车"}).status_code == 302
+    again = Booking.objects.exclude(pk=b.pk).get()
+    assert (again.status, again.seat) == ("booked", 1)
+    # the secretary cancels it from the list of bookings
+    login(client, world, "community_secretary")
+    assert f'id="cancel-booking-{again.pk}"' in client.get(reverse("meetings:reception")).content.decode()
+    assert client.post(reverse("meetings:cancel_booking", args=[again.pk])).status_code == 302
+    assert Booking.objects.filter(status="cancelled").count() == 2
+
+
+def test_committee_page_shows_problems_solved_for_the_period(world, client):
+    from linli.meetings.models import StandingCommittee
+    from linli.people.models import Organization
+
+    staff = sc(world, "community_secretary")
+    owners = Organization.objects.create(kind=Organization.Kind.OWNERS_COMMITTEE, name="航苑业委会", community=world.a)
+    c = services.create_committee(staff, community=world.a, name="物业党建联席会", members=[(owners, world.persons["a2"]),
+                                                                                        (world.orgs["property"], world.persons["a3"])])
+    m = services.schedule_meeting(staff, kind="committee", community=world.a, title="联席会", starts_at=timezone.now(), place="社区", committee=c)
+    services.record_minutes(staff, m, minutes="议定事项", resolutions=[{"text": "修缮车棚", "owner_org": owners, "due_on": timezone.localdate()},
+                                                                    {"text": "粉刷楼道", "owner_org": owners, "due_on": timezone.localdate()}])
+    for a in m.actions.all():
+        services.report_progress(staff, a, "已完成", 100, done=True)
+    assert StandingCommittee.objects.count() == 1
+    login(client, world, "community_secretary")
+    today = timezone.localdate()
+    page = client.get(reverse("meetings:committees") + f"?from={(today - datetime.timedelta(days=1)).isoformat()}&to={today.isoformat()}").content.decode()
+    assert re.findall(r'<span class="n">(\d+)</span>', page) == ["1", "0", "2"]  # meetings held, suggestions, problems solved
+    page = client.get(reverse("meetings:committees") + f"?from={(today - datetime.timedelta(days=60)).isoformat()}"
+                      f"&to={(today - datetime.timedelta(days=30)).isoformat()}").content.decode()
+    assert re.findall(r'<span class="n">(\d+)</span>', page) == ["0", "0", "0"]
