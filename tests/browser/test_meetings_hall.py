@@ -1,6 +1,7 @@
 """Meetings and the reception day on a 375-px phone: a standing-committee meeting called with the chair from the
 rotation and last month's overdue resolution on its agenda, recorded with attendance and resolutions, printed as PDF;
-the committee's statistics; a reception slot published, booked by a resident and closed with an outcome that opens a case."""
+the committee's statistics for a chosen period; a reception slot published, booked by a resident, cancelled and booked
+again, and closed with an outcome that opens a case."""
 
 import datetime
 import re
@@ -84,8 +85,11 @@ def test_committee_meeting_and_reception_day_on_a_phone(world, cats, open_page, 
     fits(staff)
     pdf = staff.request.get(staff.base + f"/meetings/{meeting.pk}/record.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
-    staff.goto(staff.base + "/meetings/committees/")
-    assert staff.inner_text(".stat .n >> nth=0") == "2"  # two meetings held this year
+    # the period is chosen, not "this year": last month's meeting (30 days ago) falls in it whatever today's date is
+    today = timezone.localdate()
+    staff.goto(staff.base + f"/meetings/committees/?from={(today - datetime.timedelta(days=31)).isoformat()}&to={today.isoformat()}")
+    assert staff.inner_text(".stat .n >> nth=0") == "2"  # two meetings held in the period
+    assert staff.inner_text(".stat .n >> nth=2") == "0"  # no problem solved yet: both resolutions are open
     assert "柳航里社区党委" in staff.inner_text("main p >> nth=0") or "柳航里社区党委" in staff.content()
     shoot(staff, "meetings-committees-phone")
     fits(staff)
@@ -105,7 +109,17 @@ def test_committee_meeting_and_reception_day_on_a_phone(world, cats, open_page, 
     fits(resident)
     resident.click("section[id^=slot-] button[type=submit]")
     resident.wait_for_selector("section[id^=slot-] .badge.ok")
-    booking = Booking.objects.get()
+    # the resident calls it off (the seat is free again), then books it again
+    first = Booking.objects.get()
+    resident.click("form[id^=cancel-mine-] button[type=submit]")
+    resident.wait_for_selector("section[id^=slot-] textarea[name=topic]")
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    resident.fill("section[id^=slot-] textarea[name=topic]", "楼下饭店油烟大，想和书记反映")
+    resident.click("section[id^=slot-] button[type=submit]")
+    resident.wait_for_selector("section[id^=slot-] .badge.ok")
+    fits(resident)
+    booking = Booking.objects.exclude(status="cancelled").get()
     assert booking.person == world.persons["a1"]
     staff.goto(staff.base + "/meetings/reception/")
     staff.fill("textarea[name=outcome]", "已联系市场监管所上门检查油烟净化设备")
