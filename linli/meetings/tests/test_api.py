@@ -44,6 +44,7 @@ def test_council_api_from_raise_to_evaluation(world, as_, town):
     assert r.status_code == 200 and r.json()["status"] == "on_agenda"
     r = post(as_(n1.key), f"{API}/matters/{mid}/support")
     assert r.status_code == 422 and Support.objects.count() == 2
+    assert r.json()["detail"][0]["field"] == "support" and "already support" in r.json()["detail"][0]["message"]
     assert post(as_(n1.key), f"{API}/matters/{mid}/replies", {"text": "同意"}).status_code == 201
     m = Matter.objects.get()
     vote = services.open_vote(sc(world, "community_staff"), m, level="building", closes_at=timezone.now() + datetime.timedelta(days=1))
