@@ -345,3 +345,33 @@ def test_the_desk_registers_a_resident_signs_them_up_and_records_paper_hours(cli
     as_(client, world, "resident")  # not staff: the desk is closed to residents
     assert client.post(reverse("volunteers:approvals"), {"person": world.persons["a2"].pk}).status_code == 403
     assert not Volunteer.objects.filter(person=world.persons["a2"]).exists()
+
+
+def test_the_counter_lists_the_day_s_redemptions_only(client, world, vol):
+    """Today's redemptions are listed on the counter page; yesterday's are not (and show when that day is asked for)."""
+    import re
+
+    staff = sc(world, "community_staff")
+    fund(world, vol, 200)
+    rice = services.add_item(staff, world.a, name="大米（5斤）", price=60, stock=5)
+    soap = services.add_item(staff, world.a, name="洗衣液", price=30, stock=5)
+    towel = services.add_item(staff, world.a, name="毛巾", price=15, stock=5)
+    old = services.redeem(staff, vol, rice, channel="counter", token="yesterday")
+    yesterday = timezone.localtime() - datetime.timedelta(days=1)
+    Redemption.objects.filter(pk=old.pk).update(at=yesterday, closed_at=yesterday)
+    services.redeem(staff, vol, soap, quantity=2, channel="counter", token="today-1")
+    services.redeem(sc(world, "resident"), vol, towel, token="today-2")  # reserved online today
+    other_b = services.add_item(sc(world, "other_community_staff"), world.b, name="东风园的酱油", price=1, stock=1)
+
+    def day_section(params=None):
+        body = as_(client, world, "community_staff").get(reverse("volunteers:counter"), params or {}).content.decode()
+        section = body[body.index('<section class="card" id="day">'):]
+        section = section[:section.index("</section>")]
+        return section, re.findall(r'<td data-label="[^"]+">([^<]+) × (\d+)</td>', section)
+
+    section, rows = day_section()
+    assert timezone.localdate().isoformat() in section
+    assert sorted(rows) == [("毛巾", "1"), ("洗衣液", "2")]
+    assert "大米" not in section and other_b.name not in section
+    section, rows = day_section({"day": yesterday.date().isoformat()})
+    assert rows == [("大米（5斤）", "1")] and "洗衣液" not in section
