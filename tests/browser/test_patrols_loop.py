@@ -38,6 +38,17 @@ def fits(page):
     assert not page.errors, page.errors
 
 
+def form_fits(page, selector):
+    """The form (or list) is on the page, within the phone's width, and nothing inside it runs wider than it."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} not shown on {page.url}"
+    assert box["x"] >= -1 and box["x"] + box["width"] <= PHONE_375["width"] + 1, (selector, box)
+    inner = page.evaluate("""(sel) => { const el = document.querySelector(sel);
+        return [...el.querySelectorAll('*')].filter(c => c.getBoundingClientRect().width > 0)
+            .map(c => c.getBoundingClientRect().right).reduce((a, b) => Math.max(a, b), 0); }""", selector)
+    assert inner <= PHONE_375["width"] + 1, (selector, inner)
+
+
 def test_grid_worker_patrol_to_notice_to_reinspection_to_case_on_a_phone(world, open_page, shoot):
     add_grid_work(world)
     page = open_page(PHONE_375)
@@ -167,6 +178,27 @@ def test_phone_screens_of_grid_work_fit_375px(world, open_page, shoot):
         page.goto(page.base + path)
         fits(page)
         shoot(page, f"patrols-screen-{name}-phone")
+    # the forms and lists a worker fills in on the phone: each fits, and so does everything inside it
+    from linli.patrols.models import CareVisit
+    from linli.people.scopes import system
+    from linli.volunteers import services as volunteers
+
+    volunteers.add_menu_item(system(), world.a, target_group="disabled", title="上门理发、代购生活用品与陪同就医（每月一次）")
+    hazard = services.record_hazard(s, place=world.buildings["A1"], title="楼道堆物堵塞疏散通道", responsible_org=world.orgs["property"])
+    services.issue_notice(s, [hazard], requirements="三日内清理一单元楼道堆物，保持疏散通道畅通", deadline=timezone.localdate())
+    visit = CareVisit.objects.filter(person=world.persons["a2"], done_at__isnull=True).get()
+    for path, selector, name in [(f"/patrols/visits/{visit.pk}/", "#visit-form", "visit-form"),
+                                 ("/patrols/campaigns/", "table.list", "campaigns"),
+                                 ("/patrols/notices/", "table.list", "notices"),
+                                 ("/patrols/disputes/new/", "main form[method=post]", "dispute-new"),
+                                 (f"/patrols/campaigns/{campaign.pk}/", "#inspect-form", "inspection-form")]:
+        page.goto(page.base + path)
+        fits(page)
+        form_fits(page, selector)
+        shoot(page, f"patrols-screen-{name}-phone")
+    page.goto(page.base + f"/patrols/visits/{visit.pk}/")
+    assert page.locator("#care-request input[name=care][value=order]").is_visible()
+    form_fits(page, "#care-request")
     page.goto(page.base + "/patrols/map/")
     page.wait_for_selector("#map[data-loaded='1']")
     fits(page)
