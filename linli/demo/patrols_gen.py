@@ -20,6 +20,7 @@ SEED = 4104
 SEEN = ["楼道整洁，消防器材完好", "单元门禁正常，楼道灯不亮已记录", "楼道堆放纸箱，已提醒住户清理", "电动车停放在楼道口，已劝离",
         "走访独居老人，身体状况良好", "外墙空调架锈蚀，提醒物业关注", "垃圾分类投放点整洁", "商铺灭火器在有效期内"]
 SITUATIONS = ["身体状况良好，生活能自理", "腿脚不便，需要助餐服务", "情绪稳定，子女每周来看望", "血压偏高，已提醒按时服药"]
+CARE_NEEDS = ["想要一个带扶手的淋浴凳，洗澡时更安全", "希望有人每周帮忙买一次菜送上楼"]
 DISPUTES = [
     ("neighbour", "楼上装修噪音影响休息，双方多次争吵", ["王某", "李某"]),
     ("neighbour", "楼上卫生间渗水到楼下，赔偿问题谈不拢", ["张某", "赵某"]),
@@ -43,7 +44,7 @@ def build(main: Community) -> dict:
     now = timezone.now()
     workers = [a for a in Appointment.objects.filter(role=roles.GRID_WORKER, grid__community=main, grid__parent__isnull=True)
                .select_related("grid", "person") if _account(a)]
-    out = {"patrols": 0, "stops": 0, "hazards": 0, "notices": 0, "visits": 0, "disputes": 0, "duties": 0, "escalated": 0}
+    out = {"patrols": 0, "stops": 0, "hazards": 0, "notices": 0, "visits": 0, "care_requests": 0, "disputes": 0, "duties": 0, "escalated": 0}
 
     # 1. a week of patrols: every grid worker, every other day, 4–6 places
     for appt in workers:
@@ -71,10 +72,13 @@ def build(main: Community) -> dict:
     services.seed_visit_rules(main)
     services.generate_visits(main, today)
     due = list(CareVisit.objects.filter(community=main, done_at__isnull=True, assigned_to__isnull=False).select_related("assigned_to"))
-    for v in due[: len(due) // 3]:
+    for n, v in enumerate(due[: len(due) // 3]):
+        # the first few needs found become micro-wishes for volunteers to claim (a care request from the visit)
+        need = CARE_NEEDS[n] if n < len(CARE_NEEDS) else ""
         services.record_visit(resolve(v.assigned_to), v, method=rng.choice(["door", "door", "phone"]), situation=rng.choice(SITUATIONS),
-                              at=now - datetime.timedelta(hours=rng.randint(1, 48)))
+                              needs=need, care="wish" if need else "", at=now - datetime.timedelta(hours=rng.randint(1, 48)))
         out["visits"] += 1
+        out["care_requests"] += 1 if need else 0
 
     # 3. inspections: fire safety in the shops, corridor clutter in the buildings
     staff = Appointment.objects.filter(role__in=[roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY], community=main).select_related("person").first()

@@ -22,6 +22,8 @@ def test_demo_grid_work(client):
     assert Patrol.objects.filter(community=main, ended_at__isnull=True).count() >= 5  # today's patrols are under way
     assert CareVisit.objects.filter(community=main, done_at__isnull=False).exists()
     assert CareVisit.objects.filter(community=main, done_at__isnull=True).exists()
+    wished = CareVisit.objects.filter(community=main, wish__isnull=False).select_related("wish")
+    assert wished.count() == 2 and all(v.wish.person_id == v.person_id for v in wished)  # needs found → micro-wishes
     assert Hazard.objects.filter(community=main, status="fixed").exists()
     escalated = Hazard.objects.filter(community=main, status="escalated")
     assert escalated.exists() and all(h.case.source == Case.Source.PATROL for h in escalated)
