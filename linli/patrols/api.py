@@ -14,7 +14,7 @@ from linli.people.scopes import for_request
 from linli.places.models import Building, Dwelling, Venue
 
 from . import queries, services
-from .models import Patrol, Reinspection
+from .models import CareVisit, Patrol, Reinspection
 
 router = Router(tags=["patrols"])
 
@@ -212,6 +212,35 @@ def record_reinspection(request, reinspection_id: int, data: ReinspectionIn):
 def visits(request, overdue: bool = False):
     qs = queries.visits(for_request(request)).filter(done_at__isnull=True).order_by("due_on", "id")
     return qs.filter(due_on__lt=timezone.localdate()) if overdue else qs
+
+
+class VisitIn(Schema):
+    method: str
+    situation: str
+    needs: str = ""
+    open_case: bool = False
+    care: str = ""  # "wish" (a micro-wish for the person) or "order" (a service-menu order, with menu_item_id)
+    menu_item_id: int | None = None
+
+
+class VisitDoneOut(VisitOut):
+    method: str
+    case_number: str | None
+    wish_id: int | None
+    service_order_id: int | None
+
+    @staticmethod
+    def resolve_case_number(obj):
+        return obj.case.number if obj.case_id else None
+
+
+@router.post("/visits/{int:visit_id}", response=VisitDoneOut, summary="Record a care visit; a need may open a case or a care request")
+def record_visit(request, visit_id: int, data: VisitIn):
+    scope = for_request(request)
+    visit = queries.get(scope, CareVisit, visit_id, qs=CareVisit.objects.select_related("person", "rule"))
+    item = get_in(queries.service_menu(visit.community), data.menu_item_id, "menu_item_id")
+    return services.record_visit(scope, visit, method=data.method, situation=data.situation, needs=data.needs,
+                                 open_case=data.open_case, care=data.care, menu_item=item)
 
 
 @router.get("/leaders/{int:person_id}/points", summary="A building leader's points: the sum of their events")

@@ -90,3 +90,40 @@ def test_the_router_is_in_the_openapi_schema(client):
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert "/api/v1/patrols/hazards" in paths and "/api/v1/patrols/reinspections/{reinspection_id}" in paths
+
+
+def test_record_a_care_visit_with_a_care_request_over_the_api(gw):
+    from linli.patrols import services
+    from linli.patrols.models import CareVisit
+    from linli.volunteers.models import Wish
+
+    services.seed_visit_rules(gw.a)
+    services.generate_visits(gw.a, timezone.localdate())
+    visit = CareVisit.objects.filter(person=gw.persons["a2"], done_at__isnull=True).get()
+    c = client_for(gw, "grid_worker")
+    due = [v["id"] for v in c.get(f"{API}/visits").json()["items"]]
+    assert visit.pk in due
+    # refusals name the field and record nothing
+    r = c.post(f"{API}/visits/{visit.pk}", {"method": "door", "situation": "独自在家", "care": "wish", "needs": "轮"},
+               content_type="application/json")
+    assert r.status_code == 422 and "needs" in r.content.decode()
+    r = c.post(f"{API}/visits/{visit.pk}", {"method": "door", "situation": "独自在家", "care": "order", "needs": "需要助餐服务",
+                                             "menu_item_id": 999999}, content_type="application/json")
+    assert r.status_code == 404 and "menu_item_id" in r.content.decode()
+    r = c.post(f"{API}/visits/{visit.pk}", {"method": "carrier pigeon", "situation": "独自在家"}, content_type="application/json")
+    assert r.status_code == 422 and "method" in r.content.decode()
+    visit.refresh_from_db()
+    assert visit.done_at is None and Wish.objects.count() == 0
+    # someone of another community cannot even see the visit
+    other = client_for(gw, "other_community_staff")
+    r = other.post(f"{API}/visits/{visit.pk}", {"method": "door", "situation": "独自在家"}, content_type="application/json")
+    assert r.status_code == 404
+    # the visit with a need turned into a micro-wish for the person
+    r = c.post(f"{API}/visits/{visit.pk}", {"method": "phone", "situation": "腿脚不便", "care": "wish",
+                                             "needs": "想要一个带扶手的淋浴凳"}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    wish = Wish.objects.get()
+    assert body["method"] == "phone" and body["done_at"] and body["wish_id"] == wish.pk and body["case_number"] is None
+    assert wish.person_id == gw.persons["a2"].pk and wish.text == "想要一个带扶手的淋浴凳"
+    assert visit.pk not in [v["id"] for v in c.get(f"{API}/visits").json()["items"]]
