@@ -1031,7 +1031,7 @@ def _rechair_later(scope: Scope | None, committee: StandingCommittee, after: dat
     now (a meeting cancelled, or one scheduled before them, shifts their turn). A meeting whose turn passes to another
     member organisation gets that organisation's chair; refused (ValidationError) if it names nobody to chair."""
     changed = []
-    later = (committee.meetings.select_for_update().filter(cancelled=False, held=False, starts_at__gt=after)
+    later = (committee.meetings.select_for_update(of=("self",)).filter(cancelled=False, held=False, starts_at__gt=after)
              .select_related("chair_org").order_by("starts_at", "id"))
     for m in later:
         member = chair_for(committee, m.starts_at)
