@@ -860,9 +860,21 @@ def _agenda_key(item: AgendaItem):
     return (item.kind, item.matter_id or item.case_id or item.action_id)
 
 
+def hard_cases(community_id):
+    """The community's hard and hot cases (难点热点) for a meeting: open cases that are overdue at the top tier, under a
+    whistle, reopened by an unsatisfied resident, sent up to the subdistrict, or escalated from the tier below. A case
+    the dispatcher simply holds at the community tier is the daily queue, not a meeting's business."""
+    from linli.cases.models import Case, CaseEvent
+
+    escalated = CaseEvent.objects.filter(action=CaseEvent.Action.ESCALATE).values("case_id")
+    return (Case.objects.filter(community_id=community_id, state__in=Case.OPEN_STATES)
+            .filter(Q(overdue=True) | Q(state=Case.State.WHISTLED) | Q(rework_count__gt=0) | Q(tier="subdistrict")
+                    | Q(pk__in=escalated)))
+
+
 def _automatic_items(meeting: Meeting) -> list[AgendaItem]:
     """The agenda the community's state gives now (unsaved, in order): matters on the agenda, under discussion or
-    decided; the community's hard cases; every open action overdue by the meeting day (from earlier meetings or matters)."""
+    decided; the community's hard cases (`hard_cases`); every open action overdue by the meeting day (from earlier meetings or matters)."""
     from linli.cases.models import Case
 
     items = []
@@ -870,9 +882,7 @@ def _automatic_items(meeting: Meeting) -> list[AgendaItem]:
     for m in Matter.objects.filter(community_id=meeting.community_id, status__in=[Matter.Status.ON_AGENDA, Matter.Status.DELIBERATING,
                                                                                   Matter.Status.DECIDED]).order_by("created_at", "id"):
         items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.MATTER, matter=m, title=m.title[:300]))
-    hard = (Case.objects.filter(community_id=meeting.community_id, state__in=Case.OPEN_STATES)
-            .filter(Q(overdue=True) | Q(state=Case.State.WHISTLED) | Q(tier__in=["community", "subdistrict"]))
-            .order_by("created_at", "id")[:20])
+    hard = Case.objects.filter(pk__in=hard_cases(meeting.community_id).values("pk")).order_by("created_at", "id")[:20]
     for c in hard:
         items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.CASE, case=c, title=f"{c.number} {c.title}"[:300]))
     for a in _overdue_actions(meeting.community_id, day, before=meeting.starts_at):

@@ -141,10 +141,20 @@ def test_overdue_actions_appear_on_the_next_agenda_automatically(world, cats):  
     assert first.attendances.get(organization=world.orgs["property"]).status == "substitute"
     lamp = Action.objects.get(text="修复小区路灯")
     services.report_progress(resolve(world.accounts["grid_worker"]), lamp, "路灯已修好", 100, done=True)
-    # a case escalated to the community is a hard issue for the meeting too
+    # a case escalated from the tier below is a hard issue for the meeting too; one the dispatcher simply holds is not
     from linli.cases import services as cases
+    from linli.cases.models import Case
     hard = cases.submit(sc(world, "community_staff"), source="hotline", description="菜市场污水外溢到小区门口", category="env.sewage",
                         dwelling=world.dwellings["A1-101"], reporter_name="王先生")
+    routine = cases.submit(sc(world, "community_staff"), source="hotline", description="小区门口的路灯不亮了", category="env.sewage",
+                           dwelling=world.dwellings["A1-101"], reporter_name="李女士")
+    tier_before = hard.tier
+    hard = cases.escalate(resolve(hard.assignee) if hard.assignee_id else staff, hard, note="网格内无法解决，需社区协调")
+    assert hard.tier != tier_before and routine.tier == tier_before
+    reworked = cases.submit(sc(world, "community_staff"), source="hotline", description="楼下餐馆油烟又排进家里", category="env.sewage",
+                            dwelling=world.dwellings["A1-101"], reporter_name="赵先生")
+    Case.objects.filter(pk=reworked.pk).update(rework_count=1)  # reopened once by an unsatisfied resident
+    assert set(services.hard_cases(world.a.pk)) == {hard, reworked}
     services.set_support_threshold(staff, world.a, 1)
     matter = services.raise_matter(sc(world, "resident"), title="增设充电桩", what="电动车充电难，希望增设充电桩")
     nxt = services.schedule_meeting(staff, kind="regular", community=world.a, title="4月网格例会", starts_at=timezone.now() + datetime.timedelta(days=30),
@@ -153,6 +163,7 @@ def test_overdue_actions_appear_on_the_next_agenda_automatically(world, cats):  
     overdue = [t for k, t in items if k == "overdue_action"]
     assert len(overdue) == 1 and "清理1号楼楼道堆物" in overdue[0] and "航苑物业" in overdue[0]  # done and not-yet-due ones stay off
     assert ("matter", "增设充电桩") in items and any(k == "case" and hard.number in t for k, t in items)
+    assert not any(k == "case" and routine.number in t for k, t in items)
     assert nxt.agenda.get(kind="overdue_action").action.text == "清理1号楼楼道堆物"
 
 
