@@ -134,8 +134,6 @@ class AgendaItem(models.Model):
     action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(default=0)
 
-    AUTOMATIC = ("matter", "case", "overdue_action")  # built from the community's state; "other" lines are added by hand
-
     class Meta:
         ordering = ["meeting_id", "position", "id"]
         constraints = [  # a matter, case or action is listed once per meeting (NULLs never collide)

@@ -875,15 +875,12 @@ def hard_cases(community_id):
 def _automatic_items(meeting: Meeting) -> list[AgendaItem]:
     """The agenda the community's state gives now (unsaved, in order): matters on the agenda, under discussion or
     decided; the community's hard cases (`hard_cases`); every open action overdue by the meeting day (from earlier meetings or matters)."""
-    from linli.cases.models import Case
-
     items = []
     day = timezone.localtime(meeting.starts_at).date()
     for m in Matter.objects.filter(community_id=meeting.community_id, status__in=[Matter.Status.ON_AGENDA, Matter.Status.DELIBERATING,
                                                                                   Matter.Status.DECIDED]).order_by("created_at", "id"):
         items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.MATTER, matter=m, title=m.title[:300]))
-    hard = Case.objects.filter(pk__in=hard_cases(meeting.community_id).values("pk")).order_by("created_at", "id")[:20]
-    for c in hard:
+    for c in hard_cases(meeting.community_id).order_by("created_at", "id")[:20]:
         items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.CASE, case=c, title=f"{c.number} {c.title}"[:300]))
     for a in _overdue_actions(meeting.community_id, day, before=meeting.starts_at):
         items.append(AgendaItem(meeting=meeting, kind=AgendaItem.Kind.OVERDUE_ACTION, action=a,
@@ -994,7 +991,7 @@ def schedule_meeting(scope: Scope, *, kind: str, community, title: str, starts_a
     for o in organizations:
         Attendance.objects.create(meeting=meeting, organization=o)
     if committee is not None:  # called before meetings already scheduled: they move down one turn
-        _rechair_later(scope, committee, starts_at)
+        _rechair_later(committee, starts_at)
     build_agenda(meeting)
     notify.notify(f"meeting:{meeting.pk}:invite", _invitees_accounts(persons, organizations),
                   subject=_("Invitation: %(t)s, %(when)s, %(place)s") % {"t": meeting.title, "when": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M"), "place": meeting.place},
@@ -1036,7 +1033,7 @@ def record_minutes(scope: Scope, meeting: Meeting, *, attendees=(), minutes: str
     return meeting
 
 
-def _rechair_later(scope: Scope | None, committee: StandingCommittee, after: datetime.datetime) -> list[Meeting]:
+def _rechair_later(committee: StandingCommittee, after: datetime.datetime) -> list[Meeting]:
     """The committee's meetings after `after` that are neither held nor cancelled take the chair the rotation gives them
     now (a meeting cancelled, or one scheduled before them, shifts their turn). A meeting whose turn passes to another
     member organisation gets that organisation's chair; refused (ValidationError) if it names nobody to chair."""
@@ -1076,7 +1073,7 @@ def cancel_meeting(scope: Scope, meeting: Meeting) -> Meeting:
     Meeting.objects.filter(pk=meeting.pk).update(cancelled=True)
     meeting.cancelled = True
     if meeting.committee_id:
-        _rechair_later(scope, meeting.committee, meeting.starts_at)
+        _rechair_later(meeting.committee, meeting.starts_at)
     return meeting
 
 
