@@ -781,6 +781,8 @@ def record_outcome(scope: Scope, booking: Booking, outcome: str, *, open_case: b
         raise ValidationError({"outcome": _("Outcome: say what was agreed.")})
     if booking.status == Booking.Status.DONE:
         raise ValidationError({"outcome": _("Outcome: already recorded.")})
+    if booking.status == Booking.Status.CANCELLED:
+        raise ValidationError({"outcome": _("Outcome: the booking was cancelled; there was no conversation to record.")})
     if open_case:
         if not booking.person.dwelling_id:
             raise ValidationError({"outcome": _("Case: the resident has no registered home to locate the case.")})

@@ -505,6 +505,12 @@ def test_cancelling_a_booking_frees_exactly_one_seat_for_someone_else_or_the_sam
     # staff cancel a booking for the resident (who is told); the same resident may then book the slot again
     services.cancel_booking(staff, other)
     assert OutboxMessage.objects.filter(event_key=f"booking:{other.pk}:cancelled", recipient=world.accounts[n2.key]).exists()
+    # a cancelled booking takes no outcome (its seat may be someone else's by now), and stays cancelled
+    with pytest.raises(ValidationError) as e:
+        services.record_outcome(staff, other, "已协调")
+    assert e.value.message_dict["outcome"] == ["Outcome: the booking was cancelled; there was no conversation to record."]
+    other.refresh_from_db()
+    assert (other.status, other.outcome, other.case_id) == ("cancelled", "", None)
     again = services.book(sc(world, n2.key), slot, "改期后还是想反映油烟")
     assert again.pk != other.pk and again.seat == 1 and Booking.objects.filter(slot=slot, person=n2).count() == 2
     assert live() == [(1, "邻居乙"), (2, "邻居甲")]
