@@ -30,6 +30,8 @@ MEASURES = {
                  "who registered first.")),
 }
 RULE = MEASURES["score"][1]
+
+
 def pending(scope: Scope, community):
     return scope.filter(Volunteer.objects.filter(community=community, status=Volunteer.Status.PENDING), "write").select_related("person")
 
@@ -44,16 +46,16 @@ def party_counts(community) -> list[dict]:
                 .values("party_org__name").annotate(n=Count("id")).order_by("-n", "party_org__name"))
 
 
-def _my_organisations(person, on: datetime.date | None = None) -> list:
-    """The organisations a person speaks for: current appointments to them, and their registrations as a volunteer through them."""
-    from linli.people.models import Appointment
-
-    on = on or timezone.localdate()
-    ids = set(Appointment.objects.filter(person=person, organization__isnull=False, starts_on__lte=on)
-              .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on)).values_list("organization_id", flat=True))
-    ids.update(Volunteer.objects.filter(person=person, organization__isnull=False, status=Volunteer.Status.APPROVED)
-               .values_list("organization_id", flat=True))
-    return sorted(ids)
+def _co_organised_ids(scope: Scope):
+    """The ids of the activities an organisation the caller speaks for co-organises: organisations of the scope's current
+    appointments, and those the caller is registered as an approved volunteer through. None for an anonymous caller."""
+    person = getattr(scope.account, "person", None) if not scope.is_anonymous else None
+    if person is None:
+        return None
+    orgs = {a.organization_id for a in scope.appointments if a.organization_id}
+    orgs.update(Volunteer.objects.filter(person=person, organization__isnull=False, status=Volunteer.Status.APPROVED)
+                .values_list("organization_id", flat=True))
+    return Activity.organisers.through.objects.filter(organization_id__in=orgs).values("activity_id") if orgs else None
 
 
 def visible_activities(scope: Scope):
@@ -67,24 +69,19 @@ def visible_activities(scope: Scope):
         if person.community_id:
             q |= Q(community_id=person.community_id)
         q |= Q(community_id__in=Volunteer.objects.filter(person=person).values("community_id"))
-        orgs = _my_organisations(person, scope.on)
-        if orgs:
-            q |= Q(pk__in=Activity.organisers.through.objects.filter(organization_id__in=orgs).values("activity_id"))
+        co_organised_ids = _co_organised_ids(scope)
+        if co_organised_ids is not None:
+            q |= Q(pk__in=co_organised_ids)
     return Activity.objects.filter(q)
 
 
 def co_organised(scope: Scope, *, days_back: int = 1):
     """Coming activities that an organisation the caller belongs to co-organises (for their home page)."""
-    person = getattr(scope.account, "person", None) if not scope.is_anonymous else None
-    if person is None:
-        return Activity.objects.none()
-    orgs = _my_organisations(person, scope.on)
-    if not orgs:
+    ids = _co_organised_ids(scope)
+    if ids is None:
         return Activity.objects.none()
     since = timezone.now() - datetime.timedelta(days=days_back)
-    return (Activity.objects.filter(cancelled=False, ends_at__gte=since,
-                                    pk__in=Activity.organisers.through.objects.filter(organization_id__in=orgs).values("activity_id"))
-            .select_related("community"))
+    return Activity.objects.filter(cancelled=False, ends_at__gte=since, pk__in=ids).select_related("community")
 
 
 def upcoming(community, *, days_back: int = 1):

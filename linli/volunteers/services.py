@@ -288,13 +288,17 @@ def leave_team(scope: Scope, membership: TeamMembership, *, until: datetime.date
     return membership
 
 
+def _lead_org_ids(scope: Scope) -> set:
+    """The organisations the caller is appointed volunteer-team lead of."""
+    return {a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id}
+
+
 def led_teams(scope: Scope, community):
     """The teams of this community the caller leads: as the team's lead, or appointed team lead of the team's organisation."""
     me = getattr(scope.account, "person", None) if _actor(scope) else None
     if me is None or not scope.has_role(roles.VOLUNTEER_TEAM_LEAD) or not is_staff(scope, community):
         return Team.objects.none()
-    orgs = [a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id]
-    return Team.objects.filter(community=community).filter(Q(lead__person=me) | Q(organization_id__in=orgs))
+    return Team.objects.filter(community=community).filter(Q(lead__person=me) | Q(organization_id__in=_lead_org_ids(scope)))
 
 
 def may_certify_activity(scope: Scope, activity: Activity) -> bool:
@@ -309,8 +313,7 @@ def may_certify_activity(scope: Scope, activity: Activity) -> bool:
     teams = led_teams(scope, activity.community)
     if activity.team_id and teams.filter(pk=activity.team_id).exists():
         return True
-    orgs = {a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id}
-    orgs.update(teams.exclude(organization__isnull=True).values_list("organization_id", flat=True))
+    orgs = _lead_org_ids(scope) | set(teams.exclude(organization__isnull=True).values_list("organization_id", flat=True))
     return bool(orgs) and activity.organisers.filter(pk__in=orgs).exists()
 
 
