@@ -12,6 +12,7 @@ from linli.core.api_errors import Paginated, created, get_in
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Building, Dwelling, Venue
+from linli.volunteers import queries as volunteer_queries
 
 from . import queries, services
 from .models import CareVisit, Patrol, Reinspection
@@ -238,7 +239,7 @@ class VisitDoneOut(VisitOut):
 def record_visit(request, visit_id: int, data: VisitIn):
     scope = for_request(request)
     visit = queries.get(scope, CareVisit, visit_id, qs=CareVisit.objects.select_related("person", "rule"))
-    item = get_in(queries.service_menu(visit.community), data.menu_item_id, "menu_item_id")
+    item = get_in(volunteer_queries.service_menu(visit.community), data.menu_item_id, "menu_item_id")
     return services.record_visit(scope, visit, method=data.method, situation=data.situation, needs=data.needs,
                                  open_case=data.open_case, care=data.care, menu_item=item)
 

@@ -74,13 +74,6 @@ def visits(scope: Scope):
                                                          "case", "wish", "service_order__item"))
 
 
-def service_menu(community):
-    """The community's service menu (点单式服务, from the volunteers app): what a need found on a visit may be ordered as."""
-    from linli.volunteers.models import MenuItem
-
-    return MenuItem.objects.filter(community=community, active=True).order_by("target_group", "title", "id")
-
-
 def rules(scope: Scope):
     return scope.filter(VisitRule.objects.all())
 

@@ -18,6 +18,7 @@ from linli.people import roles
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Building, Community, Dwelling, Grid, Venue
+from linli.volunteers import queries as volunteer_queries
 
 from . import queries, services
 from .models import (Agreement, Campaign, CareVisit, Dispute, DutyItem, Hazard, Mediation, Patrol, PatrolStop,
@@ -467,7 +468,7 @@ def visits(request):
 def visit_record(request, pk):
     scope = for_request(request)
     visit = queries.get(scope, CareVisit, pk, qs=CareVisit.objects.select_related("person", "rule", "case", "wish", "service_order__item"))
-    menu = queries.service_menu(visit.community)
+    menu = volunteer_queries.service_menu(visit.community)
     status = 200
     if request.method == "POST":
         try:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.people.scopes import Scope
 
-from .models import Activity, LedgerAccount, PlanItem, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, Volunteer, Wish
+from .models import Activity, LedgerAccount, MenuItem, PlanItem, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, Volunteer, Wish
 
 # The measures the rankings can be ordered by, each with the rule shown next to them. Only service certified by the
 # organiser within the period counts; every tie is broken by the next measures named, then by who registered first.
@@ -82,6 +82,11 @@ def co_organised(scope: Scope, *, days_back: int = 1):
         return Activity.objects.none()
     since = timezone.now() - datetime.timedelta(days=days_back)
     return Activity.objects.filter(cancelled=False, ends_at__gte=since, pk__in=ids).select_related("community")
+
+
+def service_menu(community):
+    """The community's active service menu (点单式服务), by target group and title; public (no personal data)."""
+    return MenuItem.objects.filter(community=community, active=True)
 
 
 def upcoming(community, *, days_back: int = 1):

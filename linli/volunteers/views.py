@@ -606,7 +606,7 @@ def menu(request):
                                                          description=p.get("description", "")), _("Added to the menu."))
         return redirect("volunteers:menu")
     groups = []
-    items = list(MenuItem.objects.filter(community=community, active=True))
+    items = list(queries.service_menu(community))
     for value, label in TargetGroup.choices:
         these = [i for i in items if i.target_group == value]
         if these:
@@ -656,6 +656,6 @@ def public(request, community_id):
     return render(request, "volunteers/public.html", {
         "community": community, "teams": queries.public_teams(community),
         "volunteer_count": Volunteer.objects.filter(community=community, status=Volunteer.Status.APPROVED).count(),
-        "menu": MenuItem.objects.filter(community=community, active=True),
+        "menu": queries.service_menu(community),
         "activities": queries.upcoming(community).filter(starts_at__gte=timezone.now() - datetime.timedelta(hours=12))[:10],
         "open_wishes": wish_counts[Wish.Status.OPEN], "thanked_wishes": wish_counts[Wish.Status.THANKED]})
