@@ -247,7 +247,7 @@ def main(argv=None) -> None:
     from django.core.management import call_command
 
     import linli.demo as demo
-    from linli.people import roles
+    from linli.core import roles
     from linli.people.models import Account, Household, Person
     from linli.places.models import Dwelling
 

@@ -17,7 +17,7 @@ api = NinjaAPI(
 )
 api_errors.register(api)
 
-from linli.places.api import router as places_router  # noqa: E402
+from linli.portal.places_api import router as places_router  # noqa: E402
 from linli.people.api import router as people_router  # noqa: E402
 
 api.add_router("/places", places_router)

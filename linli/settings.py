@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "linli.meetings",
     "linli.patrols",
     "linli.volunteers",
+    "linli.portal",
 ]
 
 MIDDLEWARE = [

@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from linli.core.api_errors import Paginated, created, get_in
-from linli.people import roles
+from linli.core import roles
 from linli.people.scopes import Scope, for_request
 from linli.places.models import Dwelling
 

@@ -10,7 +10,8 @@ class CasesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from linli.people import roles, scopes
+        from linli.core import roles
+        from linli.people import scopes
 
         from .categories import seed_if_empty
 

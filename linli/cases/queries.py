@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from linli.meetings.models import Action as MeetingAction
-from linli.people import roles
+from linli.core import roles
 from linli.people.scopes import Scope
 
 from .models import Case, CaseEvent, Category, Summons, Tier

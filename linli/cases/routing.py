@@ -11,7 +11,7 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Organization
 
 from .models import Tier

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import notify, workdays
 from linli.core.errors import OutOfScope
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Organization, Person
 from linli.people.scopes import Scope
 from linli.places import locator
@@ -259,7 +259,7 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
         reporter_person = scope.account.person
     if reporter_phone and reporter_person is None:
         from linli.core.crypto import lookup_hash
-        from linli.people.validation import normalize_phone
+        from linli.core.validation import normalize_phone
 
         reporter_phone = normalize_phone(reporter_phone, "reporter_phone")
         reporter_person = Person.objects.filter(phone_hash=lookup_hash(reporter_phone)).first()

@@ -22,7 +22,7 @@ from linli.core import notify
 from linli.core.crypto import lookup_hash, mask_phone
 from linli.meetings import services as meeting_services
 from linli.meetings.models import Action as MeetingAction
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Community, Dwelling, Grid
@@ -169,7 +169,7 @@ def report_neighbour(request):
 
 def _match_caller(scope, phone: str):
     """The resident whose phone matches, within the desk's scope (None when none or ambiguous)."""
-    from linli.people.validation import normalize_phone
+    from linli.core.validation import normalize_phone
 
     try:
         phone = normalize_phone(phone, "reporter_phone")

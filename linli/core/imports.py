@@ -159,14 +159,25 @@ def open_sheet(report: ImportReport, fileobj, aliases: dict, required_columns: l
     return sheet
 
 
+# How an account's scope is resolved. core knows no app: the people app, which owns scopes, installs its
+# resolver when it starts (linli.people.apps), and every import job is run with the scope of its owner.
+_scope_resolver = None
+
+
+def use_scope_resolver(resolver) -> None:
+    """resolver(account, on=date) -> scope; installed once by the app that owns scopes."""
+    global _scope_resolver
+    _scope_resolver = resolver
+
+
 def run_job(job, importer) -> None:
     """Run an import job: scope from its owner, progress as it goes, report and error sheet stored."""
-    from linli.people.scopes import resolve
-
     from . import jobs
 
     params = job.params or {}
-    scope = resolve(job.owner, on=timezone.localdate()) if job.owner_id else None
+    if _scope_resolver is None:
+        raise RuntimeError("no scope resolver installed (linli.people is not among the installed apps)")
+    scope = _scope_resolver(job.owner, on=timezone.localdate()) if job.owner_id else None
     if scope is None:
         raise PermissionError("an import job needs an owner")
 

@@ -47,7 +47,7 @@ def build(verbosity: int = 1, residents: int = DEFAULT_RESIDENTS) -> dict:
 
 def counts() -> dict:
     """Headline figures of the main community (and a few of the whole demo) from the database."""
-    from linli.people import roles
+    from linli.core import roles
     from linli.people.models import Account, Appointment, Household, Organization, Person
     from linli.places.models import Building, Community, Compound, Dwelling, Entrance, Grid, Venue
 
@@ -85,7 +85,7 @@ def accounts_by_role() -> list[tuple[str, str, str, str]]:
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from linli.people import roles
+    from linli.core import roles
     from linli.people.models import Account, Appointment
 
     today = timezone.localdate()

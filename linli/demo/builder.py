@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from linli.people import roles
+from linli.core import roles
 from linli.people import services as people
 from linli.people.models import (Account, Appointment, Household, HouseholdMember, Organization, Person, PersonTag,
                                  ResidentEvent)

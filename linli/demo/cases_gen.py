@@ -9,7 +9,7 @@ from django.utils import timezone
 from linli.cases import services
 from linli.cases.models import Case, Category
 from linli.cases.taxonomy import leaves
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Organization, Person
 from linli.people.scopes import resolve, system
 from linli.places.models import Community

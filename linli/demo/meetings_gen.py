@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from linli.meetings import services
 from linli.meetings.models import Action, Matter, MatterEvent, Meeting
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Organization, Person
 from linli.people.scopes import Scope, resolve, system
 from linli.places.models import Community

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from linli.patrols import services
 from linli.patrols.models import CareVisit, DutyItem, Hazard, Patrol
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Appointment, Organization
 from linli.people.scopes import resolve, system
 from linli.places.models import Building, Community, Venue

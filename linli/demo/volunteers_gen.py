@@ -8,7 +8,7 @@ import random
 
 from django.utils import timezone
 
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Organization, Person
 from linli.people.scopes import resolve, system
 from linli.places.models import Community

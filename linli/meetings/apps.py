@@ -8,7 +8,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
-        from linli.people import roles, scopes
+        from linli.core import roles
+        from linli.people import scopes
 
         from . import sweeps  # noqa: F401  (registers the vote-closing sweep)
         from .models import Matter, Meeting

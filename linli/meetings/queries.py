@@ -6,7 +6,7 @@ Staff (and building leaders, grid workers… with the COUNCIL read grant) see ma
 from django.db.models import Q
 from django.http import Http404
 
-from linli.people import roles
+from linli.core import roles
 from linli.people.scopes import Scope
 
 from . import services

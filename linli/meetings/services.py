@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Person
 from linli.people.scopes import Scope
 from linli.places.models import Building

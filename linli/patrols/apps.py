@@ -8,7 +8,8 @@ class PatrolsConfig(AppConfig):
     verbose_name = _("Grid work")
 
     def ready(self):
-        from linli.people import roles, scopes
+        from linli.core import roles
+        from linli.people import scopes
 
         from . import sweeps  # noqa: F401  (registers the sweeps with the worker)
         from .models import (Campaign, CareVisit, Dispute, DutyItem, Hazard, Inspection, Patrol, PatrolStop, PointEvent,

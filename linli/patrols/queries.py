@@ -6,7 +6,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Person
 from linli.people.scopes import Scope
 from linli.places.models import Building, Dwelling, Grid, Venue

@@ -20,7 +20,7 @@ from linli.cases import services as cases
 from linli.cases.models import Case, CaseEvent, Category, Tier
 from linli.core import notify
 from linli.core.errors import OutOfScope
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Household, Organization, Person, PersonTag
 from linli.people.scopes import Scope, system
 from linli.places.geometry import clean_point

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from linli.cases.models import Category
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Building, Community, Dwelling, Grid, Venue

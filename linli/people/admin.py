@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core import crypto
 
 from .models import Account, ApiToken, Appointment, Household, HouseholdMember, Organization, Person, PersonTag, ResidentEvent
-from .validation import check_id_number, normalize_phone
+from linli.core.validation import check_id_number, normalize_phone
 
 
 class PersonForm(forms.ModelForm):

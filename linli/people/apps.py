@@ -9,3 +9,8 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from . import importers  # noqa: F401  (registers the import.residents job handler)
+        from linli.core.imports import use_scope_resolver
+
+        from .scopes import resolve
+
+        use_scope_resolver(resolve)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from linli.core import crypto
 
 from .models import Account, ApiToken
-from .validation import normalize_phone
+from linli.core.validation import normalize_phone
 
 
 class PhoneOrUsernameBackend(ModelBackend):

@@ -30,10 +30,12 @@ from linli.core.errors import OutOfScope
 from linli.core.imports import ImportReport
 from linli.places.models import Building, Community, Dwelling, Entrance
 
-from . import roles, services
+from linli.core import roles
+
+from . import services
 from .models import Household, HouseholdMember, Person, PersonTag, ResidentEvent, Tag
 from .scopes import Scope
-from .validation import check_id_number, normalize_phone
+from linli.core.validation import check_id_number, normalize_phone
 
 BATCH_SIZE = 1000
 PROGRESS_EVERY = 500

@@ -13,7 +13,7 @@ from linli.core.fields import EncryptedTextField, LookupHashField
 from linli.core.crypto import mask_id_number, mask_phone
 from linli.places.models import Building, Community, Compound, Dwelling, Entrance, Grid, Subdistrict
 
-from . import roles
+from linli.core import roles
 
 
 class Tag(models.TextChoices):

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from linli.core import crypto
 from linli.core.errors import OutOfScope
+from linli.core.validation import normalize_phone
+from linli.places import models as _places
 
 from .models import DERIVED_TAGS, Appointment, Household, HouseholdMember, Organization, Person, PersonTag, ResidentEvent, Tag
 from .scopes import Scope
-from .validation import normalize_phone
 
 AGE_BANDS = {
     "0-17": (0, 17),
@@ -203,3 +204,16 @@ def household_history(scope: Scope, h: Household):
     if not scope.allows(h):
         raise OutOfScope()
     return ResidentEvent.objects.filter(household=h).select_related("person", "actor")
+
+
+def grid_summary(g) -> dict:
+    """Counts for a grid page (the caller has checked scope on the grid)."""
+    building_q = Q(grid=g) | Q(micro_grid=g)
+    buildings = _places.Building.objects.filter(building_q)
+    return {
+        "buildings": buildings.count(),
+        "dwellings": _places.Dwelling.objects.filter(building__in=buildings).count(),
+        "residents": Person.objects.filter(dwelling__building__in=buildings, status=Person.Status.LIVING_HERE).count(),
+        "venues": _places.Venue.objects.filter(Q(grid=g) | Q(grid__parent=g)).count(),
+        "micro_grids": g.micro_grids.count(),
+    }

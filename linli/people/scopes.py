@@ -19,7 +19,7 @@ from django.utils import timezone
 from linli.core.models import AuditLog
 from linli.places.models import Building, Community, Compound, Dwelling, Entrance, Grid, Subdistrict, Venue
 
-from . import roles
+from linli.core import roles
 from .models import Appointment, Household, Organization, Person
 
 LEVELS = ("subdistrict", "community", "compound", "grid", "micro_grid", "building", "entrance", "household")
@@ -358,3 +358,16 @@ def for_request(request) -> Scope:
         cached = resolve(request.user)
         request._linli_scope = cached
     return cached
+
+
+# ---------------------------------------------------------------------------- short checks for pages
+def reads(scope, domain: str) -> bool:
+    return scope.everything or bool(scope.areas.get(("read", domain)))
+
+
+def writes(scope, domain: str) -> bool:
+    return scope.everything or bool(scope.areas.get(("write", domain)))
+
+
+def may_audit(scope) -> bool:
+    return scope.everything or scope.audit_all or bool(scope.audit_community_ids)

@@ -17,10 +17,10 @@ from linli.core import audit, crypto
 from linli.core.errors import OutOfScope
 from linli.places.models import Dwelling
 
-from . import roles
+from linli.core import roles
 from .models import Account, Appointment, Household, HouseholdMember, Person, PersonTag, ResidentEvent, Tag
 from .scopes import Scope
-from .validation import check_id_number, normalize_phone
+from linli.core.validation import check_id_number, normalize_phone
 
 EDITABLE_FIELDS = {
     "name", "gender", "birth_date", "id_number", "phone", "ethnicity", "political_status",

@@ -10,7 +10,10 @@ from django.utils.translation import gettext as _
 
 from linli.core import excel
 from linli.core.crypto import mask_phone
-from linli.people.scopes import Scope
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linli.people.scopes import Scope
 
 from . import queries
 from .importers import BUILDING_KIND_LABELS, VENUE_CATEGORY_LABELS
@@ -22,7 +25,7 @@ GRID_HEADERS = ["社区", "网格编码", "网格名称", "类型", "上级网�
 GRID_KIND_LABELS = {Grid.Kind.RESIDENTIAL: "居民网格", Grid.Kind.DEDICATED: "专属网格", Grid.Kind.MICRO: "微网格"}
 
 
-def export_buildings(scope: Scope) -> bytes:
+def export_buildings(scope: "Scope") -> bytes:
     qs = queries.buildings(scope).annotate(n_entrances=Count("entrances", distinct=True))
 
     def rows():
@@ -36,7 +39,7 @@ def export_buildings(scope: Scope) -> bytes:
     return excel.write_xlsx(BUILDING_HEADERS, rows(), title=_("Buildings"))
 
 
-def export_venues(scope: Scope) -> bytes:
+def export_venues(scope: "Scope") -> bytes:
     full = scope.can_reveal_any
 
     def rows():
@@ -50,7 +53,7 @@ def export_venues(scope: Scope) -> bytes:
     return excel.write_xlsx(VENUE_HEADERS, rows(), title=_("Venues"))
 
 
-def export_grids(scope: Scope) -> bytes:
+def export_grids(scope: "Scope") -> bytes:
     qs = queries.grids(scope).annotate(n_buildings=Count("buildings", distinct=True), n_micro_buildings=Count("micro_buildings", distinct=True),
                                        n_venues=Count("venues", distinct=True))
 

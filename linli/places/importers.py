@@ -23,7 +23,7 @@ from linli.core import imports as rules
 from linli.core.errors import OutOfScope
 from linli.core.imports import ImportReport
 from linli.core.excel import parse_float, parse_int
-from linli.people import roles
+from linli.core import roles
 
 from . import services
 from .models import Building, Community, Compound, Entrance, Grid, Venue
@@ -315,7 +315,7 @@ class VenueImport(PlaceImport):
     required = VENUE_REQUIRED
 
     def row(self, r) -> str:
-        from linli.people.validation import normalize_phone
+        from linli.core.validation import normalize_phone
 
         v = r.values
         name = v.get("name", "")

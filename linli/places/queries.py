@@ -3,17 +3,19 @@
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from linli.people.models import Person
-from linli.people.scopes import Scope
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the scope is passed in by the caller; places sits below people
+    from linli.people.scopes import Scope
 
 from .models import Building, Community, Compound, Dwelling, Grid, Venue
 
 
-def communities(scope: Scope) -> QuerySet:
+def communities(scope: "Scope") -> QuerySet:
     return scope.filter(Community.objects.select_related("subdistrict")).order_by("code")
 
 
-def grids(scope: Scope, community: int | None = None, kind: str = "") -> QuerySet:
+def grids(scope: "Scope", community: int | None = None, kind: str = "") -> QuerySet:
     qs = scope.filter(Grid.objects.all())
     if community:
         qs = qs.filter(community_id=community)
@@ -22,28 +24,15 @@ def grids(scope: Scope, community: int | None = None, kind: str = "") -> QuerySe
     return qs.select_related("community", "parent").order_by("code")
 
 
-def grid(scope: Scope, pk: int) -> Grid:
+def grid(scope: "Scope", pk: int) -> Grid:
     return get_object_or_404(scope.filter(Grid.objects.select_related("community", "parent")), pk=pk)
 
 
-def grid_summary(g: Grid) -> dict:
-    """Counts for a grid page (the caller has checked scope on the grid)."""
-    building_q = Q(grid=g) | Q(micro_grid=g)
-    buildings = Building.objects.filter(building_q)
-    return {
-        "buildings": buildings.count(),
-        "dwellings": Dwelling.objects.filter(building__in=buildings).count(),
-        "residents": Person.objects.filter(dwelling__building__in=buildings, status=Person.Status.LIVING_HERE).count(),
-        "venues": Venue.objects.filter(Q(grid=g) | Q(grid__parent=g)).count(),
-        "micro_grids": g.micro_grids.count(),
-    }
-
-
-def compounds(scope: Scope) -> QuerySet:
+def compounds(scope: "Scope") -> QuerySet:
     return scope.filter(Compound.objects.select_related("community")).order_by("community", "name")
 
 
-def buildings(scope: Scope, grid: int | None = None, compound: int | None = None, q: str = "") -> QuerySet:
+def buildings(scope: "Scope", grid: int | None = None, compound: int | None = None, q: str = "") -> QuerySet:
     qs = scope.filter(Building.objects.all())
     if grid:
         qs = qs.filter(Q(grid_id=grid) | Q(micro_grid_id=grid))
@@ -56,15 +45,15 @@ def buildings(scope: Scope, grid: int | None = None, compound: int | None = None
     ).order_by("community__code", "compound__name", "number")
 
 
-def building(scope: Scope, pk: int) -> Building:
+def building(scope: "Scope", pk: int) -> Building:
     return get_object_or_404(scope.filter(Building.objects.select_related("compound", "grid", "micro_grid", "community")), pk=pk)
 
 
-def dwellings(scope: Scope, building_id: int) -> QuerySet:
+def dwellings(scope: "Scope", building_id: int) -> QuerySet:
     return scope.filter(Dwelling.objects.filter(building_id=building_id)).select_related("entrance").order_by("entrance__number", "room")
 
 
-def venues(scope: Scope, grid: int | None = None, kind: str = "", nine_small: str = "", q: str = "") -> QuerySet:
+def venues(scope: "Scope", grid: int | None = None, kind: str = "", nine_small: str = "", q: str = "") -> QuerySet:
     qs = scope.filter(Venue.objects.all())
     if grid:
         qs = qs.filter(Q(grid_id=grid) | Q(grid__parent_id=grid))
@@ -77,11 +66,11 @@ def venues(scope: Scope, grid: int | None = None, kind: str = "", nine_small: st
     return qs.select_related("grid", "community", "building").order_by("grid__code", "name")
 
 
-def venue(scope: Scope, pk: int) -> Venue:
+def venue(scope: "Scope", pk: int) -> Venue:
     return get_object_or_404(scope.filter(Venue.objects.select_related("grid", "community", "building")), pk=pk)
 
 
-def map_features(scope: Scope) -> dict:
+def map_features(scope: "Scope") -> dict:
     """GeoJSON FeatureCollection of the grids in scope (boundaries only, no personal data)."""
     features = []
     for g in grids(scope).exclude(boundary__isnull=True):
@@ -93,7 +82,7 @@ def map_features(scope: Scope) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def building_markers(scope: Scope) -> dict:
+def building_markers(scope: "Scope") -> dict:
     """GeoJSON points of the buildings in scope that have a position (number, compound, grid colour)."""
     features = []
     qs = scope.filter(Building.objects.filter(lat__isnull=False, lng__isnull=False)).select_related("compound", "grid")
@@ -106,7 +95,7 @@ def building_markers(scope: Scope) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def venue_counts(scope: Scope, by: str = "grid") -> dict:
+def venue_counts(scope: "Scope", by: str = "grid") -> dict:
     """{grid id (top-level) or community id: venues in scope}."""
     field = {"grid": "grid_id", "community": "community_id"}[by]
     out: dict = {}
@@ -116,6 +105,6 @@ def venue_counts(scope: Scope, by: str = "grid") -> dict:
     return out
 
 
-def building_counts(scope: Scope, by: str = "grid") -> dict:
+def building_counts(scope: "Scope", by: str = "grid") -> dict:
     field = {"grid": "grid_id", "community": "community_id"}[by]
     return {row[field]: row["n"] for row in scope.filter(Building.objects.all()).order_by().values(field).annotate(n=Count("id"))}

@@ -17,7 +17,7 @@ MICRO_TOLERANCE_DEG = 1e-6
 
 
 def _require_place_write(scope, place, what):
-    from linli.people import roles
+    from linli.core import roles
 
     if not scope.covers(place, "write", roles.PLACES):
         raise OutOfScope(_("%(what)s lies outside your area.") % {"what": what})

@@ -15,7 +15,8 @@ Layout (community A = 柳航里-like, community B = its neighbour, same subdistr
 import datetime
 from dataclasses import dataclass, field
 
-from linli.people import roles, services as people
+from linli.core import roles
+from linli.people import services as people
 from linli.people.models import Organization
 from linli.people.scopes import system
 from linli.places import services as places

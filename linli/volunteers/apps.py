@@ -8,7 +8,8 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self):
-        from linli.people import roles, scopes
+        from linli.core import roles
+        from linli.people import scopes
 
         from . import sweeps  # noqa: F401  (registers the worker sweeps)
         from .models import Activity, Redemption, ServiceOrder, ServiceRecord, Volunteer, Wish

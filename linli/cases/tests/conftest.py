@@ -3,7 +3,8 @@ import datetime
 import pytest
 
 from linli.cases.models import Category
-from linli.people import roles, services as people
+from linli.core import roles
+from linli.people import services as people
 from linli.people.models import Organization
 from linli.people.scopes import system
 from linli.testing.world import PASSWORD

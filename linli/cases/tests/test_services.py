@@ -118,7 +118,8 @@ def test_only_handlers_act(world, cats):
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_accept_one_case_exactly_one_wins():
     from linli.cases.tests.conftest import make_categories
-    from linli.people import roles, services as people
+    from linli.core import roles
+    from linli.people import services as people
     from linli.testing.world import PASSWORD, build_world
 
     w = build_world()

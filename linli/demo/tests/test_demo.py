@@ -7,10 +7,10 @@ from django.contrib.auth import authenticate
 from django.db import connection
 
 import linli.demo as demo
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Account, Appointment, Household, HouseholdMember, Organization, Person, PersonTag
 from linli.people.scopes import resolve
-from linli.people.validation import check_id_number, normalize_phone
+from linli.core.validation import check_id_number, normalize_phone
 from linli.places.locator import locate_point
 from linli.places.models import Building, Community, Dwelling, Grid, Venue
 

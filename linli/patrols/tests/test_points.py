@@ -11,7 +11,8 @@ from linli.cases import services as cases
 from linli.cases.models import Case, CaseEvent
 from linli.patrols import services, sweeps
 from linli.patrols.models import DutyItem, PointEvent, PointRule
-from linli.people import roles, services as people
+from linli.core import roles
+from linli.people import services as people
 from linli.people.scopes import resolve, system
 from linli.testing.world import PASSWORD
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from linli.patrols import queries, services
 from linli.patrols.models import DutyItem, PatrolStop
-from linli.people import roles, services as people
+from linli.core import roles
+from linli.people import services as people
 from linli.people.scopes import resolve, system
 from linli.testing.world import PASSWORD
 

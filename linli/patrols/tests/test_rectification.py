@@ -283,7 +283,8 @@ def test_two_workers_recording_not_fixed_at_once_open_one_case():
     from django.db import connection
 
     from linli.patrols.tests.conftest import add_grid_work
-    from linli.people import roles, services as people
+    from linli.core import roles
+    from linli.people import services as people
     from linli.testing.world import PASSWORD, build_world
 
     w = add_grid_work(build_world())
@@ -372,7 +373,8 @@ def test_two_notices_for_one_hazard_at_once_one_wins_and_numbers_stay_unique():
     from django.db import connection
 
     from linli.patrols.tests.conftest import add_grid_work
-    from linli.people import roles, services as people
+    from linli.core import roles
+    from linli.people import services as people
     from linli.testing.world import PASSWORD, build_world
 
     w = add_grid_work(build_world())

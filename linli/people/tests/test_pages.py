@@ -223,7 +223,7 @@ def test_map_uses_configured_tiles(client, world, settings):
     assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in body
 
 
-@pytest.mark.parametrize("name", ["places:map", "places:grids", "places:buildings", "places:venues", "people:persons", "people:households", "core:audit"])
+@pytest.mark.parametrize("name", ["places:map", "places:grids", "places:buildings", "places:venues", "people:persons", "people:households", "portal:audit"])
 def test_pages_need_sign_in(client, world, name):
     r = client.get(reverse(name))
     assert r.status_code == 302 and reverse("login") in r["Location"]

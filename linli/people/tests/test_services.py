@@ -7,7 +7,8 @@ from django.db import connection
 
 from linli.core.errors import OutOfScope
 from linli.core.models import AuditLog
-from linli.people import roles, services
+from linli.core import roles
+from linli.people import services
 from linli.people.models import Appointment, HouseholdMember, Person, PersonTag, ResidentEvent
 from linli.people.scopes import resolve, system
 from linli.testing.world import _id

@@ -275,7 +275,7 @@ def test_staff_record_hours_from_a_paper_sheet_once(world, vol):
 
 
 def test_a_team_lead_organises_but_the_community_decides(world, vol):
-    from linli.people import roles
+    from linli.core import roles
     lead_person = people.register_person(system(), community=world.a, name="卢队长", phone="13900007777")
     people.appoint(system(), lead_person, roles.VOLUNTEER_TEAM_LEAD, world.a, starts_on=datetime.date(2020, 1, 1))
     world.accounts["team_lead"] = people.create_account(lead_person, "team_lead", PASSWORD)

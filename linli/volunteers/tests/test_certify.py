@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from linli.core.errors import OutOfScope
 from linli.core.models import OutboxMessage
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Organization
 from linli.volunteers import services
 from linli.volunteers.models import Posting, ServiceRecord

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.people import roles
+from linli.core import roles
 from linli.people.models import Organization
 from linli.volunteers import services
 from linli.volunteers.models import Activity

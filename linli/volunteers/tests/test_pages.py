@@ -255,7 +255,8 @@ def test_the_volunteer_register_downloads_as_excel(client, world, vol):
 def test_a_team_lead_sees_the_desk_but_not_approvals_or_awards(client, world):
     import datetime as dt
 
-    from linli.people import roles, services as people
+    from linli.core import roles
+    from linli.people import services as people
     from linli.people.scopes import system
     from linli.testing.world import PASSWORD
     p = people.register_person(system(), community=world.a, name="卢队长", phone="13900007777")

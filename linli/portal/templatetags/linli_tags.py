@@ -4,22 +4,11 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from linli.people import roles
-from linli.people.scopes import for_request
+from linli.core import roles
+from linli.people.scopes import for_request, may_audit, reads, writes
 
 register = template.Library()
 
-
-def reads(scope, domain: str) -> bool:
-    return scope.everything or bool(scope.areas.get(("read", domain)))
-
-
-def writes(scope, domain: str) -> bool:
-    return scope.everything or bool(scope.areas.get(("write", domain)))
-
-
-def may_audit(scope) -> bool:
-    return scope.everything or scope.audit_all or bool(scope.audit_community_ids)
 
 
 def _has_url(name: str) -> bool:
@@ -61,21 +50,21 @@ def nav_items(request) -> list[dict]:
     if reads(scope, roles.PLACES):
         items += [("places:grids", _("Grids")), ("places:buildings", _("Buildings")), ("places:venues", _("Venues"))]
     if writes(scope, roles.PEOPLE) or writes(scope, roles.PLACES):
-        items.append(("core:import", _("Import")))
+        items.append(("portal:import", _("Import")))
     if may_audit(scope):
-        items.append(("core:audit", _("Audit log")))
+        items.append(("portal:audit", _("Audit log")))
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     out = []
     for name, label in items:
         url = reverse(name)
-        active = current in (name, name[:-1], name + "_export") or (name == "core:import" and current.startswith("core:job")) \
+        active = current in (name, name[:-1], name + "_export") or (name == "portal:import" and current.startswith("portal:job")) \
             or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox")) \
             or (name.endswith(":home") and name != "home" and current.startswith(name.split(":")[0] + ":"))
         out.append({"url": url, "label": label, "active": active})
     return out
 
 
-@register.inclusion_tag("core/_nav.html", takes_context=True)
+@register.inclusion_tag("portal/_nav.html", takes_context=True)
 def linli_nav(context):
     request = context.get("request")
     return {"items": nav_items(request), "request": request, "user": getattr(request, "user", None)}

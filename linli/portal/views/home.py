@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from linli.core.models import AuditLog, Job
-from linli.core.templatetags.linli_tags import may_audit, reads, writes
 from linli.people import queries as pq
-from linli.people import roles
+from linli.core import roles
 from linli.people.forms import ImportForm, SignInForm, tag_labels
 from linli.people.models import Appointment
-from linli.people.scopes import for_request
+from linli.people.scopes import for_request, may_audit, reads, writes
 from linli.places import queries as plq
 from linli.places.models import Grid
 
@@ -28,7 +27,7 @@ PAGE_SIZE = 25
 
 
 class SignInView(auth_views.LoginView):
-    template_name = "core/login.html"
+    template_name = "portal/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
@@ -75,7 +74,7 @@ def _grid_section(scope):
         f = pq.PersonFilter(grid=g.pk)
         rows.append({
             "grid": g,
-            "summary": plq.grid_summary(g),
+            "summary": pq.grid_summary(g),
             "tags": _tag_rows(pq.tag_counts(scope, f)) if reads(scope, roles.PEOPLE) else [],
             "buildings": plq.buildings(scope, grid=g.pk),
             "venues": plq.venues(scope, grid=g.pk)[:10],
@@ -166,7 +165,7 @@ def home(request):
         "reads_places": reads(scope, roles.PLACES),
         "may_audit": may_audit(scope),
     }
-    return render(request, "core/home.html", ctx)
+    return render(request, "portal/home.html", ctx)
 
 
 # ---------------------------------------------------------------------------- audit log
@@ -179,7 +178,7 @@ def audit(request):
     if action not in AuditLog.Action.values:
         action = ""
     page = Paginator(pq.audit_log(scope, action=action), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/audit.html", {"page_obj": page, "actions": AuditLog.Action.choices, "action": action})
+    return render(request, "portal/audit.html", {"page_obj": page, "actions": AuditLog.Action.choices, "action": action})
 
 
 # ---------------------------------------------------------------------------- imports and jobs
@@ -209,11 +208,11 @@ def import_start(request):
             except ValueError:
                 form.add_error(None, _("Imports of this kind are not available on this server."))
             else:
-                return redirect("core:job", pk=job.pk)
+                return redirect("portal:job", pk=job.pk)
     else:
         form = ImportForm(allowed_kinds=allowed)
     recent = Job.objects.filter(owner=request.user, kind__startswith="import.")[:10]
-    return render(request, "core/import.html", {"form": form, "recent": recent})
+    return render(request, "portal/import.html", {"form": form, "recent": recent})
 
 
 def _own_job(request, pk) -> Job:
@@ -224,12 +223,12 @@ def _own_job(request, pk) -> Job:
 
 @login_required
 def job(request, pk):
-    return render(request, "core/job.html", {"job": _own_job(request, pk)})
+    return render(request, "portal/job.html", {"job": _own_job(request, pk)})
 
 
 @login_required
 def job_progress(request, pk):
-    return render(request, "core/_job_progress.html", {"job": _own_job(request, pk)})
+    return render(request, "portal/_job_progress.html", {"job": _own_job(request, pk)})
 
 
 @login_required

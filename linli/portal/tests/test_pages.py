@@ -65,7 +65,7 @@ def test_home_community_secretary_overview(client, world):
     for g in ("A1", "A2", "AZ"):
         assert world.grids[g].name in body
     assert world.grids["B1"].name not in body
-    assert reverse("core:audit") in body
+    assert reverse("portal:audit") in body
     # grid A1 holds 3 residents (王建国, 李秀兰, 张伟), A2 one
     a1 = [row for row in r.context["sections"]["community"]["communities"][0]["rows"] if row["grid"] == world.grids["A1"]][0]
     assert a1["residents"] == 3
@@ -105,13 +105,13 @@ def test_english_is_available(client, world):
 def test_audit_log_secretary_sees_own_community(client, world):
     AuditLog.objects.create(action="reveal", subject_label="王建国", community_id=world.a.pk, field="phone", reason="回访")
     AuditLog.objects.create(action="reveal", subject_label="陈明", community_id=world.b.pk, field="phone", reason="走访")
-    body = client_for(client, world, "community_secretary").get(reverse("core:audit")).content.decode()
+    body = client_for(client, world, "community_secretary").get(reverse("portal:audit")).content.decode()
     assert "回访" in body and "走访" not in body
 
 
 @pytest.mark.parametrize("key", ["grid_worker", "resident", "building_leader", "department_contact"])
 def test_audit_log_forbidden_to_others(client, world, key):
-    assert client_for(client, world, key).get(reverse("core:audit")).status_code == 403
+    assert client_for(client, world, key).get(reverse("portal:audit")).status_code == 403
 
 
 # ---------------------------------------------------------------------------- imports and jobs
@@ -140,40 +140,40 @@ def upload(name="register.xlsx"):
 
 def test_import_enqueues_and_job_page_polls(client, world, fake_import_handler):
     c = client_for(client, world, "grid_worker")
-    assert c.get(reverse("core:import")).status_code == 200
-    r = c.post(reverse("core:import"), {"kind": "residents", "dry_run": "on", "file": upload()})
+    assert c.get(reverse("portal:import")).status_code == 200
+    r = c.post(reverse("portal:import"), {"kind": "residents", "dry_run": "on", "file": upload()})
     assert r.status_code == 302
     job = Job.objects.get()
     assert job.owner == world.accounts["grid_worker"] and job.params == {"dry_run": True}
-    assert r["Location"] == reverse("core:job", args=[job.pk])
+    assert r["Location"] == reverse("portal:job", args=[job.pk])
     body = c.get(r["Location"]).content.decode()
-    assert 'hx-get="%s"' % reverse("core:job_progress", args=[job.pk]) in body
+    assert 'hx-get="%s"' % reverse("portal:job_progress", args=[job.pk]) in body
     jobs.run_queued_jobs()
-    body = c.get(reverse("core:job_progress", args=[job.pk])).content.decode()
+    body = c.get(reverse("portal:job_progress", args=[job.pk])).content.decode()
     assert "hx-get" not in body and ">7<" in body and ">2<" in body
     assert fake_import_handler == [{"dry_run": True}]
 
 
 def test_import_rejects_non_xlsx(client, world, fake_import_handler):
     c = client_for(client, world, "grid_worker")
-    r = c.post(reverse("core:import"), {"kind": "residents", "file": upload("register.csv")})
+    r = c.post(reverse("portal:import"), {"kind": "residents", "file": upload("register.csv")})
     assert r.status_code == 200 and not Job.objects.exists()
 
 
 @pytest.mark.parametrize("key", ["resident", "building_leader", "subdistrict_staff", "department_contact"])
 def test_import_forbidden_without_write(client, world, key, fake_import_handler):
     c = client_for(client, world, key)
-    assert c.get(reverse("core:import")).status_code == 403
-    assert c.post(reverse("core:import"), {"kind": "residents", "file": upload()}).status_code == 403
+    assert c.get(reverse("portal:import")).status_code == 403
+    assert c.post(reverse("portal:import"), {"kind": "residents", "file": upload()}).status_code == 403
     assert not Job.objects.exists()
 
 
 def test_someone_elses_job_is_404(client, world, fake_import_handler):
     job = jobs.enqueue("import.residents", owner=world.accounts["community_staff"], params={"dry_run": False})
     c = client_for(client, world, "grid_worker")
-    for name in ("core:job", "core:job_progress", "core:job_download"):
+    for name in ("portal:job", "portal:job_progress", "portal:job_download"):
         assert c.get(reverse(name, args=[job.pk])).status_code == 404
-    assert c.get(reverse("core:job", args=[job.pk + 999])).status_code == 404
+    assert c.get(reverse("portal:job", args=[job.pk + 999])).status_code == 404
 
 
 def test_error_report_download(client, world, fake_import_handler):
@@ -181,7 +181,7 @@ def test_error_report_download(client, world, fake_import_handler):
 
     job = jobs.enqueue("import.residents", owner=world.accounts["grid_worker"], params={"dry_run": False})
     job.result_file.save("errors.xlsx", ContentFile(b"xlsx-bytes"))
-    r = client_for(client, world, "grid_worker").get(reverse("core:job_download", args=[job.pk]))
+    r = client_for(client, world, "grid_worker").get(reverse("portal:job_download", args=[job.pk]))
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"xlsx-bytes"
 
 

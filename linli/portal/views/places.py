@@ -7,15 +7,14 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from linli.core.templatetags.linli_tags import reads
 from linli.people import queries as pq
-from linli.people import roles
+from linli.core import roles
 from linli.people.forms import tag_labels
-from linli.people.scopes import for_request
+from linli.people.scopes import for_request, reads
 from linli.people.views import export_unavailable, xlsx_response
 
-from . import queries
-from .models import Grid, Venue
+from linli.places import queries
+from linli.places.models import Grid, Venue
 
 PAGE_SIZE = 25
 
@@ -79,7 +78,7 @@ def grid(request, pk):
         tags = [(code, labels[code], counts[code]) for code in labels if counts.get(code)]
     return render(request, "places/grid.html", {
         "g": g,
-        "summary": queries.grid_summary(g),
+        "summary": pq.grid_summary(g),
         "micro_grids": queries.grids(scope).filter(parent=g),
         "buildings": queries.buildings(scope, grid=g.pk),
         "venues": queries.venues(scope, grid=g.pk),

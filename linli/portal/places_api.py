@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
+from linli.people import queries as pq
 from linli.core.api_errors import Paginated, created, get_in
 from linli.people.scopes import for_request
 
-from . import locator, queries, services
-from .models import Building, Compound, Grid, Venue
-from .schemas import (
+from linli.places import locator, queries, services
+from linli.places.models import Building, Compound, Grid, Venue
+from linli.places.schemas import (
     BuildingDetail,
     BuildingIn,
     BuildingOut,
@@ -58,7 +59,7 @@ def grids_geojson(request):
 def get_grid(request, grid_id: int):
     scope = for_request(request)
     g = queries.grid(scope, grid_id)
-    g.summary = queries.grid_summary(g)
+    g.summary = pq.grid_summary(g)
     g.visible_micro_grids = list(queries.grids(scope).filter(parent=g))
     return g
 
