@@ -4,8 +4,9 @@
                                        serve the web app and run the worker in one process
     linli serve [--host H] [--port P]  the web app only (waitress + whitenoise)
     linli worker                       the background worker loop only (stops cleanly on SIGTERM/SIGINT)
-    linli test [--postgres] [ARGS…]    the whole test suite (pytest ARGS…); --postgres runs it on a
-                                       throwaway PostgreSQL 15 cluster
+    linli test [--postgres] [ARGS…]    the architecture contracts (lint-imports) and the whole test suite
+                                       (pytest ARGS…; with test paths, those only); --postgres runs it on
+                                       a throwaway PostgreSQL 15 cluster
     linli <django command> …           anything else: Django management commands
                                        (migrate, createsuperuser, import_register, shell …)
 """
@@ -254,6 +255,16 @@ def _vendor_of_env() -> str:
     return "postgresql" if url.startswith(("postgres://", "postgresql://", "pgsql://")) else "sqlite" if not url or url.startswith("sqlite") else url.split(":", 1)[0]
 
 
+def run_contracts() -> int:
+    """import-linter over the contracts in pyproject.toml (the layers of docs/architecture.md)."""
+    root = _project_root()
+    if root is None:
+        return 0
+    _say(_("Checking the architecture contracts (lint-imports) …"))
+    cmd = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())", "--no-cache"]
+    return subprocess.run(cmd, cwd=root, env=dict(os.environ, PYTHONPATH=str(root))).returncode
+
+
 def cmd_test(argv) -> int:
     args = list(argv)
     postgres = "--postgres" in args
@@ -262,6 +273,10 @@ def cmd_test(argv) -> int:
     if any(a in ("-h", "--help") for a in args) and not postgres:
         _say(__doc__)
     ensure_browser()
+    if not any(not a.startswith("-") for a in args):  # the whole suite: the contracts first
+        rc = run_contracts()
+        if rc:
+            return rc
     if not postgres:
         # linli/core/tests/test_database.py fails if the suite did not run on the database asked for.
         return run_pytest(args, env=dict(os.environ, LINLI_EXPECT_DB_VENDOR=os.environ.get("LINLI_EXPECT_DB_VENDOR", _vendor_of_env())))

@@ -250,3 +250,16 @@ def read_all(data: bytes) -> list[list]:
         return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     finally:
         wb.close()
+
+
+# ---------------------------------------------------------------------------- download
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, stem: str) -> "HttpResponse":
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response

@@ -1,37 +1,15 @@
-"""Forms of the pages: sign-in, register filters, reveal, import upload."""
+"""Forms of the people pages: register filters and reveal. (Sign-in and import upload: linli.portal.forms.)"""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import DERIVED_TAGS, Person, Tag
-from .queries import AGE_BANDS, PersonFilter
-
-
-class SignInForm(AuthenticationForm):
-    """Phone number or username, and the password (the backend accepts either)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("Phone or username")
-        self.fields["username"].widget.attrs.update({"autocomplete": "username", "inputmode": "text", "placeholder": _("e.g. 13800000000")})
-        self.fields["password"].label = _("Password")
-
-    error_messages = {
-        "invalid_login": _("The phone/username or the password is wrong."),
-        "inactive": _("This account is inactive."),
-    }
+from .models import Person
+from .queries import AGE_BANDS, PersonFilter, tag_labels
 
 
 def tag_choices(blank=True):
     choices = [("", _("Any tag"))] if blank else []
-    choices += [(code, label) for code, label in DERIVED_TAGS.items()]
-    choices += list(Tag.choices)
-    return choices
-
-
-def tag_labels() -> dict:
-    return dict(tag_choices(blank=False))
+    return choices + list(tag_labels().items())
 
 
 class PersonFilterForm(forms.Form):
@@ -66,22 +44,3 @@ class RevealForm(forms.Form):
     field = forms.ChoiceField(label=_("What"), choices=[("id_number", _("Resident ID number")), ("phone", _("Phone"))])
     reason = forms.CharField(label=_("Reason"), max_length=500, min_length=2,
                              widget=forms.TextInput(attrs={"placeholder": _("Why you need to see it (kept in the audit log)")}))
-
-
-class ImportForm(forms.Form):
-    KINDS = [("residents", _("Residents and households")), ("buildings", _("Buildings")), ("venues", _("Shops and venues"))]
-
-    kind = forms.ChoiceField(label=_("What the sheet holds"), choices=KINDS)
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-    dry_run = forms.BooleanField(label=_("Dry run: check and show what would change, save nothing"), required=False, initial=True)
-
-    def __init__(self, *args, allowed_kinds=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if allowed_kinds is not None:
-            self.fields["kind"].choices = [(k, label) for k, label in self.KINDS if k in allowed_kinds]
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if not f.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("File: must be an Excel workbook (.xlsx)"))
-        return f

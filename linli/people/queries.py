@@ -217,3 +217,8 @@ def grid_summary(g) -> dict:
         "venues": _places.Venue.objects.filter(Q(grid=g) | Q(grid__parent=g)).count(),
         "micro_grids": g.micro_grids.count(),
     }
+
+
+def tag_labels() -> dict:
+    """{code: label} of every tag a person may have: the derived age tags first, then the stored ones."""
+    return {**DERIVED_TAGS, **dict(Tag.choices)}

@@ -12,19 +12,14 @@ from django.views.decorators.http import require_POST
 
 from linli.places import queries as plq
 
+from linli.core.excel import xlsx_response
+
 from . import queries, services
 from .forms import PersonFilterForm, RevealForm
 from .models import Person
 from .scopes import for_request
 
 PAGE_SIZE = 25
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(data: bytes, stem: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
 
 
 def export_unavailable(request, back: str):

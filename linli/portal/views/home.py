@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods
 from linli.core.models import AuditLog, Job
 from linli.people import queries as pq
 from linli.core import roles
-from linli.people.forms import ImportForm, SignInForm, tag_labels
 from linli.people.models import Appointment
+from linli.portal.forms import ImportForm, SignInForm
 from linli.people.scopes import for_request, may_audit, reads, writes
 from linli.places import queries as plq
 from linli.places.models import Grid
@@ -34,7 +34,7 @@ class SignInView(auth_views.LoginView):
 
 # ---------------------------------------------------------------------------- homes
 def _tag_rows(counts: dict) -> list[tuple[str, str, int]]:
-    labels = tag_labels()
+    labels = pq.tag_labels()
     return [(code, labels[code], counts.get(code, 0)) for code in labels if counts.get(code)]
 
 
@@ -91,7 +91,7 @@ def _community_section(scope):
     if not community_ids:
         return None
     out = []
-    labels = tag_labels()
+    labels = pq.tag_labels()
     for c in plq.communities(scope).filter(pk__in=community_ids):
         f = pq.PersonFilter(community=c.pk)
         grids = list(plq.grids(scope, community=c.pk).filter(parent__isnull=True))

@@ -1,4 +1,8 @@
-"""Pages for places: the grid map, grids, buildings and venues. Thin: scope → scoped query → render."""
+"""The places registers: the grid map, grids, buildings and venues. Thin: scope → scoped query → render.
+
+They live in the portal, not in linli.places, because they combine places with people's scopes,
+counts and appointments (places sits below people; see docs/architecture.md). The three registers
+share one list helper and one export helper."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,11 +13,10 @@ from django.shortcuts import render
 
 from linli.people import queries as pq
 from linli.core import roles
-from linli.people.forms import tag_labels
 from linli.people.scopes import for_request, reads
-from linli.people.views import export_unavailable, xlsx_response
 
-from linli.places import queries
+from linli.core.excel import xlsx_response
+from linli.places import exports, queries
 from linli.places.models import Grid, Venue
 
 PAGE_SIZE = 25
@@ -43,35 +46,47 @@ def map_data(request):
     return JsonResponse({"grids": queries.map_features(scope), "buildings": queries.building_markers(scope)})
 
 
+# ---------------------------------------------------------------------------- the registers' helpers
+def _choice(request, name: str, values) -> str:
+    """A filter value from the query string, or '' when it is not one of `values`."""
+    value = request.GET.get(name, "")
+    return value if value in values else ""
+
+
+def _register(request, template: str, qs, each=None, **context):
+    """One page of a register (PAGE_SIZE rows) with its filters echoed back to the template;
+    `each(row)` adds what a row shows beside its own fields."""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page if each else ():
+        each(row)
+    return render(request, template, {"page_obj": page, **context})
+
+
+def _export(request, export, stem: str):
+    """A register as an Excel download, built by linli.places.exports within the caller's scope."""
+    return xlsx_response(export(for_request(request)), stem)
+
+
 # ---------------------------------------------------------------------------- grids
 @login_required
 def grids(request):
     scope = for_request(request)
     community = _int(request.GET.get("community"))
-    kind = request.GET.get("kind", "")
-    if kind not in Grid.Kind.values:
-        kind = ""
-    qs = queries.grids(scope, community=community, kind=kind)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/grids.html", {"page_obj": page, "kinds": Grid.Kind.choices, "kind": kind,
-                                                 "communities": queries.communities(scope), "community": community})
+    kind = _choice(request, "kind", Grid.Kind.values)
+    return _register(request, "places/grids.html", queries.grids(scope, community=community, kind=kind),
+                     kinds=Grid.Kind.choices, kind=kind, communities=queries.communities(scope), community=community)
 
 
 @login_required
 def grids_export(request):
-    scope = for_request(request)
-    try:
-        from linli.places.exports import export_grids
-    except ImportError:
-        return export_unavailable(request, "places:grids")
-    return xlsx_response(export_grids(scope), "grids")
+    return _export(request, exports.export_grids, "grids")
 
 
 @login_required
 def grid(request, pk):
     scope = for_request(request)
     g = queries.grid(scope, pk)
-    labels = tag_labels()
+    labels = pq.tag_labels()
     tags = []
     if reads(scope, roles.PEOPLE):
         counts = pq.tag_counts(scope, pq.PersonFilter(grid=g.pk))
@@ -95,25 +110,19 @@ def buildings(request):
     grid_id = _int(request.GET.get("grid"))
     compound = _int(request.GET.get("compound"))
     q = request.GET.get("q", "").strip()[:50]
-    qs = queries.buildings(scope, grid=grid_id, compound=compound, q=q)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = pq.resident_counts(scope, "building") if reads(scope, roles.PEOPLE) else {}
-    for b in page:
+
+    def residents(b):
         b.n_residents = counts.get(b.pk)
-    return render(request, "places/buildings.html", {
-        "page_obj": page, "grids": queries.grids(scope), "compounds": queries.compounds(scope),
-        "grid": grid_id, "compound": compound, "q": q, "reads_people": reads(scope, roles.PEOPLE),
-    })
+
+    return _register(request, "places/buildings.html", queries.buildings(scope, grid=grid_id, compound=compound, q=q), each=residents,
+                     grids=queries.grids(scope), compounds=queries.compounds(scope), grid=grid_id, compound=compound, q=q,
+                     reads_people=reads(scope, roles.PEOPLE))
 
 
 @login_required
 def buildings_export(request):
-    scope = for_request(request)
-    try:
-        from linli.places.exports import export_buildings
-    except ImportError:
-        return export_unavailable(request, "places:buildings")
-    return xlsx_response(export_buildings(scope), "buildings")
+    return _export(request, exports.export_buildings, "buildings")
 
 
 @login_required
@@ -137,29 +146,17 @@ def building(request, pk):
 def venues(request):
     scope = for_request(request)
     grid_id = _int(request.GET.get("grid"))
-    kind = request.GET.get("kind", "")
-    if kind not in Venue.Kind.values:
-        kind = ""
-    nine_small = request.GET.get("nine_small", "")
-    if nine_small not in Venue.NineSmall.values:
-        nine_small = ""
+    kind = _choice(request, "kind", Venue.Kind.values)
+    nine_small = _choice(request, "nine_small", Venue.NineSmall.values)
     q = request.GET.get("q", "").strip()[:50]
-    qs = queries.venues(scope, grid=grid_id, kind=kind, nine_small=nine_small, q=q)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/venues.html", {
-        "page_obj": page, "grids": queries.grids(scope).filter(parent__isnull=True), "grid": grid_id,
-        "kinds": Venue.Kind.choices, "kind": kind, "nine_smalls": Venue.NineSmall.choices, "nine_small": nine_small, "q": q,
-    })
+    return _register(request, "places/venues.html", queries.venues(scope, grid=grid_id, kind=kind, nine_small=nine_small, q=q),
+                     grids=queries.grids(scope).filter(parent__isnull=True), grid=grid_id, kinds=Venue.Kind.choices, kind=kind,
+                     nine_smalls=Venue.NineSmall.choices, nine_small=nine_small, q=q)
 
 
 @login_required
 def venues_export(request):
-    scope = for_request(request)
-    try:
-        from linli.places.exports import export_venues
-    except ImportError:
-        return export_unavailable(request, "places:venues")
-    return xlsx_response(export_venues(scope), "venues")
+    return _export(request, exports.export_venues, "venues")
 
 
 @login_required
