@@ -1,0 +1,183 @@
+"""The resident import itself: read the sheet in batches, plan each batch against the register, write it."""
+
+import time
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core import crypto
+from linli.core import imports as rules
+from linli.core.imports import ImportReport
+
+from ..models import HouseholdMember, Person, PersonTag
+from ..scopes import Scope
+from .columns import ALIASES, REQUIRED_COLUMNS
+from .places import HouseholdState, Places
+from .rows import Parsed, RowChecks
+from .writing import Writing
+
+BATCH_SIZE = 1000
+PROGRESS_EVERY = 500
+
+
+class ResidentImport(RowChecks, Writing):
+    def __init__(self, scope: Scope, *, dry_run: bool, community=None, on_progress=None):
+        self.scope = scope
+        self.dry_run = dry_run
+        self.on_progress = on_progress
+        self.report = ImportReport(kind="residents", dry_run=dry_run)
+        self.places = Places(scope, community)
+        self.seen: dict[str, int] = {}  # ID number -> first row
+        self.today = timezone.localdate()
+        self.actor = scope.account if getattr(scope.account, "pk", None) else None
+
+    # ------------------------------------------------------------------ helpers
+    def col(self, name: str) -> str:
+        return self.report.columns.get(name) or ALIASES[name][0]
+
+    def fail(self, p: Parsed, name: str, rule: str, message) -> None:
+        self.report.error(p.row, self.col(name), rule, message)
+        p.failed = True
+
+    # ------------------------------------------------------------------ run
+    def run(self, fileobj) -> ImportReport:
+        started = time.perf_counter()
+        sheet = rules.open_sheet(self.report, fileobj, ALIASES, REQUIRED_COLUMNS)
+        if sheet is None:
+            return self.report
+        self.sheet = sheet
+        total = sheet.total
+        batch: list[Parsed] = []
+        for row in sheet.rows():
+            self.report.rows += 1
+            parsed = self.parse(row)
+            if not parsed.failed:
+                batch.append(parsed)
+            if len(batch) >= BATCH_SIZE:
+                self.flush(batch)
+                batch = []
+            if self.on_progress and self.report.rows % PROGRESS_EVERY == 0:
+                self.on_progress(self.report.rows, total)
+        if batch:
+            self.flush(batch)
+        if self.on_progress:
+            self.on_progress(self.report.rows, self.report.rows)
+        self.report.errors.sort(key=lambda e: e.row)  # row checks and batch checks, in sheet order
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    # ------------------------------------------------------------------ a batch
+    def flush(self, batch: list[Parsed]) -> None:
+        for p in batch:
+            p.hash = crypto.lookup_hash(p.number)
+        existing = {x.id_number_hash: x for x in Person.objects.filter(id_number_hash__in=[p.hash for p in batch])}
+        writable = set()
+        tags: dict[int, dict] = {}
+        membership: dict[int, HouseholdMember] = {}
+        if existing:
+            ids = [x.pk for x in existing.values()]
+            writable = set(self.scope.filter(Person.objects.filter(pk__in=ids), "write").values_list("pk", flat=True))
+            for t in PersonTag.objects.filter(person_id__in=ids).values("person_id", "tag", "level"):
+                tags.setdefault(t["person_id"], {})[t["tag"]] = t["level"]
+            for m in HouseholdMember.objects.filter(person_id__in=ids, until__isnull=True):
+                membership[m.person_id] = m
+        creates, updates = [], []
+        for p in batch:
+            person = existing.get(p.hash)
+            if person is not None and person.pk not in writable:
+                self.report.error(p.row, self.col("id_number"), rules.DB_CONFLICT, _("ID number: already registered to a person outside your area"))
+                continue
+            data = self.clean(p, person)
+            if data is None:
+                continue
+            if person is None:
+                if self.plan_create(p):
+                    creates.append((p, data))
+            else:
+                change = self.plan_update(p, person, data, tags.get(person.pk, {}), membership.get(person.pk))
+                if change is None:
+                    continue
+                if change:
+                    updates.append((p, person, change))
+                else:
+                    self.report.unchanged += 1
+        if self.dry_run:
+            self.report.created += len(creates)
+            self.report.updated += len(updates)
+            return
+        self.write_creates(creates)
+        for p, person, change in updates:
+            self.write_update(p, person, change)
+
+    def household_for(self, key: tuple) -> HouseholdState | None:
+        if key in self.new_households:
+            return self.new_households[key]
+        dwelling_id = self.places.dwellings.get(key)
+        return self.places.households.get(dwelling_id) if dwelling_id is not None else None
+
+    @property
+    def new_households(self) -> dict:
+        if not hasattr(self, "_new_households"):
+            self._new_households = {}
+        return self._new_households
+
+    def plan_create(self, p: Parsed) -> bool:
+        """Decide the household a new resident joins (as services._join would); False on a conflict."""
+        state = self.household_for(p.dwelling_key)
+        if state is None:
+            state = HouseholdState()
+            self.new_households[p.dwelling_key] = state
+            p.relation = p.relation or HouseholdMember.Relation.HEAD
+        elif p.relation == HouseholdMember.Relation.HEAD and state.has_head:
+            self.report.error(p.row, self.col("relation"), rules.HEAD_CONFLICT, _("Relation: this household already has a head"))
+            return False
+        p.relation = p.relation or HouseholdMember.Relation.OTHER
+        if p.relation == HouseholdMember.Relation.HEAD:
+            state.has_head = True
+        p._household = state
+        return True
+
+    def plan_update(self, p: Parsed, person: Person, data: dict, current_tags: dict, member: HouseholdMember | None):
+        """What would change for a resident already registered: {} when nothing, None on an error."""
+        change = {}
+        fields = {k: val for k, val in data.items() if getattr(person, k) != val}
+        if fields:
+            change["fields"] = fields
+        if p.tags is not None:
+            wanted = {t: lv for t, lv in current_tags.items() if t not in p.governed}
+            wanted.update(p.tags)
+            if wanted != current_tags:
+                change["tags"] = wanted
+        dwelling_id = self.places.dwellings.get(p.dwelling_key)
+        here = person.status == Person.Status.LIVING_HERE and dwelling_id is not None and person.dwelling_id == dwelling_id and member is not None
+        if person.status == Person.Status.DECEASED:
+            self.report.error(p.row, self.col("name"), rules.NOT_LIVING_HERE, _("Person: is recorded as deceased"))
+            return None
+        if not here:
+            state = self.household_for(p.dwelling_key)
+            if p.relation == HouseholdMember.Relation.HEAD and state is not None and state.has_head:
+                self.report.error(p.row, self.col("relation"), rules.HEAD_CONFLICT, _("Relation: this household already has a head"))
+                return None
+            if state is None:
+                state = HouseholdState(has_head=True)  # services._join makes the first member the head
+                self.new_households[p.dwelling_key] = state
+            elif p.relation == HouseholdMember.Relation.HEAD:
+                state.has_head = True
+            change["move"] = p.relation
+        elif p.relation and member.relation != p.relation:
+            state = self.places.households.get(dwelling_id)
+            if p.relation == HouseholdMember.Relation.HEAD and state is not None and state.has_head:
+                self.report.error(p.row, self.col("relation"), rules.HEAD_CONFLICT, _("Relation: this household already has a head"))
+                return None
+            if state is not None:
+                if p.relation == HouseholdMember.Relation.HEAD:
+                    state.has_head = True
+                elif member.relation == HouseholdMember.Relation.HEAD:
+                    state.has_head = False
+            change["relation"] = (member, p.relation)
+        return change
+
+
+def import_residents(scope: Scope, fileobj, *, dry_run: bool, on_progress=None, community=None) -> ImportReport:
+    """Residents and households from a register sheet. See docs/import-mapping.md."""
+    return ResidentImport(scope, dry_run=dry_run, community=community, on_progress=on_progress).run(fileobj)
