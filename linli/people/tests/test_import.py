@@ -4,7 +4,6 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import translation
-from openpyxl import Workbook
 
 from linli.core import crypto, excel, jobs
 from linli.core.models import Job
@@ -13,6 +12,7 @@ from linli.people.importers import import_residents
 from linli.people.models import Household, HouseholdMember, Person, PersonTag, ResidentEvent
 from linli.people.scopes import resolve, system
 from linli.places.models import Dwelling
+from linli.testing.sheets import xlsx
 from linli.testing.world import IDS, _id
 
 NEW1 = _id("14021319480101001")  # male, 1948
@@ -23,20 +23,6 @@ NEW5 = _id("14021319850505005")  # male
 BAD_CHECKSUM = NEW3[:-1] + ("1" if NEW3[-1] != "1" else "2")
 
 HEADERS = ["姓名", "性别", "身份证号", "联系电话", "楼栋", "单元", "房号", "与户主关系", "标签", "备注"]
-
-
-def xlsx(headers, rows, title="柳航里社区居民信息登记表") -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    if title:
-        ws.append([title])
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
 
 
 def counts():

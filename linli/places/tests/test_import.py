@@ -1,25 +1,13 @@
-import io
-
-from openpyxl import Workbook
+from functools import partial
 
 from linli.core import excel
 from linli.places.importers import import_buildings, import_venues
 from linli.places.models import Building, Entrance, Venue
 from linli.people.scopes import resolve, system
+from linli.testing import sheets
 
 
-def xlsx(headers, rows, title="柳航里社区楼栋台账") -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    if title:
-        ws.append([title])
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
+xlsx = partial(sheets.xlsx, title=sheets.BUILDING_REGISTER)
 
 
 def state():
