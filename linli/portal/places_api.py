@@ -9,10 +9,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from linli.people import queries as pq
 from linli.core.api_errors import Paginated, created, get_in
+from linli.people import queries as pq
 from linli.people.scopes import for_request
-
 from linli.places import locator, queries, services
 from linli.places.models import Building, Compound, Grid, Venue
 from linli.places.schemas import (

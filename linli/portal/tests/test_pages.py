@@ -1,6 +1,5 @@
 """Pages of the core with django's test client: sign-in, each role's home, audit log, imports and jobs."""
 
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

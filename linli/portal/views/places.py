@@ -11,11 +11,10 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from linli.people import queries as pq
 from linli.core import roles
-from linli.people.scopes import for_request, reads
-
 from linli.core.excel import xlsx_response
+from linli.people import queries as pq
+from linli.people.scopes import for_request, reads
 from linli.places import exports, queries
 from linli.places.models import Grid, Venue
 
