@@ -43,6 +43,8 @@ class Community(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
+    # the outline on the base map; where it is empty the map draws the union of the community's grids
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("community")
@@ -211,3 +213,30 @@ class Venue(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MapFeature(models.Model):
+    """What the base map draws besides the registers' own places: streets, lanes, water, green, squares.
+
+    Maps are readable offline from linli's own data (outlines, buildings, grids, venues and these);
+    a configured tile server only adds a picture beneath."""
+
+    class Kind(models.TextChoices):
+        STREET = "street", _("street")
+        LANE = "lane", _("lane")
+        WATER = "water", _("water")
+        GREEN = "green", _("green space")
+        SQUARE = "square", _("square")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="map_features", verbose_name=_("community"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    geometry = models.JSONField(_("geometry (GeoJSON)"))
+
+    class Meta:
+        verbose_name = _("map feature")
+        verbose_name_plural = _("map features")
+        ordering = ["community_id", "kind", "name"]
+
+    def __str__(self):
+        return self.name or self.get_kind_display()
