@@ -9,7 +9,10 @@ One module per area, every view re-exported here for urls.py (`views.home`, …)
   visits.py     care visits and visit rules
   disputes.py   disputes, mediation sessions, agreements
   leaders.py    building leaders: duty lists, points, ranking and rules
-  _common.py    form parsing and error helpers the pages share"""
+  _common.py    form parsing and error helpers the pages share
+
+A module and the list page it holds may share a name: after the imports below, `views.hazards` (say) is the
+page, the module is `linli.patrols.views.hazards` in sys.modules."""
 
 from .patrols import home, patrol_start, patrol_detail, patrol_end, stop_case, coverage, stop_map, stop_map_data
 from .hazards import hazard_new, hazards, notice_new, notice_detail, notice_pdf, notices, photo
