@@ -1,10 +1,12 @@
 """Sign-in with a username or a phone number, and API tokens for programs."""
 
+import datetime
 import hashlib
 import secrets
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from linli.core import crypto
@@ -50,5 +52,20 @@ def account_for_token(secret: str):
     token = ApiToken.objects.select_related("account", "account__person").filter(key_hash=_hash_key(secret), revoked_at__isnull=True).first()
     if token is None or not token.account.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    _touch(token)
     return token.account
+
+
+LAST_USED_EVERY = datetime.timedelta(minutes=5)
+
+
+def _touch(token) -> None:
+    """Record when a token was last used, at most once per LAST_USED_EVERY: a write on every request
+    would make every API call wait for the (SQLite) write lock. The UPDATE is conditional, so two
+    processes that both see a stale value write it once."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_EVERY:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY)
+    ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
