@@ -17,44 +17,15 @@ from django.utils import timezone
 from linli.core.models import AuditLog
 from linli.people.auth import issue_token
 from linli.people.models import ApiToken, Appointment, HouseholdMember, Person, ResidentEvent
+from linli.testing.api import english_messages  # noqa: F401  (a fixture, used by pytestmark)
+from linli.testing.api import bearer, bearer_client, fields, items, names, patch, post
 from linli.testing.world import PASSWORD, _id
 
 API = "/api/v1/people"
 NEW_ID = _id("14021320010203005")
 
 
-@pytest.fixture(autouse=True)
-def _english_messages(settings):
-    """Messages are asserted in English (the msgids); zh-Hans is covered by the page tests."""
-    settings.LANGUAGE_CODE = "en"
-
-
-
-@pytest.fixture
-def as_(api_as):
-    return api_as
-
-
-def post(client, url, data):
-    return client.post(url, json.dumps(data, default=str), content_type="application/json")
-
-
-def patch(client, url, data):
-    return client.patch(url, json.dumps(data, default=str), content_type="application/json")
-
-
-def items(response):
-    assert response.status_code == 200, response.content
-    return response.json()["items"]
-
-
-def names(response):
-    return sorted(i["name"] for i in items(response))
-
-
-def fields(response, status=422):
-    assert response.status_code == status, response.content
-    return {d["field"]: d["message"] for d in response.json()["detail"]}
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 # ---------------------------------------------------------------------------- lists follow the scope
@@ -68,20 +39,20 @@ def fields(response, status=422):
     ("other_community_staff", ["陈明"]),
     ("property_manager", []),
 ])
-def test_person_list_follows_scope(as_, role, expected):
-    assert names(as_(role).get(f"{API}/persons")) == sorted(expected)
+def test_person_list_follows_scope(api_as, role, expected):
+    assert names(api_as(role).get(f"{API}/persons")) == sorted(expected)
 
 
-def test_community_staff_sees_whole_community_not_the_neighbour(as_):
-    seen = names(as_("community_staff").get(f"{API}/persons", {"limit": 500}))
+def test_community_staff_sees_whole_community_not_the_neighbour(api_as):
+    seen = names(api_as("community_staff").get(f"{API}/persons", {"limit": 500}))
     assert {"王建国", "李秀兰", "张伟", "刘芳"} <= set(seen)
     assert "陈明" not in seen
-    both = names(as_("subdistrict_staff").get(f"{API}/persons", {"limit": 500}))
+    both = names(api_as("subdistrict_staff").get(f"{API}/persons", {"limit": 500}))
     assert {"刘芳", "陈明"} <= set(both)
 
 
-def test_lists_are_masked(as_, world):
-    response = as_("community_staff").get(f"{API}/persons", {"q": "王建国"})
+def test_lists_are_masked(api_as, world):
+    response = api_as("community_staff").get(f"{API}/persons", {"q": "王建国"})
     [row] = items(response)
     a1 = world.persons["a1"]
     assert row["id_number_masked"] == a1.id_number[:4] + "**********" + a1.id_number[-4:]
@@ -91,8 +62,8 @@ def test_lists_are_masked(as_, world):
     assert set(row["tags"]) == {"living_alone", "age60"}
 
 
-def test_person_filters(as_, world):
-    staff = as_("community_staff")
+def test_person_filters(api_as, world):
+    staff = api_as("community_staff")
     assert names(staff.get(f"{API}/persons", {"tag": "living_alone"})) == ["王建国"]
     assert names(staff.get(f"{API}/persons", {"tag": "disabled"})) == ["张伟"]
     assert names(staff.get(f"{API}/persons", {"age_band": "60-79"})) == ["李秀兰", "王建国"]
@@ -104,29 +75,29 @@ def test_person_filters(as_, world):
     assert "age_band" in fields(staff.get(f"{API}/persons", {"age_band": "1-2"}))
 
 
-def test_household_and_organization_lists_follow_scope(as_, world):
-    households = items(as_("grid_worker").get(f"{API}/households"))
+def test_household_and_organization_lists_follow_scope(api_as, world):
+    households = items(api_as("grid_worker").get(f"{API}/households"))
     assert sorted(h["dwelling_id"] for h in households) == sorted([world.dwellings["A1-101"].pk, world.dwellings["A1-201"].pk])
-    [own] = items(as_("resident").get(f"{API}/households"))
+    [own] = items(api_as("resident").get(f"{API}/households"))
     assert sorted(m["name"] for m in own["members"]) == ["李秀兰", "王建国"]
-    assert [h["dwelling_id"] for h in items(as_("other_community_staff").get(f"{API}/households"))] == [world.dwellings["B1-101"].pk]
-    assert names(as_("community_staff").get(f"{API}/organizations")) == ["航苑物业"]
-    assert names(as_("subdistrict_staff").get(f"{API}/organizations")) == ["永泰派出所", "航苑物业"]
-    assert names(as_("other_community_staff").get(f"{API}/organizations")) == []
+    assert [h["dwelling_id"] for h in items(api_as("other_community_staff").get(f"{API}/households"))] == [world.dwellings["B1-101"].pk]
+    assert names(api_as("community_staff").get(f"{API}/organizations")) == ["航苑物业"]
+    assert names(api_as("subdistrict_staff").get(f"{API}/organizations")) == ["永泰派出所", "航苑物业"]
+    assert names(api_as("other_community_staff").get(f"{API}/organizations")) == []
 
 
-def test_appointment_list_follows_scope(as_):
-    staff_roles = sorted(a["role"] for a in items(as_("community_staff").get(f"{API}/appointments", {"limit": 500})))
+def test_appointment_list_follows_scope(api_as):
+    staff_roles = sorted(a["role"] for a in items(api_as("community_staff").get(f"{API}/appointments", {"limit": 500})))
     assert "grid_worker" in staff_roles and "building_leader" in staff_roles
-    other = items(as_("other_community_staff").get(f"{API}/appointments"))
+    other = items(api_as("other_community_staff").get(f"{API}/appointments"))
     assert [(a["role"], a["person"]) for a in other] == [("community_staff", "陈东风")]
-    assert items(as_("resident").get(f"{API}/appointments")) == []
+    assert items(api_as("resident").get(f"{API}/appointments")) == []
 
 
 # ---------------------------------------------------------------------------- guessed ids
 @pytest.mark.parametrize("role, key", [("grid_worker", "a3"), ("grid_worker", "b1"), ("resident", "a2"), ("other_community_staff", "a1"), ("entrance_leader", "a1")])
-def test_guessed_person_ids_look_like_missing_ones(as_, world, role, key):
-    client = as_(role)
+def test_guessed_person_ids_look_like_missing_ones(api_as, world, role, key):
+    client = api_as(role)
     hidden = client.get(f"{API}/persons/{world.persons[key].pk}")
     missing = client.get(f"{API}/persons/987654")
     assert hidden.status_code == missing.status_code == 404
@@ -141,8 +112,8 @@ def test_guessed_person_ids_look_like_missing_ones(as_, world, role, key):
 
 
 @pytest.mark.parametrize("role, key", [("grid_worker", "a3"), ("grid_worker", "b1"), ("resident", "a2")])
-def test_guessed_household_ids_look_like_missing_ones(as_, world, role, key):
-    client = as_(role)
+def test_guessed_household_ids_look_like_missing_ones(api_as, world, role, key):
+    client = api_as(role)
     hidden = client.get(f"{API}/households/{world.persons[key].household_id}")
     missing = client.get(f"{API}/households/987654")
     assert hidden.status_code == missing.status_code == 404
@@ -150,9 +121,9 @@ def test_guessed_household_ids_look_like_missing_ones(as_, world, role, key):
 
 
 # ---------------------------------------------------------------------------- detail and reveal
-def test_person_detail_is_masked_with_history(as_, world):
+def test_person_detail_is_masked_with_history(api_as, world):
     a1 = world.persons["a1"]
-    r = as_("grid_worker").get(f"{API}/persons/{a1.pk}")
+    r = api_as("grid_worker").get(f"{API}/persons/{a1.pk}")
     assert r.status_code == 200
     body = r.json()
     assert a1.id_number not in r.content.decode() and a1.phone not in r.content.decode()
@@ -160,12 +131,12 @@ def test_person_detail_is_masked_with_history(as_, world):
     assert sorted(e["kind"] for e in body["history"]) == ["moved_in", "registered"]
     assert body["memberships"][0]["relation"] == "head"
     assert {"tag": "living_alone", "level": None} in body["tag_levels"]
-    assert as_("building_leader").get(f"{API}/persons/{a1.pk}").json()["may_reveal"] is False
+    assert api_as("building_leader").get(f"{API}/persons/{a1.pk}").json()["may_reveal"] is False
 
 
-def test_reveal_writes_an_audit_row(as_, world):
+def test_reveal_writes_an_audit_row(api_as, world):
     a1 = world.persons["a1"]
-    r = post(as_("community_staff"), f"{API}/persons/{a1.pk}/reveal", {"field": "id_number", "reason": "低保复核"})
+    r = post(api_as("community_staff"), f"{API}/persons/{a1.pk}/reveal", {"field": "id_number", "reason": "低保复核"})
     assert r.status_code == 200, r.content
     assert r.json() == {"field": "id_number", "value": a1.id_number}
     row = AuditLog.objects.get(action="reveal")
@@ -173,29 +144,29 @@ def test_reveal_writes_an_audit_row(as_, world):
 
 
 @pytest.mark.parametrize("role", ["building_leader", "entrance_leader", "resident"])
-def test_reveal_refused_without_the_permission(as_, world, role):
+def test_reveal_refused_without_the_permission(api_as, world, role):
     target = world.persons["a2"]  # the leaders read a2 (403 on reveal); the resident does not (404)
-    client = as_(role)
+    client = api_as(role)
     visible = client.get(f"{API}/persons/{target.pk}").status_code == 200
     r = post(client, f"{API}/persons/{target.pk}/reveal", {"field": "phone", "reason": "想知道"})
     assert r.status_code == (403 if visible else 404)
     assert target.phone not in r.content.decode()
-    own = post(as_("resident"), f"{API}/persons/{world.persons['a1_spouse'].pk}/reveal", {"field": "phone", "reason": "家人"})
+    own = post(api_as("resident"), f"{API}/persons/{world.persons['a1_spouse'].pk}/reveal", {"field": "phone", "reason": "家人"})
     assert own.status_code == 403
     assert not AuditLog.objects.filter(action="reveal").exists()
 
 
-def test_reveal_validation(as_, world):
+def test_reveal_validation(api_as, world):
     url = f"{API}/persons/{world.persons['a1'].pk}/reveal"
-    assert "reason" in fields(post(as_("community_staff"), url, {"field": "phone", "reason": ""}))
-    assert "field" in fields(post(as_("community_staff"), url, {"field": "name", "reason": "核实身份"}))
-    assert "reason" in fields(post(as_("community_staff"), url, {"field": "phone"}))
+    assert "reason" in fields(post(api_as("community_staff"), url, {"field": "phone", "reason": ""}))
+    assert "field" in fields(post(api_as("community_staff"), url, {"field": "name", "reason": "核实身份"}))
+    assert "reason" in fields(post(api_as("community_staff"), url, {"field": "phone"}))
     assert not AuditLog.objects.exists()
 
 
 # ---------------------------------------------------------------------------- register, change, move
-def test_grid_worker_registers_a_resident(as_, world):
-    r = post(as_("grid_worker"), f"{API}/persons", {"name": "王小明", "id_number": NEW_ID, "phone": "138 0000 0099",
+def test_grid_worker_registers_a_resident(api_as, world):
+    r = post(api_as("grid_worker"), f"{API}/persons", {"name": "王小明", "id_number": NEW_ID, "phone": "138 0000 0099",
                                                      "dwelling": world.dwellings["A1-101"].pk, "relation": "child", "tags": ["key_care"]})
     assert r.status_code == 201, r.content
     body = r.json()
@@ -213,45 +184,45 @@ def test_grid_worker_registers_a_resident(as_, world):
     ({"relation": "cousin"}, "relation", "Relation"),
     ({"tags": ["rich"]}, "tags", "unknown tag"),
 ])
-def test_register_validation_names_the_field(as_, world, data, field, fragment):
+def test_register_validation_names_the_field(api_as, world, data, field, fragment):
     before = Person.objects.count(), ResidentEvent.objects.count()
-    r = post(as_("grid_worker"), f"{API}/persons", {"name": "新人", "dwelling": world.dwellings["A1-101"].pk, **data})
+    r = post(api_as("grid_worker"), f"{API}/persons", {"name": "新人", "dwelling": world.dwellings["A1-101"].pk, **data})
     errors = fields(r)
     assert field in errors and fragment in errors[field]
     assert (Person.objects.count(), ResidentEvent.objects.count()) == before
 
 
-def test_register_outside_scope_refused(as_, world):
+def test_register_outside_scope_refused(api_as, world):
     before = Person.objects.count()
     # a dwelling the worker cannot see: 404 like a missing one
-    hidden = post(as_("grid_worker"), f"{API}/persons", {"name": "越界", "dwelling": world.dwellings["A2-301"].pk})
-    missing = post(as_("grid_worker"), f"{API}/persons", {"name": "越界", "dwelling": 987654})
+    hidden = post(api_as("grid_worker"), f"{API}/persons", {"name": "越界", "dwelling": world.dwellings["A2-301"].pk})
+    missing = post(api_as("grid_worker"), f"{API}/persons", {"name": "越界", "dwelling": 987654})
     assert hidden.status_code == missing.status_code == 404 and hidden.content == missing.content
     # a building leader sees the dwelling but may not write: 403
-    assert post(as_("building_leader"), f"{API}/persons", {"name": "楼长无权", "dwelling": world.dwellings["A1-101"].pk}).status_code == 403
-    assert post(as_("resident"), f"{API}/persons", {"name": "居民无权", "dwelling": world.dwellings["A1-101"].pk}).status_code == 403
+    assert post(api_as("building_leader"), f"{API}/persons", {"name": "楼长无权", "dwelling": world.dwellings["A1-101"].pk}).status_code == 403
+    assert post(api_as("resident"), f"{API}/persons", {"name": "居民无权", "dwelling": world.dwellings["A1-101"].pk}).status_code == 403
     assert Person.objects.count() == before
 
 
-def test_update_person(as_, world):
+def test_update_person(api_as, world):
     a1 = world.persons["a1"]
     url = f"{API}/persons/{a1.pk}"
-    r = patch(as_("grid_worker"), url, {"phone": "13900000111", "work_unit": "退休", "tags": {"disabled": 3}})
+    r = patch(api_as("grid_worker"), url, {"phone": "13900000111", "work_unit": "退休", "tags": {"disabled": 3}})
     assert r.status_code == 200, r.content
     a1.refresh_from_db()
     assert a1.phone == "13900000111" and a1.work_unit == "退休"
     assert {t["tag"]: t["level"] for t in r.json()["tag_levels"]} == {"disabled": 3}
     changed = ResidentEvent.objects.filter(person=a1, kind="changed").latest("id")
     assert changed.changes["phone"] == "***"
-    assert patch(as_("grid_worker"), url, {"note": "只改备注"}).json()["tag_levels"] == [{"tag": "disabled", "level": 3}]
-    assert patch(as_("grid_worker"), url, {"tags": []}).json()["tag_levels"] == []
-    assert "phone" in fields(patch(as_("grid_worker"), url, {"phone": "12345"}))
-    assert "id_number" in fields(patch(as_("grid_worker"), url, {"id_number": world.persons["a2"].id_number}))
+    assert patch(api_as("grid_worker"), url, {"note": "只改备注"}).json()["tag_levels"] == [{"tag": "disabled", "level": 3}]
+    assert patch(api_as("grid_worker"), url, {"tags": []}).json()["tag_levels"] == []
+    assert "phone" in fields(patch(api_as("grid_worker"), url, {"phone": "12345"}))
+    assert "id_number" in fields(patch(api_as("grid_worker"), url, {"id_number": world.persons["a2"].id_number}))
 
 
 @pytest.mark.parametrize("role", ["building_leader", "entrance_leader", "resident", "subdistrict_staff"])
-def test_read_only_roles_get_403_on_writes(as_, world, role):
-    client = as_(role)
+def test_read_only_roles_get_403_on_writes(api_as, world, role):
+    client = api_as(role)
     target = world.persons["a1"] if role != "entrance_leader" else world.persons["a2"]
     assert client.get(f"{API}/persons/{target.pk}").status_code == 200
     assert patch(client, f"{API}/persons/{target.pk}", {"note": "x"}).status_code == 403
@@ -261,8 +232,8 @@ def test_read_only_roles_get_403_on_writes(as_, world, role):
     assert target.note == "" and target.status == Person.Status.LIVING_HERE
 
 
-def test_move_move_out_and_death_keep_history(as_, world):
-    staff = as_("community_staff")
+def test_move_move_out_and_death_keep_history(api_as, world):
+    staff = api_as("community_staff")
     a3, a2, a1 = world.persons["a3"], world.persons["a2"], world.persons["a1"]
     old_household = a3.household_id
     r = post(staff, f"{API}/persons/{a3.pk}/move", {"dwelling": world.dwellings["A1-201"].pk, "relation": "tenant", "on": "2025-05-01"})
@@ -283,55 +254,54 @@ def test_move_move_out_and_death_keep_history(as_, world):
     assert "on" in fields(post(staff, f"{API}/persons/{world.persons['a1_spouse'].pk}/death", {}))
 
 
-def test_move_into_a_hidden_dwelling_is_refused(as_, world):
-    r = post(as_("grid_worker"), f"{API}/persons/{world.persons['a1'].pk}/move", {"dwelling": world.dwellings["B1-101"].pk})
+def test_move_into_a_hidden_dwelling_is_refused(api_as, world):
+    r = post(api_as("grid_worker"), f"{API}/persons/{world.persons['a1'].pk}/move", {"dwelling": world.dwellings["B1-101"].pk})
     assert r.status_code == 404 and r.json()["field"] == "dwelling"
     assert HouseholdMember.objects.get(person=world.persons["a1"], until__isnull=True).household_id == world.persons["a1"].household_id
 
 
 # ---------------------------------------------------------------------------- appointments and me
-def test_appointments_through_the_api(as_, world):
+def test_appointments_through_the_api(api_as, world):
     data = {"person": world.persons["a3"].pk, "role": "building_leader", "scope_level": "building", "scope_id": world.buildings["A2"].pk, "starts_on": "2025-01-01"}
-    r = post(as_("community_staff"), f"{API}/appointments", data)
+    r = post(api_as("community_staff"), f"{API}/appointments", data)
     assert r.status_code == 201, r.content
     assert r.json()["scope_name"] == "航苑2号楼" and r.json()["person"] == "刘芳"
     # a grid worker sees a1 and building A1 but may not appoint
-    assert post(as_("grid_worker"), f"{API}/appointments", {**data, "person": world.persons["a1"].pk, "scope_id": world.buildings["A1"].pk}).status_code == 403
+    assert post(api_as("grid_worker"), f"{API}/appointments", {**data, "person": world.persons["a1"].pk, "scope_id": world.buildings["A1"].pk}).status_code == 403
     # the neighbour's staff cannot see the person
-    assert post(as_("other_community_staff"), f"{API}/appointments", data).status_code == 404
-    bad = post(as_("community_staff"), f"{API}/appointments", {**data, "role": "building_leader", "scope_level": "grid", "scope_id": world.grids["A2"].pk})
+    assert post(api_as("other_community_staff"), f"{API}/appointments", data).status_code == 404
+    bad = post(api_as("community_staff"), f"{API}/appointments", {**data, "role": "building_leader", "scope_level": "grid", "scope_id": world.grids["A2"].pk})
     assert "role" in fields(bad)
-    assert "scope_level" in fields(post(as_("community_staff"), f"{API}/appointments", {**data, "scope_level": "planet"}))
+    assert "scope_level" in fields(post(api_as("community_staff"), f"{API}/appointments", {**data, "scope_level": "planet"}))
     assert Appointment.objects.filter(person=world.persons["a3"]).count() == 1
 
 
-def test_me(as_, world):
-    me = as_("grid_worker").get(f"{API}/me").json()
+def test_me(api_as, world):
+    me = api_as("grid_worker").get(f"{API}/me").json()
     assert me["account"]["username"] == "grid_worker" and me["account"]["name"] == "赵网格"
     assert [(a["role"], a["scope_id"]) for a in me["appointments"]] == [("grid_worker", world.grids["A1"].pk)]
     assert me["scope"]["roles"] == ["grid_worker"] and me["scope"]["can_reveal"] is True
     assert me["scope"]["areas"]["write:people"] == {"grid": [world.grids["A1"].pk]}
-    resident = as_("resident").get(f"{API}/me").json()
+    resident = api_as("resident").get(f"{API}/me").json()
     assert resident["appointments"] == [] and resident["scope"]["roles"] == ["resident"]
     assert resident["scope"]["can_reveal"] is False
-    assert as_("admin").get(f"{API}/me").json()["scope"]["everything"] is True
+    assert api_as("admin").get(f"{API}/me").json()["scope"]["everything"] is True
 
 
 # ---------------------------------------------------------------------------- authentication
 def test_token_auth(world):
     token, secret = issue_token(world.accounts["grid_worker"], "script")
-    good = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    good = bearer(secret)
     assert good.get(f"{API}/me").status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None
-    assert Client(HTTP_AUTHORIZATION="Bearer ll_not-a-real-token").get(f"{API}/me").status_code == 401
+    assert bearer("ll_not-a-real-token").get(f"{API}/me").status_code == 401
     assert Client().get(f"{API}/persons").status_code == 401
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert good.get(f"{API}/me").status_code == 401
     world.accounts["resident"].is_active = False
     world.accounts["resident"].save()
-    _, secret = issue_token(world.accounts["resident"], "inactive")
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get(f"{API}/me").status_code == 401
+    assert bearer_client(world.accounts["resident"], "inactive").get(f"{API}/me").status_code == 401
 
 
 def test_session_auth_keeps_csrf(world):
@@ -346,9 +316,8 @@ def test_session_auth_keeps_csrf(world):
     ok = client.patch(url, json.dumps({"note": "有令牌"}), content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
     assert ok.status_code == 200, ok.content
     # a bearer token needs no CSRF token
-    _, secret = issue_token(world.accounts["community_staff"], "script")
-    bearer = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert bearer.patch(url, json.dumps({"note": "程序"}), content_type="application/json").status_code == 200
+    token_client = bearer_client(world.accounts["community_staff"], "script", enforce_csrf_checks=True)
+    assert token_client.patch(url, json.dumps({"note": "程序"}), content_type="application/json").status_code == 200
 
 
 def test_issue_token_command(world):
@@ -357,7 +326,7 @@ def test_issue_token_command(world):
     secret = out.getvalue().strip()
     assert secret.startswith("ll_")
     assert ApiToken.objects.get(account=world.accounts["grid_worker"], name="nightly export").prefix == secret[:10]
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get(f"{API}/me").json()["account"]["username"] == "grid_worker"
+    assert bearer(secret).get(f"{API}/me").json()["account"]["username"] == "grid_worker"
     from django.core.management import CommandError
 
     with pytest.raises(CommandError):

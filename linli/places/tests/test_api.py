@@ -4,29 +4,13 @@ import pytest
 
 from linli.places.geometry import rectangle
 from linli.places.models import Building, Grid, Venue
+from linli.testing.api import english_messages  # noqa: F401  (a fixture, used by pytestmark)
+from linli.testing.api import names
 
 API = "/api/v1/places"
 
 
-@pytest.fixture(autouse=True)
-def _english_messages(settings):
-    """Messages are asserted in English (the msgids); zh-Hans is covered by the page tests."""
-    settings.LANGUAGE_CODE = "en"
-
-
-
-@pytest.fixture
-def as_(api_as):
-    return api_as
-
-
-def items(response):
-    assert response.status_code == 200, response.content
-    return response.json()["items"]
-
-
-def names(response):
-    return sorted(i["name"] for i in items(response))
+pytestmark = pytest.mark.usefixtures("english_messages")
 
 
 # ---------------------------------------------------------------------------- lists follow the scope
@@ -38,8 +22,8 @@ def names(response):
     ("other_community_staff", ["东风园第一网格"]),
     ("resident", []),
 ])
-def test_grid_list_follows_scope(as_, role, expected):
-    assert names(as_(role).get(f"{API}/grids")) == sorted(expected)
+def test_grid_list_follows_scope(api_as, role, expected):
+    assert names(api_as(role).get(f"{API}/grids")) == sorted(expected)
 
 
 @pytest.mark.parametrize("role, expected", [
@@ -50,8 +34,8 @@ def test_grid_list_follows_scope(as_, role, expected):
     ("subdistrict_staff", ["东苑1号楼", "航苑1号楼", "航苑2号楼"]),
     ("resident", []),
 ])
-def test_building_list_follows_scope(as_, role, expected):
-    assert names(as_(role).get(f"{API}/buildings")) == sorted(expected)
+def test_building_list_follows_scope(api_as, role, expected):
+    assert names(api_as(role).get(f"{API}/buildings")) == sorted(expected)
 
 
 @pytest.mark.parametrize("role, expected", [
@@ -60,8 +44,8 @@ def test_building_list_follows_scope(as_, role, expected):
     ("other_community_staff", ["东风小卖部"]),
     ("resident", []),
 ])
-def test_venue_list_follows_scope(as_, role, expected):
-    assert names(as_(role).get(f"{API}/venues")) == expected
+def test_venue_list_follows_scope(api_as, role, expected):
+    assert names(api_as(role).get(f"{API}/venues")) == expected
 
 
 @pytest.mark.parametrize("role, expected", [
@@ -71,16 +55,16 @@ def test_venue_list_follows_scope(as_, role, expected):
     ("subdistrict_staff", ["东风园社区", "柳航里社区"]),
     ("resident", []),
 ])
-def test_community_list_follows_scope(as_, role, expected):
-    assert names(as_(role).get(f"{API}/communities")) == expected
+def test_community_list_follows_scope(api_as, role, expected):
+    assert names(api_as(role).get(f"{API}/communities")) == expected
 
 
-def test_filters_and_pagination(as_, world):
-    staff = as_("community_staff")
+def test_filters_and_pagination(api_as, world):
+    staff = api_as("community_staff")
     assert names(staff.get(f"{API}/grids", {"kind": "micro"})) == ["第一网格微网格1"]
     assert names(staff.get(f"{API}/buildings", {"grid": world.grids["A2"].pk})) == ["航苑2号楼"]
     assert names(staff.get(f"{API}/buildings", {"q": "2号"})) == ["航苑2号楼"]
-    assert names(as_("other_community_staff").get(f"{API}/venues", {"kind": "nine_small", "nine_small": "store"})) == ["东风小卖部"]
+    assert names(api_as("other_community_staff").get(f"{API}/venues", {"kind": "nine_small", "nine_small": "store"})) == ["东风小卖部"]
     page = staff.get(f"{API}/grids", {"limit": 1, "offset": 1}).json()
     assert page["count"] == 4 and len(page["items"]) == 1
     too_many = staff.get(f"{API}/buildings", {"limit": 501})
@@ -90,15 +74,15 @@ def test_filters_and_pagination(as_, world):
     assert bad_kind.status_code == 422 and bad_kind.json()["detail"][0]["field"] == "kind"
 
 
-def test_geojson_holds_only_grids_in_scope(as_, world):
-    fc = as_("grid_worker").get(f"{API}/grids/geojson").json()
+def test_geojson_holds_only_grids_in_scope(api_as, world):
+    fc = api_as("grid_worker").get(f"{API}/grids/geojson").json()
     assert fc["type"] == "FeatureCollection"
     assert {f["properties"]["id"] for f in fc["features"]} == {world.grids["A1"].pk, world.grids["A1m"].pk}
     assert all(f["geometry"]["type"] == "Polygon" for f in fc["features"])
 
 
-def test_grid_and_building_detail(as_, world):
-    worker = as_("grid_worker")
+def test_grid_and_building_detail(api_as, world):
+    worker = api_as("grid_worker")
     g = worker.get(f"{API}/grids/{world.grids['A1'].pk}").json()
     assert g["summary"] == {"buildings": 1, "dwellings": 2, "residents": 3, "venues": 0, "micro_grids": 1}
     assert [m["id"] for m in g["micro_grids"]] == [world.grids["A1m"].pk]
@@ -106,37 +90,37 @@ def test_grid_and_building_detail(as_, world):
     b = worker.get(f"{API}/buildings/{world.buildings['A1'].pk}").json()
     assert [e["number"] for e in b["entrances"]] == ["1单元", "2单元"]
     assert sorted(d["room"] for d in b["dwellings"]) == ["101", "201"]
-    v = as_("community_staff").get(f"{API}/venues/{world.venues['shop'].pk}").json()
+    v = api_as("community_staff").get(f"{API}/venues/{world.venues['shop'].pk}").json()
     assert v["name"] == "平价超市" and v["grid_id"] == world.grids["AZ"].pk
 
 
 # ---------------------------------------------------------------------------- guessed ids
 @pytest.mark.parametrize("kind, key", [("grids", "B1"), ("grids", "A2"), ("buildings", "B1"), ("buildings", "A2"), ("venues", "shop_b"), ("venues", "shop")])
-def test_guessed_ids_look_like_missing_ones(as_, world, kind, key):
+def test_guessed_ids_look_like_missing_ones(api_as, world, kind, key):
     obj = {"grids": world.grids, "buildings": world.buildings, "venues": world.venues}[kind][key]
-    worker = as_("grid_worker")
+    worker = api_as("grid_worker")
     hidden = worker.get(f"{API}/{kind}/{obj.pk}")
     missing = worker.get(f"{API}/{kind}/987654")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.content == missing.content
 
 
-def test_resident_sees_no_place_records(as_, world):
-    resident = as_("resident")
+def test_resident_sees_no_place_records(api_as, world):
+    resident = api_as("resident")
     assert resident.get(f"{API}/buildings/{world.buildings['A1'].pk}").status_code == 404
     assert resident.get(f"{API}/grids/{world.grids['A1'].pk}").status_code == 404
 
 
 # ---------------------------------------------------------------------------- locator
-def test_locate_point(as_, world):
-    staff = as_("community_staff")
+def test_locate_point(api_as, world):
+    staff = api_as("community_staff")
     r = staff.get(f"{API}/locate", {"lat": 40.0805, "lng": 113.3005}).json()
     assert r["found"] and r["grid"]["id"] == world.grids["A1"].pk and r["micro_grid"]["id"] == world.grids["A1m"].pk
     r = staff.get(f"{API}/locate", {"lat": 40.081, "lng": 113.303}).json()
     assert r["grid"]["id"] == world.grids["A2"].pk and r["micro_grid"] is None
     assert staff.get(f"{API}/locate", {"lat": 10.0, "lng": 10.0}).json() == {"found": False, "grid": None, "micro_grid": None, "community_id": None}
     # a point in a grid outside the caller's scope answers like nowhere
-    assert as_("grid_worker").get(f"{API}/locate", {"lat": 40.081, "lng": 113.303}).json()["found"] is False
+    assert api_as("grid_worker").get(f"{API}/locate", {"lat": 40.081, "lng": 113.303}).json()["found"] is False
     bad = staff.get(f"{API}/locate", {"lat": 100, "lng": 113.3})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "lat"
 
@@ -146,30 +130,30 @@ def _building(world, grid="A2", number="3号楼"):
     return {"number": number, "grid": world.grids[grid].pk, "compound": world.compounds["A"].pk, "entrances": 2, "floors": 6}
 
 
-def test_staff_adds_a_building(as_, world):
-    r = as_("community_staff").post(f"{API}/buildings", _building(world), content_type="application/json")
+def test_staff_adds_a_building(api_as, world):
+    r = api_as("community_staff").post(f"{API}/buildings", _building(world), content_type="application/json")
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["name"] == "航苑3号楼" and [e["number"] for e in body["entrances"]] == ["1单元", "2单元"]
     assert Building.objects.filter(pk=body["id"], grid=world.grids["A2"]).exists()
 
 
-def test_building_writes_outside_scope_refused(as_, world):
+def test_building_writes_outside_scope_refused(api_as, world):
     before = Building.objects.count()
     # a grid the worker cannot see: 404, same body as a grid that does not exist
-    hidden = as_("grid_worker").post(f"{API}/buildings", _building(world, "A2"), content_type="application/json")
-    missing = as_("grid_worker").post(f"{API}/buildings", {**_building(world), "grid": 987654}, content_type="application/json")
+    hidden = api_as("grid_worker").post(f"{API}/buildings", _building(world, "A2"), content_type="application/json")
+    missing = api_as("grid_worker").post(f"{API}/buildings", {**_building(world), "grid": 987654}, content_type="application/json")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.content == missing.content
-    assert as_("other_community_staff").post(f"{API}/buildings", _building(world, "A1"), content_type="application/json").status_code == 404
+    assert api_as("other_community_staff").post(f"{API}/buildings", _building(world, "A1"), content_type="application/json").status_code == 404
     # a read-only role on a grid it can see: 403
-    leader = as_("building_leader").post(f"{API}/buildings", _building(world, "A1"), content_type="application/json")
+    leader = api_as("building_leader").post(f"{API}/buildings", _building(world, "A1"), content_type="application/json")
     assert leader.status_code == 403
     assert Building.objects.count() == before
 
 
-def test_building_validation_names_the_field(as_, world):
-    staff = as_("community_staff")
+def test_building_validation_names_the_field(api_as, world):
+    staff = api_as("community_staff")
     dup = staff.post(f"{API}/buildings", _building(world, "A1", "1号楼"), content_type="application/json")
     assert dup.status_code == 422
     assert dup.json()["detail"][0]["field"] == "number"
@@ -179,8 +163,8 @@ def test_building_validation_names_the_field(as_, world):
     assert kind.status_code == 422 and kind.json()["detail"][0]["field"] == "kind"
 
 
-def test_venue_registration(as_, world):
-    staff = as_("community_staff")
+def test_venue_registration(api_as, world):
+    staff = api_as("community_staff")
     ok = staff.post(f"{API}/venues", {"grid": world.grids["AZ"].pk, "name": "小饭馆", "kind": "nine_small", "nine_small": "catering"}, content_type="application/json")
     assert ok.status_code == 201, ok.content
     assert Venue.objects.get(pk=ok.json()["id"]).community == world.a
@@ -188,23 +172,23 @@ def test_venue_registration(as_, world):
     assert bad.status_code == 422
     assert bad.json()["detail"] == [{"field": "nine_small", "message": bad.json()["detail"][0]["message"], "code": "invalid"}]
     assert "Nine-small" in bad.json()["detail"][0]["message"]
-    assert as_("other_community_staff").post(f"{API}/venues", {"grid": world.grids["AZ"].pk, "name": "越界", "kind": "shop"}, content_type="application/json").status_code == 404
-    assert as_("building_leader").post(f"{API}/venues", {"grid": world.grids["A1"].pk, "name": "楼长", "kind": "shop"}, content_type="application/json").status_code == 403
+    assert api_as("other_community_staff").post(f"{API}/venues", {"grid": world.grids["AZ"].pk, "name": "越界", "kind": "shop"}, content_type="application/json").status_code == 404
+    assert api_as("building_leader").post(f"{API}/venues", {"grid": world.grids["A1"].pk, "name": "楼长", "kind": "shop"}, content_type="application/json").status_code == 403
     assert not Venue.objects.filter(name__in=["无类别", "越界", "楼长"]).exists()
 
 
-def test_grid_boundary_patch(as_, world):
+def test_grid_boundary_patch(api_as, world):
     grid = world.grids["A1"]
     url = f"{API}/grids/{grid.pk}/boundary"
     new = rectangle(113.300, 40.080, 113.3025, 40.0825)
-    ok = as_("grid_worker").patch(url, {"boundary": new}, content_type="application/json")
+    ok = api_as("grid_worker").patch(url, {"boundary": new}, content_type="application/json")
     assert ok.status_code == 200, ok.content
     grid.refresh_from_db()
     assert grid.boundary == new
-    bad = as_("grid_worker").patch(url, {"boundary": {"type": "Point", "coordinates": [1, 2]}}, content_type="application/json")
+    bad = api_as("grid_worker").patch(url, {"boundary": {"type": "Point", "coordinates": [1, 2]}}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "boundary"
-    assert as_("building_leader").patch(url, {"boundary": new}, content_type="application/json").status_code == 403
-    hidden = as_("grid_worker").patch(f"{API}/grids/{world.grids['B1'].pk}/boundary", {"boundary": new}, content_type="application/json")
+    assert api_as("building_leader").patch(url, {"boundary": new}, content_type="application/json").status_code == 403
+    hidden = api_as("grid_worker").patch(f"{API}/grids/{world.grids['B1'].pk}/boundary", {"boundary": new}, content_type="application/json")
     assert hidden.status_code == 404
     assert Grid.objects.get(pk=world.grids["B1"].pk).boundary != new
 
