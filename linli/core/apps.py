@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import crypto, jobs, notify  # noqa: F401  (jobs and notify register their sweeps)
+        from . import checks, crypto, jobs, notify  # noqa: F401  (jobs and notify register their sweeps; checks its system check)
 
         crypto.check_configuration()

@@ -48,3 +48,32 @@ class LookupHashField(models.CharField):
         value = crypto.lookup_hash(plain) if plain else ""
         setattr(model_instance, self.attname, value)
         return value
+
+
+def _is_token(value: str) -> bool:
+    return value.startswith("gAAAAA")  # every Fernet token starts with its version byte 0x80, base64 "gAAAAA"
+
+
+def encrypt_plain_column(table: str, column: str):
+    """A migration step (RunPython) that encrypts a column's existing plaintext values in place, and its
+    reverse. It works on raw SQL, below the model field, so it reads what is really stored; values that
+    are already tokens are left alone, so it can run twice."""
+
+    def forward(apps, schema_editor):
+        _rewrite(schema_editor.connection, table, column, lambda v: v if _is_token(v) else crypto.encrypt(v))
+
+    def backward(apps, schema_editor):
+        _rewrite(schema_editor.connection, table, column, lambda v: crypto.decrypt(v) if _is_token(v) else v)
+
+    return forward, backward
+
+
+def _rewrite(connection, table: str, column: str, convert) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {qn(column)} FROM {qn(table)} WHERE {qn(column)} <> ''")
+        rows = cursor.fetchall()
+        converted = [(convert(value), value, pk) for pk, value in rows if value]
+        changed = [(new, pk) for new, old, pk in converted if new != old]
+        if changed:
+            cursor.executemany(f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE id = %s", changed)

@@ -4,15 +4,97 @@ import datetime
 import hashlib
 import secrets
 
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core import crypto
 
 from .models import Account, ApiToken
 from linli.core.validation import normalize_phone
+
+
+# ---------------------------------------------------------------------------- throttling (django-axes)
+API_TOKEN_CREDENTIALS = {"username": "(API token)", "api_token": True}
+
+
+class ThrottleBackend(AxesStandaloneBackend):
+    """django-axes' gate, first of the backends: a locked-out account or address is refused before any
+    password is checked. Authentication without a request (the test client's login(), a shell) is not a
+    sign-in from the network and is neither counted nor refused."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def throttle_username(request, credentials) -> str | None:
+    """The account a sign-in attempt is counted against: the same account whether its username or its
+    phone number was typed (axes' AXES_USERNAME_CALLABLE)."""
+    if credentials and credentials.get("api_token"):
+        return credentials["username"]
+    typed = (credentials or {}).get("username")
+    if typed is None and request is not None:
+        typed = request.POST.get("username")
+    typed = (typed or "").strip()
+    if not typed:
+        return None
+    if not Account.objects.filter(username=typed).exists():
+        try:
+            phone = normalize_phone(typed)
+        except ValidationError:
+            phone = ""
+        if phone:
+            account = Account.objects.filter(person__phone_hash=crypto.lookup_hash(phone)).only("username").first()
+            if account is not None:
+                return account.username
+    return typed[:150]
+
+
+def lockout_parameters(request_or_attempt, credentials) -> list:
+    """Sign-in attempts count per account and per address; bad API tokens per address only."""
+    if credentials and credentials.get("api_token"):
+        return ["ip_address"]
+    return ["username", "ip_address"]
+
+
+def lockout_message(request=None) -> str:
+    cool_off = get_cool_off(request) if request is not None else settings.AXES_COOLOFF_TIME
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else 0
+    return _("Too many failed sign-ins: this account or this address is locked for %(minutes)d minutes. "
+             "Try again later, or ask community staff to lift the lock.") % {"minutes": minutes}
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out client gets (axes' AXES_LOCKOUT_CALLABLE): 429 with the message in the
+    user's language: JSON for the API, a page for the sign-in form and the admin."""
+    message = lockout_message(request)
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    if request.path.startswith("/api/") or request.path.startswith("/open311/") or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "people/locked_out.html", {"message": message}, status=status)
+
+
+def record_token_failure(request) -> None:
+    """A bad API token counts as a failed sign-in from its address (visible and liftable in the admin)."""
+    user_login_failed.send(sender=__name__, credentials=dict(API_TOKEN_CREDENTIALS), request=request)
+
+
+def token_address_locked(request) -> bool:
+    from axes.handlers.proxy import AxesProxyHandler
+
+    if not settings.AXES_ENABLED:
+        return False
+    return not AxesProxyHandler.is_allowed(request, dict(API_TOKEN_CREDENTIALS))
 
 
 class PhoneOrUsernameBackend(ModelBackend):

@@ -249,7 +249,8 @@ class Organization(models.Model):
     serves = models.ManyToManyField(Compound, blank=True, related_name="served_by", verbose_name=_("compounds served"))
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # encrypted at rest like residents' phones; shown masked (contact_phone_masked)
+    contact_phone = EncryptedTextField(_("contact phone"), blank=True, default="")
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -259,6 +260,10 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone)
 
     def clean(self):
         if self.kind == self.Kind.PARTY and not self.party_level:

@@ -227,7 +227,7 @@ class OrganizationOut(Schema):
     grid_id: int | None = None
     building_id: int | None = None
     contact_name: str
-    contact_phone: str
+    contact_phone: str = Field(..., alias="contact_phone_masked", description="masked: the middle digits starred")
     active: bool
 
 

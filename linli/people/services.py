@@ -8,6 +8,7 @@ overwritten.
 
 import datetime
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -307,9 +308,27 @@ def end_appointment(scope: Scope, appointment: Appointment, on: datetime.date) -
 
 
 def create_account(person: Person | None, username: str, password: str, **extra) -> Account:
+    """A new account; its password must pass AUTH_PASSWORD_VALIDATORS (length 10, not common, not all
+    digits, not like the username or the person's name, not the demo password)."""
     if Account.objects.filter(username=username).exists():
         raise ValidationError({"username": _("Username: already taken")})
+    candidate = Account(username=username, person=person, first_name=person.name if person else "")
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     return Account.objects.create_user(username=username, password=password, person=person, **extra)
+
+
+def set_new_password(account: Account, password: str) -> Account:
+    """Change an account's password, checked by the same validators as a new one."""
+    try:
+        password_validation.validate_password(password, user=account)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    return account
 
 
 @transaction.atomic

@@ -8,6 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.crypto import mask_phone
+from linli.core.fields import EncryptedTextField
+
 
 class District(models.Model):
     code = models.CharField(_("division code"), max_length=6, unique=True)
@@ -200,7 +203,8 @@ class Venue(models.Model):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
     business = models.CharField(_("line of business"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # encrypted at rest like residents' phones (linli.core.crypto); shown masked (contact_phone_masked)
+    contact_phone = EncryptedTextField(_("contact phone"), blank=True, default="")
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     active = models.BooleanField(_("operating"), default=True)
@@ -213,6 +217,10 @@ class Venue(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone)
 
 
 class MapFeature(models.Model):

@@ -151,7 +151,7 @@ class VenueOut(Schema):
     credit_code: str
     business: str
     contact_name: str
-    contact_phone: str
+    contact_phone: str = Field(..., alias="contact_phone_masked", description="masked: the middle digits starred")
     lat: float | None = None
     lng: float | None = None
     active: bool
