@@ -22,7 +22,7 @@ from linli.people.models import (Account, Appointment, Household, HouseholdMembe
                                  ResidentEvent)
 from linli.people.scopes import system
 from linli.places import services as places
-from linli.places.models import Building, Community, Compound, District, Dwelling, Entrance, Grid, Subdistrict, Venue
+from linli.places.models import Building, Community, Compound, District, Dwelling, Entrance, Grid, MapFeature, Subdistrict, Venue
 
 from . import layout
 from .people_gen import NINE_SMALL_LINES, SHOP_LINES, SHOP_PREFIXES, PeopleMaker
@@ -139,8 +139,12 @@ def _places(d: Demo, verbosity: int) -> None:
     main_layout = layout.liuhangli()
     centre = main_layout["outline"].centroid
     d.main = Community.objects.create(subdistrict=d.subdistrict, code=MAIN[0], name=MAIN[1], address="永泰街道柳航里",
-                                      lat=round(centre.y, 6), lng=round(centre.x, 6))
+                                      lat=round(centre.y, 6), lng=round(centre.x, 6), boundary=layout.geojson(main_layout["outline"]))
     d.communities.append(d.main)
+    for kind, name, coords in layout.STREETS:  # the streets of the base map (柳航街 along the shop grid, the lane between compounds …)
+        MapFeature.objects.create(community=d.main, kind=kind, name=name, geometry={"type": "LineString", "coordinates": [list(c) for c in coords]})
+    for kind, name, ring in layout.AREAS:
+        MapFeature.objects.create(community=d.main, kind=kind, name=name, geometry={"type": "Polygon", "coordinates": [[list(c) for c in ring]]})
     code = d.main.code
     # 5 residential grids, then the dedicated grid (codes 101…105, 201)
     for i, poly in enumerate(main_layout["grids"]):
@@ -168,7 +172,8 @@ def _places(d: Demo, verbosity: int) -> None:
     for ncode, name, (w, so, e, n), compound_name, nb, address in NEIGHBOURS:
         nl = layout.neighbour(w, so, e, n, 2)
         centre = nl["outline"].centroid
-        c = Community.objects.create(subdistrict=d.subdistrict, code=ncode, name=name, address=address, lat=round(centre.y, 6), lng=round(centre.x, 6))
+        c = Community.objects.create(subdistrict=d.subdistrict, code=ncode, name=name, address=address, lat=round(centre.y, 6), lng=round(centre.x, 6),
+                                     boundary=layout.geojson(nl["outline"]))
         d.communities.append(c)
         compound = Compound.objects.create(community=c, name=compound_name, address=address, boundary=layout.geojson(nl["outline"]))
         spec = {"built": (1995, 2005), "floors": [6], "entrances": (2, 3), "per_floor": 2}

@@ -33,6 +33,24 @@ def geojson(polygon: Polygon) -> dict:
     return {"type": "Polygon", "coordinates": [[[round(x, ROUND), round(y, ROUND)] for x, y in ring] for ring in gj["coordinates"]]}
 
 
+# The streets around and through 柳航里 for the base map: (kind, name, line). 柳航街 is the shop street of the
+# dedicated grid; a lane runs between the two compounds; roads frame the community on the other sides.
+STREETS = [
+    ("street", "柳航街", [(113.2940, 40.07752), (113.3000, 40.07762), (113.3080, 40.07777)]),
+    ("street", "永泰南路", [(113.2948, 40.0745), (113.2950, 40.0801), (113.2955, 40.0858)]),
+    ("street", "御河西路", [(113.3071, 40.0745), (113.3073, 40.0801), (113.3067, 40.0858)]),
+    ("street", "柳港路", [(113.2940, 40.0852), (113.3008, 40.0854), (113.3080, 40.0850)]),
+    ("street", "迎宾街", [(113.2940, 40.0751), (113.3010, 40.0751), (113.3080, 40.0751)]),
+    ("lane", "柳航里中巷", [(113.3012, 40.0777), (113.3009, 40.0801), (113.3014, 40.0822), (113.3012, 40.0843)]),
+    ("lane", "柳航新苑南巷", [(113.3013, 40.08075), (113.3059, 40.08065)]),
+]
+# green spaces and a square (kind, name, ring)
+AREAS = [
+    ("green", "柳航小游园", [(113.3016, 40.0779), (113.3026, 40.0779), (113.3026, 40.0786), (113.3016, 40.0786), (113.3016, 40.0779)]),
+    ("square", "邻里广场", [(113.2992, 40.0770), (113.3004, 40.0770), (113.3004, 40.07748), (113.2992, 40.07748), (113.2992, 40.0770)]),
+]
+
+
 def liuhangli():
     """柳航里社区: a dedicated grid along the shop street in the south, two compounds north of it.
 

@@ -19,13 +19,41 @@
     return '<a href="' + template.replace("/0/", "/" + id + "/") + '">' + escapeHtml(text) + "</a>";
   }
 
+  // the cases layer: open (blue), overdue (red), closed in the last 90 days (grey), each a toggle
+  var CASE_COLORS = { open: "#1f6feb", overdue: "#d1242f", closed: "#8c959f" };
+  function addCases(map, d, focus) {
+    var url = d.cases + (focus ? "?grid=" + focus : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        var groups = { open: L.layerGroup(), overdue: L.layerGroup(), closed: L.layerGroup() };
+        data.features.forEach(function (f) {
+          var p = f.properties, c = f.geometry.coordinates;
+          L.circleMarker([c[1], c[0]], { radius: 6, color: "#fff", weight: 1.5, fillColor: CASE_COLORS[p.status], fillOpacity: 0.95,
+            className: "linli-case linli-case-" + p.status })
+            .bindPopup(link(d.caseUrl, p.id, p.number) + "<br>" + escapeHtml(p.title) + "<br>" + escapeHtml(p.category))
+            .addTo(groups[p.status]);
+        });
+        groups.open.addTo(map);
+        groups.overdue.addTo(map);
+        var labels = JSON.parse(d.caseLabels || "{}"), overlays = {};
+        ["open", "overdue", "closed"].forEach(function (k) {
+          overlays['<span style="color:' + CASE_COLORS[k] + '">●</span> ' + escapeHtml(labels[k] || k) + " (" + groups[k].getLayers().length + ")"] = groups[k];
+        });
+        L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+        map.getContainer().setAttribute("data-case-count", String(data.features.length));
+      })
+      .catch(function () { map.getContainer().setAttribute("data-case-count", "error"); });
+  }
+
   function init(el) {
     var d = el.dataset;
-    var map = L.map(el, { attributionControl: !!d.tileUrl, zoomSnap: 0.25 });
+    var map = L.map(el, { attributionControl: !!d.tileUrl, zoomSnap: 0.25, maxZoom: 20 });
     if (d.tileUrl) {
       L.tileLayer(d.tileUrl, { maxZoom: 20, attribution: d.tileAttribution || "" }).addTo(map);
     }
     map.setView([40.08, 113.3], 15);
+    if (d.base && window.linliBase) { window.linliBase(map, d.base, { tiled: !!d.tileUrl }); }
     var focus = d.focus ? parseInt(d.focus, 10) : null;
 
     fetch(d.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -69,6 +97,7 @@
         var bounds = focused ? focused.getBounds() : grids.getBounds();
         if (!focused && buildings.getLayers().length) { bounds = bounds.isValid() ? bounds.extend(buildings.getBounds()) : buildings.getBounds(); }
         if (bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16] }); }
+        if (d.cases) { addCases(map, d, focus); }
         el.setAttribute("data-loaded", String(data.grids.features.length));
         el.setAttribute("data-buildings", String(data.buildings.features.length));
       })

@@ -4,19 +4,24 @@ They live in the portal, not in linli.places, because they combine places with p
 counts and appointments (places sits below people; see docs/architecture.md). The three registers
 share one list helper and one export helper."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from linli.core import roles
 from linli.core.excel import xlsx_response
 from linli.people import queries as pq
 from linli.people.scopes import for_request, reads
-from linli.places import exports, queries
-from linli.places.models import Grid, Venue
+from linli.cases import queries as case_queries
+from linli.cases.models import Case
+from linli.places import basemap, exports, queries
+from linli.places.models import Community, Grid, Venue
 
 PAGE_SIZE = 25
 
@@ -37,6 +42,48 @@ def map_page(request):
         "grids": queries.grids(scope).filter(parent__isnull=True),
         "focus": _int(request.GET.get("grid")),
     })
+
+
+def map_base(request):
+    """The base map (outlines, streets, buildings with numbers, venues): public geography, no personal data.
+    ?community=<id> gives one community's (the public board uses it); otherwise the communities in the
+    signed-in caller's scope."""
+    community = _int(request.GET.get("community"))
+    if community is not None:
+        communities = Community.objects.filter(pk=community)
+    elif request.user.is_authenticated:
+        communities = queries.communities(for_request(request))
+    else:
+        communities = Community.objects.none()
+    response = JsonResponse(basemap.base_layer(communities))
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def map_cases(request):
+    """The cases layer of the grid map: open, overdue and (last 90 days) closed cases the caller may see,
+    as points; ?grid=<id> keeps one grid's (with its micro-grids)."""
+    scope = for_request(request)
+    grid_id = _int(request.GET.get("grid"))
+    since = timezone.now() - datetime.timedelta(days=90)
+    qs = case_queries.visible(scope).filter(lat__isnull=False, lng__isnull=False).filter(
+        Q(state__in=Case.OPEN_STATES) | Q(closed_at__gte=since))
+    if grid_id:
+        qs = qs.filter(Q(grid_id=grid_id) | Q(micro_grid_id=grid_id))
+    now = timezone.now()
+    features = []
+    for row in qs.order_by("-id").values("id", "number", "title", "state", "lat", "lng", "overdue", "handling_due", "category__name")[:2000]:
+        if row["state"] not in Case.OPEN_STATES:
+            status = "closed"
+        elif row["overdue"] or (row["handling_due"] and row["handling_due"] < now):
+            status = "overdue"
+        else:
+            status = "open"
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
+                         "properties": {"id": row["id"], "number": row["number"], "title": row["title"], "status": status,
+                                        "category": row["category__name"] or ""}})
+    return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
 @login_required
