@@ -14,7 +14,6 @@ import re
 from django.db.models import Q
 from django.http import Http404
 
-from linli.meetings.models import Action as MeetingAction
 from linli.core import roles
 from linli.people.scopes import Scope
 
@@ -39,7 +38,8 @@ def _org_q(orgs) -> Q:
     if not orgs:
         return Q(pk__in=[])
     involved = (Summons.objects.filter(department_id__in=orgs).values("whistle__case_id"))
-    owning = MeetingAction.objects.filter(owner_org_id__in=orgs, meeting__case__isnull=False).values("meeting__case_id")
+    # a department owning a resolution of the case's whistle meeting (linli.meetings, read through the reverse relation)
+    owning = Case.objects.filter(meetings__actions__owner_org_id__in=orgs).values("pk")
     return Q(assignee_org_id__in=orgs) | Q(pk__in=involved) | Q(pk__in=owning)
 
 
@@ -150,7 +150,7 @@ def my_queue(scope: Scope):
     orgs = org_ids(scope)
     if orgs:
         waiting = Summons.objects.filter(department_id__in=orgs, status=Summons.Status.WAITING).values("whistle__case_id")
-        owning = MeetingAction.objects.filter(owner_org_id__in=orgs, status=MeetingAction.Status.OPEN).values("meeting__case_id")
+        owning = Case.objects.filter(meetings__actions__owner_org_id__in=orgs, meetings__actions__status="open").values("pk")
         q |= Q(assignee_org_id__in=orgs) | Q(pk__in=waiting) | Q(pk__in=owning)
     return open_cases.filter(q)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import hooks, views
 
 app_name = "cases"
 
@@ -21,8 +21,6 @@ urlpatterns = [
     path("cases/<int:pk>/plan/", views.case_plan, name="plan"),
     path("cases/<int:pk>/whistle/", views.case_whistle, name="whistle"),
     path("cases/<int:pk>/report-in/<int:summons_id>/", views.case_report_in, name="report_in"),
-    path("cases/<int:pk>/meeting/", views.case_meeting, name="meeting"),
-    path("cases/<int:pk>/actions/<int:action_id>/", views.case_action, name="action"),
     path("cases/<int:pk>/resolve/", views.case_resolve, name="resolve"),
     path("cases/<int:pk>/rate/", views.case_rate, name="rate"),
     path("cases/<int:pk>/merge/", views.case_merge, name="merge"),
@@ -33,3 +31,9 @@ urlpatterns = [
     path("messages/read/", views.inbox_read, name="inbox_read"),
     path("board/<int:community_id>/", views.board, name="board"),
 ]
+
+# The actions of the parts of the case page that apps above cases own, registered in their AppConfig.ready() (hooks.py):
+# linli.meetings mounts the whistle meeting here as cases:meeting (cases/<pk>/meeting/) and progress on its resolutions
+# as cases:action (cases/<pk>/actions/<action_id>/).
+urlpatterns += [path(f"cases/<int:pk>/{route}", views.panel_view(handler), name=name)
+                for panel in hooks.case_page_panels for route, name, handler in panel.actions]

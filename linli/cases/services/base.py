@@ -1,0 +1,168 @@
+"""What every case use case stands on: the one transition (a conditional UPDATE on version and allowed states), the
+timeline row, who may act, photos, numbering. The use cases themselves live in intake, handling, whistle and rating.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core import notify, workdays
+from linli.core.errors import OutOfScope
+from linli.core import roles
+from linli.people.models import Account
+from linli.people.scopes import Scope
+
+from ..models import Case, CaseEvent, CasePhoto, CaseSettings, Category, Tier
+
+State = Case.State
+Action = CaseEvent.Action
+Source = Case.Source
+
+PHOTO_TYPES = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
+MAX_PHOTOS = 9
+ROUTING_ACTIONS = {Action.ASSIGN, Action.CLASSIFY, Action.ESCALATE, Action.TRANSFER, Action.REOPEN}
+
+
+class Conflict(Exception):
+    """Someone else changed the case first."""
+
+
+# ---------------------------------------------------------------- helpers
+
+def _actor(scope: Scope):
+    account = scope.account
+    return account if getattr(account, "pk", None) else None
+
+
+def _settings_for(community_id) -> CaseSettings:
+    return CaseSettings.objects.filter(community_id=community_id).first() or CaseSettings(community_id=community_id)
+
+
+def _event(case: Case, scope_or_actor, action: str, *, from_state="", to_state="", from_tier="", to_tier="", note="",
+           data=None, public=True, at=None) -> CaseEvent:
+    actor = _actor(scope_or_actor) if isinstance(scope_or_actor, Scope) else scope_or_actor
+    data = dict(data or {})
+    if action in ROUTING_ACTIONS:  # the deadlines in force from this step on: rates read them from the timeline
+        data.setdefault("response_due", case.response_due.isoformat() if case.response_due else None)
+        data.setdefault("handling_due", case.handling_due.isoformat() if case.handling_due else None)
+    return CaseEvent.objects.create(
+        case=case, actor=actor, action=action, from_state=from_state, to_state=to_state or case.state,
+        from_tier=from_tier, to_tier=to_tier or case.tier, assignee=case.assignee, assignee_org=case.assignee_org,
+        note=note, data=data, public=public, at=at or timezone.now(),
+    )
+
+
+def _transition(case: Case, allowed_states, **changes) -> Case:
+    """Apply changes if the case is still at the version and in a state we read; else Conflict."""
+    now = timezone.now()
+    updated = Case.objects.filter(pk=case.pk, version=case.version, state__in=list(allowed_states)).update(
+        version=F("version") + 1, updated_at=now, **changes
+    )
+    if not updated:
+        current = Case.objects.filter(pk=case.pk).values_list("state", flat=True).first()
+        raise Conflict(_("Case %(number)s was changed by someone else (now: %(state)s). Reload and try again.")
+                       % {"number": case.number, "state": Case.State(current).label if current else "?"})
+    for key, value in changes.items():
+        setattr(case, key, value)
+    case.version += 1
+    case.updated_at = now
+    return case
+
+
+def _reporters(case: Case) -> list[Account]:
+    """The reporter of the case and of every case merged into it."""
+    accounts = []
+    for c in [case, *case.merged_cases.all()]:
+        if c.reporter_id:
+            accounts.append(c.reporter)
+        elif c.reporter_person_id:
+            acc = Account.objects.filter(person_id=c.reporter_person_id).first()
+            if acc:
+                accounts.append(acc)
+    return accounts
+
+
+def _handlers(case: Case) -> list[Account]:
+    if case.assignee_id:
+        return [case.assignee]
+    if case.assignee_org_id:
+        return list(Account.objects.filter(person__appointments__organization=case.assignee_org_id).distinct())
+    return []
+
+
+def _notify(case: Case, event: CaseEvent, recipients, subject: str):
+    notify.notify(f"case:{case.pk}:event:{event.pk}", recipients, subject=subject,
+                  body=case.title, link=f"/cases/{case.pk}/", payload={"case": case.number, "action": event.action})
+
+
+def _deadlines(category: Category | None, start) -> tuple:
+    if category is None:
+        return None, None
+    return (workdays.deadline(start, category.response_amount, category.response_unit),
+            workdays.deadline(start, category.handling_amount, category.handling_unit))
+
+
+def may_handle(scope: Scope, case: Case) -> bool:
+    """The assignee, the holders of the case's tier post, and staff above it may act on a case."""
+    if scope.everything or (case.assignee_id and case.assignee_id == getattr(scope.account, "pk", None)):
+        return True
+    for appt in scope.appointments:
+        if appt.role == roles.BUILDING_LEADER and case.tier == Tier.BUILDING and appt.building_id == case.building_id:
+            return True
+        if appt.role == roles.GRID_WORKER and case.tier in (Tier.BUILDING, Tier.GRID) and appt.grid_id in (case.grid_id, case.micro_grid_id):
+            return True
+        if appt.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and appt.community_id == case.community_id and case.tier != Tier.SUBDISTRICT:
+            return True
+        if appt.role == roles.SUBDISTRICT_STAFF and appt.subdistrict_id == case.subdistrict_id:
+            return True
+        if appt.role in (roles.DEPARTMENT_CONTACT, roles.PROPERTY_MANAGER) and appt.organization_id and appt.organization_id == case.assignee_org_id:
+            return True
+    return False
+
+
+def _require_handler(scope: Scope, case: Case) -> None:
+    if not may_handle(scope, case):
+        raise OutOfScope(_("You do not handle case %(number)s.") % {"number": case.number})
+
+
+def _is_dispatcher(scope: Scope, case: Case) -> bool:
+    return scope.everything or any(
+        (a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.community_id == case.community_id)
+        or (a.role == roles.SUBDISTRICT_STAFF and a.subdistrict_id == case.subdistrict_id)
+        for a in scope.appointments
+    )
+
+
+def clean_photos(photos) -> list:
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": _("Photos: at most %(n)d per step.") % {"n": MAX_PHOTOS}})
+    limit = getattr(settings, "LINLI_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+    for i, photo in enumerate(photos, 1):
+        size = photo.size
+        if size > limit:
+            raise ValidationError({"photos": _("Photo %(i)d: %(size).1f MB is larger than the %(limit).0f MB allowed.")
+                                   % {"i": i, "size": size / 1e6, "limit": limit / 1e6}})
+        head = photo.read(12)
+        photo.seek(0)
+        ctype = getattr(photo, "content_type", "") or ""
+        magic = PHOTO_TYPES.get(ctype)
+        if not magic or not any(head.startswith(m) for m in magic) or (ctype == "image/webp" and head[8:12] != b"WEBP"):
+            raise ValidationError({"photos": _("Photo %(i)d: only JPEG, PNG or WebP images are accepted.") % {"i": i}})
+    return photos
+
+
+def _save_photos(case: Case, photos, scope: Scope, event: CaseEvent | None):
+    for photo in photos:
+        CasePhoto.objects.create(case=case, event=event, file=photo, content_type=photo.content_type, size=photo.size,
+                                 uploaded_by=_actor(scope))
+
+
+def _next_number(day: datetime.date, attempt: int) -> str:
+    prefix = day.strftime("%Y%m%d")
+    count = Case.objects.filter(number__startswith=prefix + "-").count()
+    return f"{prefix}-{count + 1 + attempt:04d}"

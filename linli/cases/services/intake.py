@@ -1,0 +1,160 @@
+"""Intake (受理): the five ways a case comes in — resident, patrol, building leader, hotline, Open311 — located, classified,
+routed to a tier, timed and announced in one step."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.errors import OutOfScope
+from linli.core import roles
+from linli.people.models import Account, Person
+from linli.people.scopes import Scope
+from linli.places import locator
+from linli.places.geometry import clean_point
+from linli.places.models import Community, Dwelling, Grid
+
+from .. import routing
+from ..models import Case, Category, Tier
+from .base import Action, Conflict, Source, State, _actor, _deadlines, _event, _handlers, _next_number, _notify, _save_photos, clean_photos
+
+
+def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> dict:
+    if dwelling is not None:
+        loc = locator.locate_dwelling(dwelling)
+        where = {"dwelling": dwelling, "building": dwelling.building, "lat": dwelling.building.lat, "lng": dwelling.building.lng}
+    elif lat is not None and lng is not None:
+        lat, lng = clean_point(lat, lng)
+        if lat is None:
+            raise ValidationError({"location": _("Location: choose a dwelling or a point on the map.")})
+        loc = locator.locate_point(lng, lat)
+        where = {"lat": lat, "lng": lng}
+    else:
+        raise ValidationError({"location": _("Location: choose a dwelling or a point on the map.")})
+    if not loc.found:
+        raise ValidationError({"location": _("Location: the point lies outside every grid; choose a place inside the community.")})
+    community = Community.objects.select_related("subdistrict").get(pk=loc.community_id)
+    where.update(grid_id=loc.grid_id, micro_grid_id=loc.micro_grid_id, community=community, subdistrict=community.subdistrict)
+    return where
+
+
+def _check_intake_scope(scope: Scope, source: str, where: dict, reporter_person: Person | None):
+    from linli.places.models import Building
+
+    if scope.everything or source == Source.OPEN311:
+        return
+    dwelling = where.get("dwelling")
+    if source == Source.RESIDENT:
+        person = getattr(scope.account, "person", None)
+        if person is None:
+            raise OutOfScope(_("Only a signed-in resident can report as a resident."))
+        if dwelling is not None and dwelling.pk != person.dwelling_id:
+            raise ValidationError({"dwelling": _("Dwelling: a resident reports for their own home or a point on the map.")})
+        return
+    place = dwelling.building if dwelling is not None else Grid.objects.get(pk=where["grid_id"])
+    if source == Source.PATROL:
+        if not scope.has_role(roles.GRID_WORKER) or not scope.covers(place, "read", roles.PLACES):
+            raise OutOfScope(_("A patrol report must lie in your grid."))
+    elif source == Source.BUILDING_LEADER:
+        if dwelling is None or not isinstance(place, Building) or not scope.covers(place, "read", roles.PEOPLE):
+            raise OutOfScope(_("A building leader reports for a dwelling in their building."))
+    elif source == Source.HOTLINE:
+        if not scope.has_role(roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY, roles.SUBDISTRICT_STAFF) or not scope.covers(place, "read", roles.PLACES):
+            raise OutOfScope(_("Hotline staff enter calls for their own community or subdistrict."))
+
+
+def _category(value) -> Category | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Category):
+        return value
+    cat = Category.objects.filter(code=value, active=True, parent__isnull=False).first()
+    if cat is None:
+        raise ValidationError({"category": _("Category: unknown category %(code)s.") % {"code": value}})
+    return cat
+
+
+@transaction.atomic
+def submit(scope: Scope, *, source: str, description: str, title: str = "", category=None, dwelling: Dwelling | None = None,
+           lat=None, lng=None, address: str = "", photos=(), reporter_person: Person | None = None, reporter_name: str = "",
+           reporter_phone: str = "", open311_client=None, building=None) -> Case:
+    """Intake for all five ways; locates, classifies, routes, sets deadlines, notifies.
+
+    `building` (optional, with a point): the building the problem is at, so routing finds its leader and property company."""
+    if source not in Source.values:
+        raise ValidationError({"source": _("Source: unknown source %(s)s.") % {"s": source}})
+    description = (description or "").strip()
+    if len(description) < 4:
+        raise ValidationError({"description": _("Description: say what the problem is (at least 4 characters).")})
+    if len(description) > 4000:
+        raise ValidationError({"description": _("Description: at most 4000 characters.")})
+    category = _category(category)
+    photos = clean_photos(photos)
+    where = _locate(scope, source, dwelling, lat, lng)
+    if building is not None and dwelling is None and building.community_id == where["community"].pk:
+        where["building"] = building
+    _check_intake_scope(scope, source, where, reporter_person)
+
+    reporter = _actor(scope) if source in (Source.RESIDENT, Source.OPEN311) else None
+    if source == Source.RESIDENT:
+        reporter_person = scope.account.person
+    if reporter_phone and reporter_person is None:
+        from linli.core.crypto import lookup_hash
+        from linli.core.validation import normalize_phone
+
+        reporter_phone = normalize_phone(reporter_phone, "reporter_phone")
+        reporter_person = Person.objects.filter(phone_hash=lookup_hash(reporter_phone)).first()
+    if reporter is None and reporter_person is not None:
+        reporter = Account.objects.filter(person=reporter_person).first()
+
+    suggested, confidence = None, None
+    if category is None:
+        from .. import classifier
+
+        code, confidence = classifier.current().predict(f"{title} {description}")
+        suggested = Category.objects.filter(code=code, active=True).first()
+        if suggested is not None and confidence >= getattr(settings, "LINLI_CLASSIFIER_THRESHOLD", classifier.THRESHOLD):
+            category = suggested
+    now = timezone.now()
+    case = Case(
+        title=(title or description[:40]).strip()[:200], description=description, category=category,
+        suggested_category=suggested, confidence=confidence, categorised_by_person=False, source=source,
+        reporter=reporter, reporter_person=reporter_person, reporter_name=reporter_name or (reporter_person.name if reporter_person else ""),
+        reporter_phone=reporter_phone, entered_by=_actor(scope), open311_client=open311_client,
+        address=address[:300], created_at=now, updated_at=now, **where,
+    )
+    if category is not None:
+        case.tier, case.assignee, case.assignee_org = routing.route(case, category.default_tier)
+        case.state = State.ASSIGNED
+        case.response_due, case.handling_due = _deadlines(category, now)
+    else:
+        case.tier, case.assignee, case.assignee_org = routing.route(case, Tier.COMMUNITY)
+        case.state = State.TRIAGE
+    if source == Source.OPEN311:
+        case.open311_token = secrets.token_hex(12)
+    for attempt in range(20):
+        case.number = _next_number(timezone.localdate(now), attempt)
+        try:
+            with transaction.atomic():
+                case.save()
+            break
+        except IntegrityError:
+            if Case.objects.filter(number=case.number).exists():
+                continue
+            raise
+    else:
+        raise Conflict(_("Could not number the case; try again."))
+    submitted = _event(case, scope, Action.SUBMIT, to_state=case.state, note=description[:500],
+                       data={"source": source, "confidence": confidence, "suggested": suggested.code if suggested else None})
+    _save_photos(case, photos, scope, submitted)
+    if case.state == State.ASSIGNED:
+        assigned = _event(case, scope, Action.ASSIGN, from_state=State.ASSIGNED, note=_("Routed by category %(c)s") % {"c": category})
+        _notify(case, assigned, _handlers(case), _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title})
+    else:
+        _notify(case, submitted, _handlers(case), _("Case %(n)s needs a category") % {"n": case.number})
+    if reporter:
+        _notify(case, submitted, [reporter], _("We received your report %(n)s") % {"n": case.number})
+    return case
