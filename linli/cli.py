@@ -1,8 +1,9 @@
 """The `linli` command (also `python3 -m linli`).
 
     linli demo [--host H] [--port P]   migrate, build the demo data once, print the accounts,
-                                       serve the web app and run the worker in one process
-    linli serve [--host H] [--port P]  the web app only (waitress + whitenoise)
+                                       serve the web app and run the worker beside it
+    linli serve [--host H] [--port P]  the web app only (gunicorn: --workers N processes, default one
+               [--workers N]           per CPU core, × --threads; waitress where gunicorn cannot run)
     linli worker                       the background worker loop only (stops cleanly on SIGTERM/SIGINT)
     linli test [--postgres] [ARGS…]    the architecture contracts (lint-imports) and the whole test suite
                                        (pytest ARGS…; with test paths, those only); --postgres runs it on
@@ -57,7 +58,9 @@ def _say(message: str = "") -> None:
 def _server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=os.environ.get("LINLI_HOST", "127.0.0.1"), help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("LINLI_PORT", "8000")), help="port (default 8000)")
-    parser.add_argument("--threads", type=int, default=8, help="web server threads (default 8)")
+    parser.add_argument("--threads", type=int, default=8, help="web server threads per process (default 8)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("LINLI_WORKERS", "0")) or None,
+                        help="web server processes (default: one per CPU core; gunicorn, Linux/Unix only)")
 
 
 def _migrate() -> None:
@@ -114,50 +117,58 @@ def _print_demo(result: dict) -> None:
     _say()
 
 
-def _serve(host: str, port: int, threads: int, with_worker: bool) -> int:
+def _serve(host: str, port: int, threads: int, with_worker: bool, workers: int | None = None) -> int:
+    """gunicorn (workers × threads, the app and the classifier loaded before the socket opens) where it
+    runs, waitress otherwise (linli.server). With the worker, one loop beside the web processes: a
+    separate process under gunicorn, a thread under waitress."""
     from django.conf import settings
     from django.core.management import call_command
-    from waitress import create_server
 
+    from linli import server as server_mod
     from linli.core import worker as worker_mod
 
     # whitenoise serves what collectstatic gathers into STATIC_ROOT (admin, API docs, vendored JS/CSS)
     call_command("collectstatic", interactive=False, verbosity=0)
-    from linli.wsgi import application
-
-    try:
-        server = create_server(application, host=host, port=port, threads=threads)
-    except OSError as exc:
-        _say(_("Cannot listen on %(host)s:%(port)s (%(err)s). Is another server running there? Try --port.") % {"host": host, "port": port, "err": exc.strerror or exc})
+    busy = server_mod.port_free(host, port)
+    if busy is not None:
+        _say(_("Cannot listen on %(host)s:%(port)s (%(err)s). Is another server running there? Try --port.") % {"host": host, "port": port, "err": busy.strerror or busy})
         return 1
-    thread = stop = None
-    if with_worker:
-        thread, stop = worker_mod.start_in_thread()
-        _say(_("Background worker running (sweeps: %(s)s).") % {"s": ", ".join(worker_mod.registered()) or "-"})
-
-    def _terminate(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)  # also when started in the background, where SIGINT starts ignored
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    _say(_("linli is running at http://%(host)s:%(port)s/  (database: %(db)s; Ctrl+C to stop)") % {
-        "host": shown_host, "port": server.effective_port, "db": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]})
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    sweeps = ", ".join(worker_mod.registered()) or "-"
+
+    def ready(actual_port):
+        return _("linli is running at http://%(host)s:%(port)s/  (database: %(db)s; Ctrl+C to stop)") % {
+            "host": shown_host, "port": actual_port, "db": db}
+
+    if not server_mod.gunicorn_available():
+        def start_worker():
+            thread, stop = worker_mod.start_in_thread()
+            _say(_("Background worker running (sweeps: %(s)s).") % {"s": sweeps})
+            return lambda: (_say(_("Stopping …")), stop.set(), thread.join(timeout=10))
+
+        return server_mod.run_waitress(server_mod.load_linli, host=host, port=port, threads=threads, ready_message=ready,
+                                       on_start=start_worker if with_worker else None)
+    workers = workers or server_mod.cpu_cores()
+    _say(f"gunicorn: {workers} processes × {threads} threads")
+    loop = None
+    if with_worker:
+        loop = subprocess.Popen([sys.executable, "-m", "linli", "worker"])
+        _say(_("Background worker running (sweeps: %(s)s).") % {"s": sweeps})
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        return server_mod.run_gunicorn(server_mod.load_linli, host=host, port=port, workers=workers, threads=threads, ready_message=ready)
     finally:
         _say(_("Stopping …"))
-        if stop is not None:
-            stop.set()
-            thread.join(timeout=10)
-        server.close()
-    return 0
+        if loop is not None:
+            loop.terminate()
+            try:
+                loop.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                loop.kill()
 
 
 def cmd_demo(argv) -> int:
-    parser = argparse.ArgumentParser(prog="linli demo", description=_("Migrate, create the demo data once, then serve the web app and run the worker in one process."))
+    parser = argparse.ArgumentParser(prog="linli demo", description=_("Migrate, create the demo data once, then serve the web app and run the worker beside it."))
     _server_args(parser)
     parser.add_argument("--residents", type=int, default=None, help="residents of 柳航里 on first build (default 3200)")
     parser.add_argument("--no-serve", action="store_true", help="build and print, then exit")
@@ -170,7 +181,7 @@ def cmd_demo(argv) -> int:
     _print_demo(result)
     if args.no_serve:
         return 0
-    return _serve(args.host, args.port, args.threads, with_worker=True)
+    return _serve(args.host, args.port, args.threads, with_worker=True, workers=args.workers)
 
 
 def cmd_serve(argv) -> int:
@@ -181,7 +192,7 @@ def cmd_serve(argv) -> int:
     if _pending_migrations():
         _say(_("The database has unapplied migrations: run `linli migrate` first."))
         return 1
-    return _serve(args.host, args.port, args.threads, with_worker=False)
+    return _serve(args.host, args.port, args.threads, with_worker=False, workers=args.workers)
 
 
 def cmd_worker(argv) -> int:

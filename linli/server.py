@@ -1,0 +1,206 @@
+"""The web server behind `linli serve` and `linli demo`.
+
+On Linux (and other Unix) gunicorn runs one process per CPU core (`--workers N` to change), each
+with `--threads` threads (gthread workers). The application is loaded once in the master before
+the listening socket is opened (preload): Django, the classifier and the jieba dictionary are
+ready before the first connection is accepted, and every worker forked from the master (also one
+restarted later) starts with them loaded: no request ever pays for a cold start.
+
+Where gunicorn cannot run (Windows, or LINLI_SERVER=waitress), waitress serves in one process with
+threads, after the same warm-up.
+
+Both write one access line per request: address, time, method, path, status, bytes, milliseconds,
+pid. Never the query string: Open311 clients pass their api_key there.
+"""
+
+import logging
+import os
+import socket
+import sys
+import time
+
+log = logging.getLogger("linli.server")
+access_log = logging.getLogger("linli.access")
+
+ACCESS_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %(p)s'
+WARM_TEXT = "楼道里堆满了纸箱，消防通道被堵住了"
+
+
+def cpu_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def gunicorn_available() -> bool:
+    if os.environ.get("LINLI_SERVER", "").lower() == "waitress" or sys.platform == "win32":
+        return False
+    try:
+        import gunicorn.app.base  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------------------- warm-up
+def warm_up() -> dict:
+    """Load the classifier (the trained file, or train from the taxonomy) and the jieba dictionary,
+    and run one prediction so every lazy structure is built. Returns what was loaded."""
+    from linli.cases import classifier
+
+    t0 = time.perf_counter()
+    model = classifier.current()
+    code, _confidence = model.predict(WARM_TEXT)
+    seconds = time.perf_counter() - t0
+    info = {"pid": os.getpid(), "labels": len(model.labels), "seconds": round(seconds, 1), "sample": code}
+    _say(f"linli: classifier and jieba dictionary loaded in {seconds:.1f} s ({len(model.labels)} categories, pid {os.getpid()})")
+    return info
+
+
+def load_linli():
+    """The WSGI application of linli, warmed up (called once, before the socket is opened)."""
+    from django.db import connections
+
+    from django.urls import get_resolver
+
+    from linli.wsgi import application
+
+    get_resolver().url_patterns  # imports every page and API module now, not in the first request
+    warm_up()
+    connections.close_all()  # nothing the master opened may be shared with forked workers
+    return application
+
+
+# ---------------------------------------------------------------------------- port check
+def port_free(host: str, port: int) -> OSError | None:
+    """None when host:port can be listened on; the error otherwise (checked before the warm-up, so a
+    busy port is reported at once)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
+# ---------------------------------------------------------------------------- gunicorn
+def run_gunicorn(load, *, host: str, port: int, workers: int, threads: int, ready_message=None, name: str = "linli") -> int:
+    """Serve load() with gunicorn until SIGTERM/SIGINT. load runs once in the master, before the
+    listening socket is opened and before the workers are forked."""
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": max(1, workers),
+        "worker_class": "gthread",
+        "threads": max(1, threads),
+        "preload_app": True,
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "accesslog": "-",
+        "access_log_format": ACCESS_FORMAT,
+        "errorlog": "-",
+        "loglevel": os.environ.get("LINLI_SERVER_LOG_LEVEL", "info"),
+        "proc_name": name,
+        "control_socket_disable": True,  # gunicorn ≥ 24: no control socket in $HOME shared by every instance
+    }
+
+    def when_ready(server):
+        if ready_message:
+            _say(ready_message(port))
+
+    def post_fork(server, worker):
+        # a worker starts without the master's database connections (closed in load_linli; once more,
+        # in case the loader opened one): Django opens its own, one per thread, and keeps them.
+        from django.db import connections
+
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+
+    class App(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:  # control_socket_disable is newer than gunicorn 22
+                    self.cfg.set(key, value)
+            self.cfg.set("when_ready", when_ready)
+            self.cfg.set("post_fork", post_fork)
+
+        def load(self):
+            return load()
+
+    master = os.getpid()
+    try:
+        App().run()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if os.getpid() != master:
+            # a worker forked inside App().run() leaving: it must not unwind through the caller's
+            # clean-up (that belongs to the master), only end
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
+    return 0
+
+
+# ---------------------------------------------------------------------------- waitress (fallback)
+class AccessLog:
+    """WSGI middleware: one access line per request in gunicorn's format, without the query string."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        t0 = time.perf_counter()
+        seen = {}
+
+        def _start(status, headers, exc_info=None):
+            seen["status"] = status.split(" ", 1)[0]
+            seen["bytes"] = next((v for k, v in headers if k.lower() == "content-length"), "-")
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        try:
+            return self.app(environ, _start)
+        finally:
+            ms = int((time.perf_counter() - t0) * 1000)
+            line = '%s [%s] "%s %s %s" %s %s %dms pid=%d' % (
+                environ.get("REMOTE_ADDR", "-"), time.strftime("%d/%b/%Y:%H:%M:%S %z"), environ.get("REQUEST_METHOD", "-"),
+                environ.get("PATH_INFO", "") or "/", environ.get("SERVER_PROTOCOL", "-"), seen.get("status", "-"),
+                seen.get("bytes", "-"), ms, os.getpid())
+            _say(line)
+
+
+def run_waitress(load, *, host: str, port: int, threads: int, ready_message=None, on_start=None) -> int:
+    """Serve load() with waitress (one process, threads) until SIGTERM/SIGINT."""
+    import signal
+
+    from waitress import create_server
+
+    application = AccessLog(load())
+    server = create_server(application, host=host, port=port, threads=threads)
+    stop = on_start() if on_start else None
+
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)  # also when started in the background, where SIGINT starts ignored
+    if ready_message:
+        _say(ready_message(server.effective_port))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if stop is not None:
+            stop()
+        server.close()
+    return 0

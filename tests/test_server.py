@@ -1,0 +1,122 @@
+"""`linli serve` as a real process on a fresh SQLite database: the classifier and the jieba dictionary
+are loaded before the server accepts its first request (no cold start in a request), every web
+process is forked from the warmed master, and each request leaves one access line without its
+query string (Open311 keys travel there). Nothing here measures time: it reads the order of the
+server's own lines."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "q1Z8Wk1cN3tQwQGsKk3m0yq0O3Gm7o2m8YcX3m1Hh5Y="
+SECRET = "sekrit-in-the-query"
+WARM = "classifier and jieba dictionary loaded"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fresh_env(tmp_path_factory):
+    var = tmp_path_factory.mktemp("serve-var")
+    env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, PYTHONUNBUFFERED="1", LINLI_LOG_LEVEL="WARNING")
+    env.pop("LINLI_DATABASE_URL", None)  # a fresh SQLite database, also in the --postgres run
+    env.pop("LINLI_SERVER", None)
+    out = subprocess.run([sys.executable, "-m", "linli", "migrate", "-v", "0"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return env
+
+
+def _serve(env, *args):
+    port = _free_port()
+    log = Path(env["LINLI_VAR_DIR"]) / f"serve-{port}.log"
+    fh = open(log, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "linli", "serve", "--port", str(port), *args], cwd=ROOT, env=env,
+                            stdout=fh, stderr=subprocess.STDOUT)
+    return proc, port, log, fh
+
+
+def _first_answer(proc, port, path) -> int:
+    """Poll until the server answers one request (the first it serves); its status."""
+    deadline = time.monotonic() + 300  # a guard against a server that never comes up, not a measurement
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the server exited"
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", path)
+            status = conn.getresponse().status
+            conn.close()
+            return status
+        except (ConnectionRefusedError, ConnectionResetError):
+            time.sleep(0.2)
+    raise AssertionError("the server did not come up")
+
+
+def _stop(proc, fh) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=60)
+    finally:
+        fh.close()
+
+
+def _index(lines, pattern) -> int:
+    for i, line in enumerate(lines):
+        if re.search(pattern, line):
+            return i
+    raise AssertionError(f"no line matches {pattern!r}:\n" + "\n".join(lines[-40:]))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")
+def test_gunicorn_workers_start_warm_and_log_requests_without_query_strings(fresh_env):
+    proc, port, log, fh = _serve(fresh_env, "--workers", "2", "--threads", "2")
+    try:
+        assert _first_answer(proc, port, f"/open311/v2/services.json?api_key={SECRET}") == 200
+    finally:
+        rc = _stop(proc, fh)
+    assert rc == 0
+    text = log.read_text()
+    lines = text.splitlines()
+    warm = _index(lines, WARM)
+    listening = _index(lines, r"Listening at: http://127\.0\.0\.1:%d" % port)
+    access = _index(lines, r'"GET /open311/v2/services\.json HTTP/1\.1" 200')
+    # the model was loaded in the master before the socket existed, so before any request could be accepted
+    assert warm < listening < access
+    # the request was served by a web process forked from the warmed master, one of two
+    worker_pid = re.search(r"<(\d+)>\s*$", lines[access]).group(1)
+    booted = _index(lines, rf"Booting worker with pid: {worker_pid}\b")
+    assert warm < booted < access
+    assert len(re.findall(r"Booting worker with pid", text)) >= 2
+    assert re.search(rf"\(\d+ categories, pid (\d+)\)", lines[warm]).group(1) != worker_pid
+    assert SECRET not in text and "api_key" not in text
+    assert text.count("Stopping") + text.count("正在停止") == 1  # the master cleans up; the workers only end
+
+
+def test_waitress_fallback_also_warms_up_before_listening(fresh_env):
+    env = dict(fresh_env, LINLI_SERVER="waitress")
+    proc, port, log, fh = _serve(env)
+    try:
+        assert _first_answer(proc, port, f"/open311/v2/services.json?api_key={SECRET}") == 200
+    finally:
+        rc = _stop(proc, fh)
+    assert rc == 0
+    text = log.read_text()
+    lines = text.splitlines()
+    warm = _index(lines, WARM)
+    running = _index(lines, rf"127\.0\.0\.1:{port}/")
+    access = _index(lines, r'"GET /open311/v2/services\.json HTTP/1\.1" 200')
+    assert warm < running < access
+    assert "Listening at" not in text  # not gunicorn
+    assert SECRET not in text and "api_key" not in text
