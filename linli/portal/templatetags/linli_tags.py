@@ -20,54 +20,62 @@ def _has_url(name: str) -> bool:
 
 
 def nav_items(request) -> list[dict]:
-    """The menu a user sees follows from what their scope lets them read."""
+    """The menu a user sees follows from what their scope lets them read. Each app's item carries the
+    number of tasks waiting there (the same lists as the workbench, portal.workbench.task_counts)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    from linli.portal.workbench import task_counts
+
     scope = for_request(request)
-    items = [("home", _("Home"))]
+    counts = task_counts(request)
+    items = [("home", _("Workbench"), sum(counts.values()), ())]
     if _has_url("cases:list"):  # the cases app's pages, where installed
         if scope.has_role(roles.GRID_WORKER):
-            items.append(("cases:quick", _("Quick report")))
+            items.append(("cases:quick", _("Quick report"), 0, ()))
         elif scope.has_role(roles.RESIDENT):
-            items.append(("cases:report", _("Report a problem")))
-        items.append(("cases:list", _("Cases")))
+            items.append(("cases:report", _("Report a problem"), 0, ()))
+        items.append(("cases:list", _("Cases"), counts.get("cases", 0), ()))
         from linli.core.notify import inbox
 
-        unread = inbox(user, unread_only=True).count()
-        items.append(("cases:inbox", _("Messages") + (f" ({unread})" if unread else "")))
+        items.append(("cases:inbox", _("Messages"), inbox(user, unread_only=True).count(), ()))
+        person = getattr(user, "person", None)
+        if scope.has_role(roles.RESIDENT) and person is not None and person.community_id:
+            items.append(("cases:board", _("Public board"), 0, (person.community_id,)))
     # the other apps' home pages, where installed (each app's home page decides what this user sees there)
     if _has_url("patrols:home") and reads(scope, roles.PATROLS):
-        items.append(("patrols:home", _("Grid work")))
+        items.append(("patrols:home", _("Grid work"), counts.get("patrols", 0), ()))
     if _has_url("meetings:home"):
-        items.append(("meetings:home", _("Council hall")))
+        items.append(("meetings:home", _("Council hall"), counts.get("meetings", 0), ()))
     if _has_url("volunteers:home"):
-        items.append(("volunteers:home", _("Volunteers")))
+        items.append(("volunteers:home", _("Volunteers"), counts.get("volunteers", 0), ()))
     if reads(scope, roles.PLACES):
-        items.append(("places:map", _("Map")))
+        items.append(("places:map", _("Map"), 0, ()))
     if reads(scope, roles.PEOPLE):
-        items += [("people:persons", _("Residents")), ("people:households", _("Households"))]
+        items += [("people:persons", _("Residents"), 0, ()), ("people:households", _("Households"), 0, ())]
     if reads(scope, roles.PLACES):
-        items += [("places:grids", _("Grids")), ("places:buildings", _("Buildings")), ("places:venues", _("Venues"))]
+        items += [("places:grids", _("Grids"), 0, ()), ("places:buildings", _("Buildings"), 0, ()), ("places:venues", _("Venues"), 0, ())]
     if writes(scope, roles.PEOPLE) or writes(scope, roles.PLACES):
-        items.append(("portal:import", _("Import")))
+        items.append(("portal:import", _("Import"), 0, ()))
     if may_audit(scope):
-        items.append(("portal:audit", _("Audit log")))
+        items.append(("portal:audit", _("Audit log"), 0, ()))
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     out = []
-    for name, label in items:
-        url = reverse(name)
+    for name, label, count, args in items:
+        url = reverse(name, args=args)
         active = current in (name, name[:-1], name + "_export") or (name == "portal:import" and current.startswith("portal:job")) \
-            or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox")) \
+            or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox", "cases:board")) \
             or (name.endswith(":home") and name != "home" and current.startswith(name.split(":")[0] + ":"))
-        out.append({"url": url, "label": label, "active": active})
+        out.append({"url": url, "label": label, "count": count, "active": active, "name": name})
     return out
 
 
 @register.inclusion_tag("portal/_nav.html", takes_context=True)
 def linli_nav(context):
     request = context.get("request")
-    return {"items": nav_items(request), "request": request, "user": getattr(request, "user", None)}
+    items = nav_items(request)
+    return {"items": items, "request": request, "user": getattr(request, "user", None),
+            "current": next((i for i in items if i["active"]), None), "total": items[0]["count"] if items else 0}
 
 
 @register.simple_tag(takes_context=True)
@@ -122,3 +130,34 @@ def grid_color(grid):
         return grid.color
     key = grid.parent_id if getattr(grid, "parent_id", None) else grid.pk
     return PALETTE[(key or 0) % len(PALETTE)]
+
+
+@register.simple_tag
+def due_label(due, now):
+    """When a deadline falls, said the way a worker reads it: 逾期 2 天 / 还剩 3 小时 / 12月5日 17:30."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _, ngettext
+
+    if due is None:
+        return ""
+    delta = due - now
+    seconds = delta.total_seconds()
+    if seconds < 0:
+        hours = int(-seconds // 3600)
+        if hours < 24:
+            return ngettext("overdue by %(n)d hour", "overdue by %(n)d hours", max(hours, 1)) % {"n": max(hours, 1)}
+        days = hours // 24
+        return ngettext("overdue by %(n)d day", "overdue by %(n)d days", days) % {"n": days}
+    if seconds < 24 * 3600:
+        hours = int(seconds // 3600)
+        return ngettext("%(n)d hour left", "%(n)d hours left", max(hours, 1)) % {"n": max(hours, 1)} if hours else _("due within the hour")
+    local = timezone.localtime(due)
+    return local.strftime("%m-%d %H:%M")
+
+
+@register.filter
+def percent(value):
+    """0.8333 → 83.3%; None (nothing to divide by) → —."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"

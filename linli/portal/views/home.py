@@ -6,12 +6,16 @@ query modules."""
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
+from linli.cases import queries as case_queries
+from linli.cases import rates
 from linli.core import roles
 from linli.people import queries as pq
 from linli.people.models import Appointment
 from linli.people.scopes import for_request, may_audit, reads
 from linli.places import queries as plq
+from linli.portal import workbench
 from linli.portal.forms import SignInForm
 
 PAGE_SIZE = 25
@@ -137,9 +141,22 @@ def _places_section(scope):
     }
 
 
+def _rates_section(scope, now):
+    """This month's rates of the communities the caller runs (community staff), from the timelines."""
+    appts = _appointed(scope, roles.COMMUNITY_SECRETARY, roles.COMMUNITY_STAFF)
+    community_ids = {a.community_id for a in appts if a.community_id}
+    if not community_ids:
+        return None
+    local = timezone.localtime(now)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = rates.compute(case_queries.visible(scope).select_related(None).filter(community_id__in=community_ids), "community", start, now)
+    return {"rows": rows, "start": start, "end": now}
+
+
 @login_required
 def home(request):
     scope = for_request(request)
+    now = timezone.now()
     sections = {
         "resident": _resident_section(request, scope),
         "leader": _leader_section(scope),
@@ -149,6 +166,8 @@ def home(request):
         "places": _places_section(scope),
     }
     ctx = {
+        "work": workbench.collect(scope, now),
+        "rates": _rates_section(scope, now),
         "sections": sections,
         "empty": not any(sections.values()),
         "appointments": scope.appointments,
