@@ -45,8 +45,9 @@ def notices(scope: Scope):
 
 
 def notice_for(scope: Scope, pk, qs=None):
-    """A notice in the caller's area, or one whose escalated case the caller handles (e.g. the fire department the
-    case went to reads the notice and its hazards, though grid work is not theirs to read otherwise)."""
+    """A notice in the caller's area, one addressed to an organisation the caller is appointed to (the addressee reads
+    what it must rectify), or one whose escalated case the caller handles (e.g. the fire department the case went to
+    reads the notice and its hazards, though grid work is not theirs to read otherwise)."""
     from linli.cases.services import may_handle
 
     qs = qs if qs is not None else RectificationNotice.objects.all()
@@ -54,6 +55,8 @@ def notice_for(scope: Scope, pk, qs=None):
         return get(scope, RectificationNotice, pk, qs=qs)
     except Http404:
         notice = qs.filter(pk=pk).first()
+        if notice is not None and notice.responsible_org_id and notice.responsible_org_id in {a.organization_id for a in scope.appointments}:
+            return notice
         if notice is not None and any(may_handle(scope, h.case) for h in notice.hazards.filter(case__isnull=False).select_related("case")):
             return notice
         raise
@@ -170,3 +173,115 @@ def rules_in_force(community_id, on: datetime.date | None = None):
     on = on or timezone.localdate()
     return (PointRule.objects.filter(community_id=community_id, effective_from__lte=on)
             .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on)).order_by("-points", "code"))
+
+
+# ---------------------------------------------------------------- the workbench (linli/portal/workbench.py merges it)
+
+COVERAGE_DAYS = 30  # a building or venue not visited on a patrol for this long is a gap
+VISITS_AHEAD_DAYS = 7  # care visits due within the week
+NOTICE_WARNING_DAYS = 3  # a notice whose deadline is this close is about to expire
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """The last second of a local day: a thing due on a date is late only once the day is over."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def workbench(scope: Scope, now: datetime.datetime) -> list:
+    """Grid work this person must do (tasks) and watch, in a fixed number of queries whatever the number of rows.
+
+    - those who write grid work: care visits assigned to them due within the week or overdue; re-inspections due where they
+      are the inspector
+    - grid worker: rectification notices of their grids expiring within 3 days (watch); per grid, the buildings and venues
+      not visited on a patrol for 30 days (watch)
+    - building leader: their open duty-list items (三员 duties and tasks set by staff)
+    - property company / department contact: rectification notices addressed to their organisation, not yet fixed
+    - community staff and secretary: overdue visits escalated to the community, re-inspections reported overdue
+    """
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from linli.core.work import TASK, WATCH, WorkItem
+
+    account = scope.account
+    if scope.is_anonymous or not getattr(account, "pk", None):
+        return []
+    today = timezone.localdate(now)
+    items: list[WorkItem] = []
+
+    def add(item: WorkItem) -> None:
+        if item.key not in keys:
+            keys.add(item.key)
+            items.append(item)
+    keys: set = set()
+
+    writer = scope.can_write_anything(CareVisit)  # only those who write grid work are assigned visits or inspect
+    # care visits assigned to the caller, due within the week or overdue (1 query)
+    for v in [] if not writer else visits(scope).filter(assigned_to=account, done_at__isnull=True, due_on__lte=today + datetime.timedelta(days=VISITS_AHEAD_DAYS)):
+        add(WorkItem(app="patrols", kind=TASK, what=_("Visit"), title=v.person.name, note=v.rule.name,
+                     url=reverse("patrols:visit", args=[v.pk]), due=_end_of(v.due_on), key=f"visit:{v.pk}"))
+    # re-inspections due where the caller is the inspector: due on the notice's deadline (1 query)
+    for r in [] if not writer else reinspections_due(scope, today).filter(inspector=account):
+        add(WorkItem(app="patrols", kind=TASK, what=_("Re-inspect"), title=f"{r.notice.number} · {r.notice.responsible_name}",
+                     note=_short(r.notice.requirements), url=reverse("patrols:notice", args=[r.notice_id]),
+                     due=_end_of(r.notice.deadline), key=f"reinspection:{r.pk}"))
+
+    if scope.has_role(roles.GRID_WORKER) and not scope.everything:
+        grids = [a.grid for a in scope.appointments if a.role == roles.GRID_WORKER and a.grid_id]
+        grid_ids = [g.pk for g in grids]
+        # notices of their grids about to expire, not fixed; on the deadline itself the re-inspection is the task (1 query)
+        expiring = notices(scope).filter(Q(grid_id__in=grid_ids) | Q(grid__parent_id__in=grid_ids), status=RectificationNotice.Status.ISSUED,
+                                         deadline__gte=today, deadline__lte=today + datetime.timedelta(days=NOTICE_WARNING_DAYS))
+        for n in expiring.order_by("deadline", "id"):
+            if getattr(n, "reinspection", None) is not None and f"reinspection:{n.reinspection.pk}" in keys:
+                continue
+            add(WorkItem(app="patrols", kind=WATCH, what=_("Notice expiring"), title=f"{n.number} · {n.responsible_name}",
+                         note=_short(n.requirements), url=reverse("patrols:notice", args=[n.pk]), due=_end_of(n.deadline),
+                         key=f"notice:{n.pk}:expiring"))
+        # patrol coverage gaps, one item per grid of the worker (2 queries: the coverage read)
+        cov = coverage(scope, COVERAGE_DAYS, today)
+        url = reverse("patrols:coverage") + f"?days={COVERAGE_DAYS}"
+        for g in grids:
+            b = sum(1 for x in cov["buildings"] if g.pk in (x.grid_id, x.micro_grid_id))
+            v = sum(1 for x in cov["venues"] if g.pk in (x.grid_id, x.grid.parent_id))
+            if b or v:
+                add(WorkItem(app="patrols", kind=WATCH, what=_("Patrol gap"), title=g.name, url=url, key=f"coverage:{g.pk}",
+                             note=_("%(b)d buildings / %(v)d venues not visited for %(d)d days") % {"b": b, "v": v, "d": COVERAGE_DAYS}))
+
+    if scope.has_role(roles.BUILDING_LEADER) and getattr(account, "person_id", None):
+        # the leader's open list: monthly 三员 duties and tasks set by staff (1 query)
+        for d in duty_items(scope).filter(leader_id=account.person_id, done_at__isnull=True, missed_at__isnull=True):
+            add(WorkItem(app="patrols", kind=TASK, what=_("Assigned task") if d.source == DutyItem.Source.ASSIGNED else _("Duty"),
+                         title=d.title, note=d.building.number, url=reverse("patrols:my_list"), due=_end_of(d.due_on), key=f"duty:{d.pk}"))
+
+    org_ids = sorted({a.organization_id for a in scope.appointments
+                      if a.role in (roles.PROPERTY_MANAGER, roles.DEPARTMENT_CONTACT) and a.organization_id})
+    if org_ids:
+        # notices addressed to the caller's organisation and not yet fixed (1 query); the addressee reads them (notice_for)
+        for n in RectificationNotice.objects.filter(responsible_org_id__in=org_ids, status=RectificationNotice.Status.ISSUED):
+            add(WorkItem(app="patrols", kind=TASK, what=_("Rectify"), title=n.number, note=_short(n.requirements),
+                         url=reverse("patrols:notice", args=[n.pk]), due=_end_of(n.deadline), key=f"notice:{n.pk}:rectify"))
+
+    staff_of = sorted({a.home_community_id for a in scope.appointments
+                       if a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.home_community_id})
+    if staff_of:
+        # overdue visits escalated to the community (1 query)
+        for v in visits(scope).filter(community_id__in=staff_of, done_at__isnull=True, escalated_at__isnull=False):
+            who = v.assigned_to.person.name if v.assigned_to_id and v.assigned_to.person_id else ""
+            add(WorkItem(app="patrols", kind=TASK, what=_("Overdue visit"), title=v.person.name,
+                         note=_("%(rule)s · assigned to %(who)s") % {"rule": v.rule.name, "who": who} if who else v.rule.name,
+                         url=reverse("patrols:visit", args=[v.pk]), due=_end_of(v.due_on), key=f"visit:{v.pk}"))
+        # re-inspections reported overdue to the community (1 query)
+        late = scope.filter(Reinspection.objects.filter(notice__community_id__in=staff_of, done_at__isnull=True, overdue_reported_at__isnull=False)
+                            .select_related("notice", "inspector__person"))
+        for r in late:
+            who = r.inspector.person.name if r.inspector_id and r.inspector.person_id else ""
+            add(WorkItem(app="patrols", kind=TASK, what=_("Re-inspection overdue"), title=f"{r.notice.number} · {r.notice.responsible_name}",
+                         note=_("inspector %(who)s") % {"who": who} if who else "", url=reverse("patrols:notice", args=[r.notice_id]),
+                         due=_end_of(r.notice.deadline), key=f"reinspection:{r.pk}"))
+    return items
