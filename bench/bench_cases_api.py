@@ -1,21 +1,26 @@
-"""Cases created per second through the HTTP APIs, with 1, 8 and 32 concurrent clients, on SQLite and PostgreSQL.
+"""Cases created per second through linli's HTTP intake, side by side with a bare Django endpoint.
 
-For each database: a fresh var dir under var/bench/, `linli demo --no-serve` builds the demo
-subdistrict (grids, buildings, residents; the category taxonomy is seeded at migrate), a
-preparation step gives 64 residents an account and a bearer token and registers an Open311
-client, then `linli serve` runs as a subprocess on a free port (waitress, its default 8 threads)
-and this script fires requests at it from N client threads, each with its own keep-alive
-connection:
+For each database (SQLite, PostgreSQL): a fresh var dir under var/bench/, `linli demo --no-serve`
+builds the demo subdistrict, a preparation step gives 64 residents an account and a bearer token and
+registers an Open311 client; then two servers run beside each other, served the same way
+(linli.server: gunicorn, --workers processes × --threads threads, app preloaded; connections kept):
 
-    api      POST /api/v1/cases            (JSON; a resident's bearer token; their own dwelling)
+    linli    `linli serve`
+    bare     bench/bare/: plain Django + django-ninja, one POST that validates a small JSON body and
+             inserts one row (same database settings: SQLite WAL / the same PostgreSQL cluster)
+
+and this script fires requests from N client threads, each with its own keep-alive connection:
+
+    bare     POST /api/reports              (JSON: description, category, lat, lng)
+    api      POST /api/v1/cases             (JSON; a resident's bearer token; their own dwelling)
     open311  POST /open311/v2/requests.json (form-encoded; api_key; a point inside a grid)
 
-Every request carries a category code, so the figures measure intake (locate, route, deadlines,
-numbering, timeline, outbox) and not the classifier (see its own section). Only 201 answers
-count as created; anything else is reported as an error.
+At each client level the three targets take turns (bare, api, open311, bare, …; --rounds rounds),
+so every ratio to bare compares figures from the same minutes on the same machine. Every linli
+request names its category: this is intake without the classifier. Only 201 answers count.
 
     python3 bench/bench_cases_api.py                       # both databases, writes docs/benchmarks.md
-    python3 bench/bench_cases_api.py --db sqlite --requests 100 --no-write
+    python3 bench/bench_cases_api.py --db sqlite --requests 60 --no-write
 
 Results go between <!-- bench:cases-api --> and <!-- /bench:cases-api --> in docs/benchmarks.md.
 """
@@ -25,7 +30,6 @@ import datetime
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
 import socket
@@ -94,15 +98,15 @@ def linli(env, *args, **kwargs):
     return subprocess.run([sys.executable, "-m", "linli", *args], cwd=ROOT, env=env, **kwargs)
 
 
-def wait_for(port: int, proc, timeout: float = 90) -> None:
+def wait_for(port: int, proc, timeout: float = 300, path: str = "/open311/v2/services.json", method: str = "GET") -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"linli serve exited with {proc.returncode}")
+            raise RuntimeError(f"server exited with {proc.returncode}")
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/open311/v2/services.json")
-            if conn.getresponse().status == 200:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(method, path, body=b"{}" if method == "POST" else None, headers={"Content-Type": "application/json"})
+            if conn.getresponse().status in (200, 422):
                 return
         except OSError:
             pass
@@ -118,7 +122,11 @@ def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) 
     rng = random.Random(seed)
     jobs = []
     for i in range(total):
-        if mode == "api":
+        if mode == "bare":
+            pt = rng.choice(data["points"])
+            body = json.dumps({"description": rng.choice(DESCRIPTIONS), "category": data["category"], "lat": pt["lat"], "lng": pt["lng"]})
+            jobs.append(("/api/reports", body.encode(), {"Content-Type": "application/json"}))
+        elif mode == "api":
             t = data["tokens"][i % len(data["tokens"])]
             body = json.dumps({"description": rng.choice(DESCRIPTIONS), "category": data["category"], "dwelling": t["dwelling"]})
             headers = {"Authorization": f"Bearer {t['token']}", "Content-Type": "application/json"}
@@ -168,30 +176,69 @@ def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) 
     def pct(p):
         return lat_ms[min(len(lat_ms) - 1, int(round(p / 100 * (len(lat_ms) - 1))))] if lat_ms else float("nan")
 
-    return {"mode": mode, "clients": clients, "requests": total, "created": len(lat_ms), "wall_s": wall,
+    return {"mode": mode, "clients": clients, "requests": total, "created": len(lat_ms), "wall_s": wall, "lat_ms": lat_ms,
             "per_s": len(lat_ms) / wall if wall else 0.0, "p50": pct(50), "p99": pct(99),
             "mean": statistics.fmean(lat_ms) if lat_ms else float("nan"), "statuses": statuses, "errors": errors}
+
+
+def merge(parts: list[dict]) -> dict:
+    """Rounds of one target at one level as one row: created over the summed wall time, percentiles over all."""
+    lat_ms = sorted(x for p in parts for x in p["lat_ms"])
+    wall = sum(p["wall_s"] for p in parts)
+    statuses: dict = {}
+    for p in parts:
+        for k, v in p["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
+
+    def pct(q):
+        return lat_ms[min(len(lat_ms) - 1, int(round(q / 100 * (len(lat_ms) - 1))))] if lat_ms else float("nan")
+
+    return {"mode": parts[0]["mode"], "clients": parts[0]["clients"], "requests": sum(p["requests"] for p in parts),
+            "created": len(lat_ms), "wall_s": wall, "per_s": len(lat_ms) / wall if wall else 0.0, "p50": pct(50), "p99": pct(99),
+            "statuses": statuses, "errors": [e for p in parts for e in p["errors"]][:3]}
+
+
+def start_server(cmd, env, name: str, log_path: Path):
+    log = open(log_path, "w")
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log
+
+
+def stop_server(proc, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
 
 
 def run_database(db: str, args) -> dict:
     var = ROOT / "var" / "bench" / f"cases-api-{db}"
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
-    env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, LINLI_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, LINLI_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1",
+               LINLI_SERVER_LOG_LEVEL="warning")
     env.pop("LINLI_DATABASE_URL", None)
+    bare_env = dict(env, BARE_VAR_DIR=str(var / "bare"))
+    bare_env.pop("BARE_DATABASE_URL", None)
     pg = None
     version = ""
     try:
         if db == "postgres":
+            import psycopg
+
             from linli.testing.pg import TemporaryPostgres
 
             pg = TemporaryPostgres().start()
             env["LINLI_DATABASE_URL"] = pg.url
-            version = f"PostgreSQL {pg.version} (throwaway cluster, fsync off)"
+            with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname={pg.database}", autocommit=True) as conn:
+                conn.execute("CREATE DATABASE bare")
+            bare_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare"
+            version = f"PostgreSQL {pg.version} (throwaway cluster, fsync off; linli and bare each their own database in it)"
         else:
             import sqlite3
 
-            version = f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL, BEGIN IMMEDIATE)"
+            version = f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL, BEGIN IMMEDIATE, connections kept)"
         t0 = time.perf_counter()
         out = linli(env, "demo", "--no-serve", "--residents", str(args.residents), capture_output=True, text=True)
         if out.returncode:
@@ -202,28 +249,44 @@ def run_database(db: str, args) -> dict:
         if out.returncode:
             raise RuntimeError(f"prepare failed:\n{out.stderr[-3000:]}")
         data = json.loads(out.stdout.strip().splitlines()[-1])
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "linli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ports = {"linli": free_port(), "bare": free_port()}
+        shape = ["--workers", str(args.workers), "--threads", str(args.threads)]
+        servers = {
+            "linli": start_server([sys.executable, "-m", "linli", "serve", "--port", str(ports["linli"]), *shape], env, "linli", var / "linli-serve.log"),
+            "bare": start_server([sys.executable, str(ROOT / "bench" / "bare" / "serve.py"), "--port", str(ports["bare"]), *shape],
+                                 bare_env, "bare", var / "bare-serve.log"),
+        }
+        port_of = {"bare": ports["bare"], "api": ports["linli"], "open311": ports["linli"]}
+        targets = ["bare", *args.modes]
         rows = []
+        loads = []
         try:
-            wait_for(port, server)
-            for mode in args.modes:
-                for clients in args.levels:
-                    fire(port, mode, data, min(20, args.requests), clients, seed=clients)  # warm up this level's connections
-                    row = fire(port, mode, data, args.requests, clients, seed=1000 + clients)
+            wait_for(ports["linli"], servers["linli"][0])
+            wait_for(ports["bare"], servers["bare"][0], path="/api/reports", method="POST")
+            for clients in args.levels:
+                loads.append(os.getloadavg()[0])
+                for mode in targets:  # warm up this level's connections and threads
+                    fire(port_of[mode], mode, data, min(4 * clients, 40), clients, seed=clients)
+                parts = {mode: [] for mode in targets}
+                per_round = max(1, args.requests // args.rounds)
+                for r in range(args.rounds):
+                    for mode in targets:
+                        parts[mode].append(fire(port_of[mode], mode, data, per_round, clients, seed=1000 * r + clients))
+                bare = merge(parts["bare"])
+                for mode in targets:
+                    row = merge(parts[mode])
+                    row["ratio"] = row["per_s"] / bare["per_s"] if bare["per_s"] else float("nan")
+                    row["p99_ratio"] = row["p99"] / bare["p99"] if bare["p99"] else float("nan")
                     rows.append(row)
-                    print(f"  {db:<8} {mode:<8} {clients:>3} clients: {row['per_s']:7.1f} cases/s  p50 {row['p50']:7.1f} ms  "
-                          f"p99 {row['p99']:7.1f} ms  created {row['created']}/{row['requests']}  {row['statuses']}"
+                    print(f"  {db:<8} {mode:<8} {clients:>3} clients: {row['per_s']:7.1f} cases/s ({row['ratio']:.3f}× bare)  "
+                          f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  created {row['created']}/{row['requests']}  {row['statuses']}"
                           + (f"  e.g. {row['errors'][0]}" if row["errors"] else ""), flush=True)
+            loads.append(os.getloadavg()[0])
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            for proc, log in servers.values():
+                stop_server(proc, log)
         return {"db": db, "version": version, "build_s": build_s, "rows": rows, "tokens": len(data["tokens"]),
-                "category": data["category"], "points": len(data["points"])}
+                "category": data["category"], "points": len(data["points"]), "loads": loads}
     finally:
         if pg is not None:
             pg.stop()
@@ -233,40 +296,49 @@ def machine() -> dict:
     return benchdoc.machine()
 
 
-def render(results: list[dict], args) -> str:
+def render(results: list[dict], args, started: dict) -> str:
     m = machine()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         BEGIN,
-        "## Cases API: cases created per second",
+        "## Cases API: intake side by side with a bare Django endpoint",
         "",
-        f"`python3 bench/bench_cases_api.py` — a real server (`linli serve`: waitress, 8 threads) on a fresh database with the "
-        f"demo subdistrict (`linli demo --no-serve --residents {args.residents}`), {args.requests} requests per row after 20 "
-        "warm-up requests, N client threads in the same machine each with a keep-alive connection. "
+        f"`python3 bench/bench_cases_api.py` — two real servers beside each other, served the same way (`linli.server`: gunicorn, "
+        f"{args.workers} processes × {args.threads} threads, application preloaded, database connections kept): `linli serve` on a "
+        f"fresh database with the demo subdistrict (`linli demo --no-serve --residents {args.residents}`), and **bare** "
+        "(`bench/bare/`: plain Django + django-ninja, one POST that validates a small JSON body and inserts one row, same database "
+        "settings). At each client level the targets take turns — bare, api, open311, bare, … — "
+        f"{args.rounds} rounds of {max(1, args.requests // args.rounds)} requests each after a warm-up, so each ratio compares "
+        "figures from the same minutes. N client threads on the same machine, each with a keep-alive connection. "
         "`api` = `POST /api/v1/cases` as residents (bearer tokens, own dwelling); `open311` = `POST /open311/v2/requests.json` "
         "(api_key, a point inside a grid). Every request names its category, so this is intake without the classifier: "
         "locate, route, deadlines, numbering, timeline rows, outbox messages. Latency is per request as the client saw it "
-        "(201s only).",
+        "(201s only); × bare = this row's cases/s (or p99) over bare's at the same level in the same run.",
         "",
-        "| database | API | clients | cases/s | p50 ms | p99 ms | created / sent |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| database | clients | target | cases/s | × bare | p50 ms | p99 ms | p99 × bare | created / sent |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for res in results:
         for r in res["rows"]:
             other = {k: v for k, v in r["statuses"].items() if k != 201}
             note = "" if not other else " (" + ", ".join(f"{v}× {k or 'no answer'}" for k, v in sorted(other.items())) + ")"
-            lines.append(f"| {res['db']} | {r['mode']} | {r['clients']} | {r['per_s']:.1f} | {r['p50']:.0f} | {r['p99']:.0f} | "
-                         f"{r['created']} / {r['requests']}{note} |")
+            bare = r["mode"] == "bare"
+            ratio = "1" if bare else (f"**{r['ratio']:.2f}×**" if r["clients"] == 8 else f"{r['ratio']:.2f}×")
+            p99r = "1" if bare else f"{r['p99_ratio']:.1f}×"
+            lines.append(f"| {res['db']} | {r['clients']} | {r['mode']} | {r['per_s']:.1f} | {ratio} | {r['p50']:.0f} | {r['p99']:.0f} | "
+                         f"{p99r} | {r['created']} / {r['requests']}{note} |")
     lines.append("")
     for res in results:
+        loads = " → ".join(f"{x:.1f}" for x in res["loads"])
         lines.append(f"- {res['db']}: {res['version']}; demo built in {res['build_s']:.0f} s; "
-                     f"{res['tokens']} resident tokens, {res['points']} building points, category `{res['category']}`.")
+                     f"{res['tokens']} resident tokens, {res['points']} building points, category `{res['category']}`; "
+                     f"1-minute load average at each level's start and at the end: {loads}.")
     lines += [
         "",
-        f"Machine: {m['cpu']}, **{m['nproc']} CPU cores** (nproc) shared by the server, the database and the load "
-        f"generator (and other work on the machine), {m['ram']} RAM, {m['os']}; Python {m['python']}. Measured {now}. "
-        "With 2 cores the server is CPU-bound well before 8 clients: more clients raise latency, not throughput; "
-        "on SQLite every write also waits for the single writer lock (BEGIN IMMEDIATE, 30 s busy timeout).",
+        f"Machine: {m['cpu']}, **{m['nproc']} CPU cores** (nproc) shared by both servers, the database and the load "
+        f"generator (and other work on the machine), {m['ram']} RAM, {m['os']}; Python {m['python']}. Measured {now}; "
+        f"load average {started['load']} at the start, {m['load']} at the end. "
+        "Ratios are the figures to read: absolute rates on a shared machine move with its load, and both servers moved together.",
         END,
     ]
     return "\n".join(lines)
@@ -281,7 +353,10 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--modes", default="api,open311", help="comma list of api, open311")
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per row (comma list)")
-    parser.add_argument("--requests", type=int, default=300, help="requests per row")
+    parser.add_argument("--requests", type=int, default=240, help="requests per target and level (split over the rounds)")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each target takes per level (interleaved)")
+    parser.add_argument("--workers", type=int, default=None, help="server processes, both servers (default: CPU cores)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
     parser.add_argument("--residents", type=int, default=3200, help="residents in the demo community")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
@@ -290,14 +365,16 @@ def main() -> int:
     if args.prepare:
         print(json.dumps(prepare(args.tokens)))
         return 0
-    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip() and m.strip() != "bare"]
+    args.workers = args.workers or benchdoc.machine()["nproc"]
+    started = benchdoc.machine()
     args.levels = [int(x) for x in args.levels.split(",")]
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results = []
     for db in dbs:
         print(f"{db}: building the demo and starting the server …", flush=True)
         results.append(run_database(db, args))
-    section = render(results, args)
+    section = render(results, args, started)
     if args.no_write:
         print(section)
     else:
