@@ -194,14 +194,18 @@ def restore(path: Path | str, *, replace_key: bool = False, alias: str = "defaul
     return notes
 
 
-def verify_key() -> str:
+def verify_key(alias: str = "default") -> str:
     """Decrypt one stored value of every encrypted field with the key in use; raise when one fails."""
+    connection = connections[alias]
+    qn = connection.ops.quote_name
     checked = 0
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, EncryptedTextField):
-                token = model._base_manager.exclude(**{field.attname: ""}).exclude(**{f"{field.attname}__isnull": True}) \
-                    .values_list(field.attname, flat=True).first()
-                if token:  # decrypted on read by the field: a wrong key raises ValueError here
-                    checked += 1
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedTextField):
+                    cursor.execute(f"SELECT {qn(field.column)} FROM {qn(model._meta.db_table)} WHERE {qn(field.column)} <> '' LIMIT 1")
+                    row = cursor.fetchone()
+                    if row and row[0]:
+                        crypto.decrypt(row[0])  # a wrong key raises ValueError
+                        checked += 1
     return f"key: opens the restored data ({checked} encrypted fields checked)"
