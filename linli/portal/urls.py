@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import home, records
+from .views import home, records, search
 
 portal_patterns = ([
     path("audit/", records.audit, name="audit"),
+    path("search/", search.search, name="search"),
     path("imports/", records.import_start, name="import"),
     path("jobs/<int:pk>/", records.job, name="job"),
     path("jobs/<int:pk>/progress/", records.job_progress, name="job_progress"),
