@@ -180,3 +180,117 @@ def register_rows(community) -> list[list]:
                      round((r.get("minutes") or 0) / 60, 1), r.get("services") or 0, balances.get(v.pk, 0),
                      timezone.localtime(v.applied_at).date()])
     return rows
+
+
+# ---------------------------------------------------------------- the workbench (linli/portal/workbench.py merges it)
+
+ORGANISE_AHEAD_DAYS = 7  # activities a person organises, shown a week ahead
+SIGNUP_AHEAD_DAYS = 14  # activities a person signed up for, shown a fortnight ahead
+
+
+def workbench(scope: Scope, now: datetime.datetime) -> list:
+    """Volunteer work this person must do (tasks) and watch, in a fixed number of queries whatever the number of rows.
+
+    - community staff and secretary, per community: registrations waiting for approval, service hours waiting to be
+      certified, shop reservations to hand out (one task each, with the count)
+    - whoever organises an activity in the next 7 days (leads its team; a team lead also: created it, or speaks for its team's
+      or a co-organising organisation): the activity (task, due at its start); team leads: per activity, the hours to certify
+    - anyone: activities they signed up for in the next 14 days (watch), their own open micro-wishes (watch) and the wishes
+      they claimed and must fulfil (task)
+    """
+    from django.db.models import Min
+    from django.urls import reverse
+    from django.utils.translation import gettext, ngettext
+
+    from linli.core import roles
+    from linli.core.work import TASK, WATCH, WorkItem
+
+    from .services.shop import RESERVATION_DAYS
+
+    account = scope.account
+    me = getattr(account, "person", None) if not scope.is_anonymous and getattr(account, "pk", None) else None
+    if me is None:
+        return []
+    items: list[WorkItem] = []
+
+    staff_of = sorted({a.home_community_id for a in scope.appointments
+                       if a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.home_community_id})
+    if staff_of:
+        def link(name, cid):
+            return reverse(name) + f"?community={cid}"
+        # registrations waiting (1 query)
+        for row in (scope.filter(Volunteer.objects.filter(community_id__in=staff_of, status=Volunteer.Status.PENDING), "write")
+                    .values("community_id", "community__name").annotate(n=Count("id")).order_by("community_id")):
+            items.append(WorkItem(app="volunteers", kind=TASK, what=gettext("To approve"), note=row["community__name"],
+                                  title=ngettext("%(n)d volunteer registration awaiting approval",
+                                                 "%(n)d volunteer registrations awaiting approval", row["n"]) % {"n": row["n"]},
+                                  url=link("volunteers:approvals", row["community_id"]), key=f"approvals:{row['community_id']}"))
+        # service hours waiting to be certified (1 query): one activity → its page, only service-menu tasks → the menu
+        waiting: dict = {}
+        for row in (ServiceRecord.objects.filter(community_id__in=staff_of, certified_at__isnull=True)
+                    .values("community_id", "community__name", "activity_id").annotate(n=Count("id")).order_by("community_id", "activity_id")):
+            w = waiting.setdefault(row["community_id"], {"name": row["community__name"], "n": 0, "activities": set()})
+            w["n"] += row["n"]
+            w["activities"].add(row["activity_id"])
+        for cid, w in waiting.items():
+            if w["activities"] == {None}:
+                url = link("volunteers:menu", cid)
+            elif len(w["activities"]) == 1:
+                url = reverse("volunteers:activity", args=[next(iter(w["activities"]))])
+            else:
+                url = link("volunteers:activities", cid)
+            items.append(WorkItem(app="volunteers", kind=TASK, what=gettext("To certify"), note=w["name"], url=url, key=f"certify:{cid}",
+                                  title=ngettext("%(n)d service record awaiting certification",
+                                                 "%(n)d service records awaiting certification", w["n"]) % {"n": w["n"]}))
+        # reservations to hand out (1 query): due when the oldest one would expire
+        for row in (Redemption.objects.filter(community_id__in=staff_of, status=Redemption.Status.RESERVED)
+                    .values("community_id", "community__name").annotate(n=Count("id"), oldest=Min("at")).order_by("community_id")):
+            items.append(WorkItem(app="volunteers", kind=TASK, what=gettext("To hand out"), note=row["community__name"],
+                                  title=ngettext("%(n)d shop reservation to hand out", "%(n)d shop reservations to hand out",
+                                                 row["n"]) % {"n": row["n"]},
+                                  url=link("volunteers:counter", row["community_id"]),
+                                  due=row["oldest"] + datetime.timedelta(days=RESERVATION_DAYS), key=f"reservations:{row['community_id']}"))
+
+    # what the caller organises: the activities of a team they lead (as its lead volunteer: a building leader, a resident…);
+    # a team lead also those they created or that their organisation runs or co-organises, where they act (may_certify_activity)
+    organised = Q(team__lead__person=me)
+    write = scope.q(Activity, "write")
+    if scope.has_role(roles.VOLUNTEER_TEAM_LEAD):
+        lead_orgs = sorted({a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id})
+        as_lead = Q(created_by=account) | Q(team__organization_id__in=lead_orgs) | Q(organisers__id__in=lead_orgs)
+        organised |= as_lead if write is None else as_lead & write
+    soon = now + datetime.timedelta(days=ORGANISE_AHEAD_DAYS)
+    # activities they organise in the next 7 days (1 query, plus 1 for the organisations the caller volunteers through)
+    for a in (visible_activities(scope).filter(organised, cancelled=False, starts_at__gte=now, starts_at__lt=soon)
+              .distinct().order_by("starts_at", "id")):
+        items.append(WorkItem(app="volunteers", kind=TASK, what=gettext("Organise"), title=a.title, note=a.place, due=a.starts_at,
+                              url=reverse("volunteers:activity", args=[a.pk]), key=f"activity:{a.pk}:organise"))
+    if scope.has_role(roles.VOLUNTEER_TEAM_LEAD):
+        # hours to certify for the activities a team lead may certify (may_certify_activity), outside their own community's
+        # staff work, which the staff item above counts (1 query)
+        mine = Activity.objects.filter(organised if write is None else organised & write).exclude(community_id__in=staff_of)
+        for row in (ServiceRecord.objects.filter(certified_at__isnull=True, activity__in=mine.values("pk"))
+                    .values("activity_id", "activity__title").annotate(n=Count("id")).order_by("activity_id")):
+            items.append(WorkItem(app="volunteers", kind=TASK, what=gettext("To certify"), title=row["activity__title"],
+                                  note=ngettext("%(n)d service record awaiting certification",
+                                                "%(n)d service records awaiting certification", row["n"]) % {"n": row["n"]},
+                                  url=reverse("volunteers:activity", args=[row["activity_id"]]), key=f"certify:activity:{row['activity_id']}"))
+
+    # activities signed up for in the next 14 days, until they end (1 query)
+    for s in (SignUp.objects.filter(person=me, status__in=[SignUp.Status.CONFIRMED, SignUp.Status.WAITLISTED], activity__cancelled=False,
+                                    activity__ends_at__gt=now, activity__starts_at__lt=now + datetime.timedelta(days=SIGNUP_AHEAD_DAYS))
+              .select_related("activity").order_by("activity__starts_at", "id")):
+        items.append(WorkItem(app="volunteers", kind=WATCH,
+                              what=gettext("Signed up") if s.status == SignUp.Status.CONFIRMED else str(SignUp.Status.WAITLISTED.label),
+                              title=s.activity.title, note=s.activity.place, due=s.activity.starts_at,
+                              url=reverse("volunteers:activity", args=[s.activity_id]), key=f"signup:{s.pk}"))
+    # micro-wishes: their own, not yet fulfilled (watch); those they claimed and must fulfil (task) (1 query)
+    for w in Wish.objects.filter(Q(person=me, status__in=[Wish.Status.OPEN, Wish.Status.CLAIMED])
+                                 | Q(claimed_by__person=me, status=Wish.Status.CLAIMED)).select_related("claimed_by").order_by("created_at", "id"):
+        url = reverse("volunteers:wish", args=[w.pk])
+        if w.person_id == me.pk:
+            items.append(WorkItem(app="volunteers", kind=WATCH, what=gettext("My wish"), title=w.text, note=str(w.get_status_display()),
+                                  url=url, key=f"wish:{w.pk}"))
+        if w.status == Wish.Status.CLAIMED and w.claimed_by_id and w.claimed_by.person_id == me.pk:
+            items.append(WorkItem(app="volunteers", kind=TASK, what=gettext("To fulfil"), title=w.text, url=url, key=f"wish:{w.pk}:fulfil"))
+    return items
