@@ -11,13 +11,16 @@ A reporter who sees a case only as its reporter reads the public part of the tim
 import math
 import re
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from linli.core import roles
+from linli.core.work import TASK, WATCH, WorkItem
 from linli.people.scopes import Scope
 
-from .models import Case, CaseEvent, Category, Summons, Tier
+from .models import Case, CaseEvent, Category, Rating, Summons, Tier
 
 ORG_ROLES = (roles.DEPARTMENT_CONTACT, roles.PROPERTY_MANAGER)
 DISPATCH_ROLES = (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY)
@@ -264,3 +267,128 @@ def public_board(community, limit: int = 200) -> list[dict]:
 
 def categories():
     return Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("parent__order", "parent__code", "order", "code")
+
+
+# ---------------------------------------------------------------- the workbench (linli/portal/workbench.py merges it)
+
+def _overdue_q(now) -> Q:
+    """Open and late: flagged at the top tier, or a deadline passed that the sweep has not escalated yet."""
+    return (Q(overdue=True) | Q(state=Case.State.ASSIGNED, response_due__lt=now)
+            | Q(state__in=[Case.State.ACCEPTED, Case.State.WHISTLED], handling_due__lt=now))
+
+
+_WB_FIELDS = ("pk", "number", "title", "state", "tier", "assignee_id", "assignee_org_id", "building_id", "community_id",
+              "response_due", "handling_due", "rating_due", "overdue", "rework_count")
+
+
+def _case_item(kind, row, step, what, due, note="", key=""):
+    return WorkItem(app="cases", kind=kind, what=str(what), title=f"{row['number']} {row['title']}",
+                    url=reverse("cases:case", args=[row["pk"]]), due=due, note=str(note),
+                    key=key or f"case:{row['pk']}:{step}")
+
+
+def _waits_for(row) -> tuple:
+    """(step, label, deadline) of an open case, as its reporter sees it."""
+    if row["state"] == Case.State.TRIAGE:
+        return "triage", _("Waiting to be assigned"), None
+    if row["state"] == Case.State.ASSIGNED:
+        return "respond", _("Waiting for a response"), row["response_due"]
+    if row["state"] == Case.State.WHISTLED:
+        return "whistled", _("Departments summoned"), row["handling_due"]
+    return "handle", _("Waiting to be handled"), row["handling_due"]
+
+
+def workbench(scope: Scope, now) -> list:
+    """What this person must do on cases (tasks) and what they watch (see linli/portal/workbench.py).
+
+    Tasks: cases assigned to me or my organisation waiting for a response (response_due) or for handling (handling_due);
+    building-tier cases of my building that are mine; the triage queue of the communities I dispatch for; my
+    department's summonses to report in (report_in_due); my resolved cases waiting for my rating (rating_due).
+    Watch: my own open cases and what each waits for; building-tier cases of my building held by someone else; for
+    community staff the community's overdue and escalated cases; for subdistrict staff the escalations to the
+    subdistrict and one line per community with its number of overdue cases.
+    At most 7 queries, whatever the number of rows."""
+    if scope.is_anonymous:
+        return []
+    me = _account_id(scope)
+    orgs = sorted(org_ids(scope))
+    seen = visible_q(scope)
+    in_scope = (lambda qs: qs) if seen is None else (lambda qs: qs.filter(seen))
+    leader_buildings = sorted({a.building_id for a in scope.appointments if a.role == roles.BUILDING_LEADER and a.building_id})
+    dispatch = sorted({a.community_id for a in scope.appointments if a.role in DISPATCH_ROLES and a.community_id})
+    subdistricts = sorted({a.subdistrict_id for a in scope.appointments if a.role == roles.SUBDISTRICT_STAFF and a.subdistrict_id})
+    items, tasked = [], set()
+
+    # 1. cases I (or my organisation) hold, and the building-tier cases of my building
+    mine = Q(assignee_id=me) if me else Q(pk__in=[])
+    if orgs:
+        mine |= Q(assignee_org_id__in=orgs)
+    held = mine | (Q(tier=Tier.BUILDING, building_id__in=leader_buildings) if leader_buildings else Q(pk__in=[]))
+    working = [Case.State.ASSIGNED, Case.State.ACCEPTED, Case.State.WHISTLED]
+    for row in in_scope(Case.objects.filter(held, state__in=working)).values(*_WB_FIELDS).order_by():
+        step, _label, due = _waits_for(row)
+        if (me and row["assignee_id"] == me) or row["assignee_org_id"] in orgs:
+            what = _("Respond") if step == "respond" else _("Handle")
+            items.append(_case_item(TASK, row, step, what, due))
+            tasked.add(row["pk"])
+        else:  # a building-tier case of my building someone else holds
+            items.append(_case_item(WATCH, row, "building", _("Building case"), due, note=_label))
+
+    # 2. the triage queue of the communities I dispatch for
+    if dispatch:
+        for row in triage_queue(scope).filter(community_id__in=dispatch).values(*_WB_FIELDS).order_by():
+            items.append(_case_item(TASK, row, "triage", _("Categorise and assign"), None))
+            tasked.add(row["pk"])
+
+    # 3. my department's summonses to report in
+    if orgs:
+        for s in (Summons.objects.filter(department_id__in=orgs, status=Summons.Status.WAITING,
+                                         whistle__case__state__in=Case.OPEN_STATES)
+                  .values("pk", "department__name", "whistle__report_in_due", "whistle__case_id", "whistle__case__number",
+                          "whistle__case__title").order_by()):
+            row = {"pk": s["whistle__case_id"], "number": s["whistle__case__number"], "title": s["whistle__case__title"]}
+            items.append(_case_item(TASK, row, "report_in", _("Report in"), s["whistle__report_in_due"],
+                                    note=s["department__name"], key=f"case:{row['pk']}:report_in:{s['pk']}"))
+
+    # 4. my own cases as their reporter: a verdict to give, or what each waits for
+    if me:
+        rated = Rating.objects.filter(case=OuterRef("pk"), account_id=me, round=OuterRef("rework_count"))
+        reported = Q(reporter_id=me) | Q(pk__in=Case.objects.filter(merged_cases__reporter_id=me).values("pk"))
+        for row in (Case.objects.filter(reported, state__in=[*Case.OPEN_STATES, Case.State.RESOLVED])
+                    .annotate(rated=Exists(rated)).values(*_WB_FIELDS, "rated").order_by()):
+            if row["state"] == Case.State.RESOLVED:
+                if not row["rated"]:
+                    items.append(_case_item(TASK, row, "rate", _("Rate the result"), row["rating_due"]))
+            elif row["pk"] not in tasked:
+                step, label, due = _waits_for(row)
+                items.append(_case_item(WATCH, row, "mine", _("My case"), due, note=label))
+                tasked.add(row["pk"])
+
+    # 5. community staff: the community's overdue and escalated cases
+    if dispatch:
+        escalated = CaseEvent.objects.filter(action=CaseEvent.Action.ESCALATE).values("case_id")
+        for row in (Case.objects.filter(community_id__in=dispatch, state__in=Case.OPEN_STATES)
+                    .filter(_overdue_q(now) | Q(tier=Tier.SUBDISTRICT) | Q(pk__in=escalated))
+                    .values(*_WB_FIELDS).order_by()):
+            if row["pk"] in tasked:
+                continue
+            step, label, due = _waits_for(row)
+            what = _("Overdue") if row["overdue"] or (due is not None and due < now) else _("Escalated")
+            items.append(_case_item(WATCH, row, "watch", what, due, note=label))
+            tasked.add(row["pk"])
+
+    # 6. subdistrict staff: escalations to the subdistrict, and overdue cases counted by community
+    if subdistricts:
+        for row in (Case.objects.filter(subdistrict_id__in=subdistricts, tier=Tier.SUBDISTRICT, state__in=Case.OPEN_STATES)
+                    .values(*_WB_FIELDS).order_by()):
+            if row["pk"] in tasked:
+                continue
+            step, label, due = _waits_for(row)
+            items.append(_case_item(WATCH, row, "watch", _("Escalated to the subdistrict"), due, note=label))
+        overdue_list = reverse("cases:list") + "?state=open"
+        for row in (Case.objects.filter(subdistrict_id__in=subdistricts, state__in=Case.OPEN_STATES).filter(_overdue_q(now))
+                    .values("community_id", "community__name").annotate(n=Count("pk")).order_by("community__name")):
+            items.append(WorkItem(app="cases", kind=WATCH, what=_("Overdue cases"),
+                                  title=_("%(community)s: %(n)d overdue") % {"community": row["community__name"], "n": row["n"]},
+                                  url=overdue_list, key=f"community:{row['community_id']}:overdue"))
+    return items
