@@ -66,15 +66,22 @@ def nav_items(request) -> list[dict]:
         active = current in (name, name[:-1], name + "_export") or (name == "portal:import" and current.startswith("portal:job")) \
             or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox", "cases:board")) \
             or (name.endswith(":home") and name != "home" and current.startswith(name.split(":")[0] + ":"))
-        out.append({"url": url, "label": label, "count": count, "active": active, "name": name})
+        out.append({"url": url, "label": label, "count": count, "active": active, "name": name,
+                    "register": name.startswith(("people:", "portal:")) or name in REGISTER_PAGES})
     return out
+
+
+# pages of the registers and the back office: grouped under one menu entry on wide screens
+REGISTER_PAGES = ("places:grids", "places:buildings", "places:venues")
 
 
 @register.inclusion_tag("portal/_nav.html", takes_context=True)
 def linli_nav(context):
     request = context.get("request")
     items = nav_items(request)
-    return {"items": items, "request": request, "user": getattr(request, "user", None),
+    return {"items": items, "primary": [i for i in items if not i["register"]], "registers": [i for i in items if i["register"]],
+            "register_active": any(i["active"] for i in items if i["register"]),
+            "request": request, "user": getattr(request, "user", None),
             "current": next((i for i in items if i["active"]), None), "total": items[0]["count"] if items else 0}
 
 
