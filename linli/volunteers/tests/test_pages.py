@@ -333,7 +333,7 @@ def test_the_desk_registers_a_resident_signs_them_up_and_records_paper_hours(cli
     act = activity(world)
     page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
     assert 'id="desk-signup"' in page and f'<option value="{spouse.pk}">' in page
-    client.post(reverse("volunteers:activity_action", args=[act.pk, "desk-signup"]), {"person": spouse.pk})
+    client.post(reverse("volunteers:activity_action", args=[act.pk, "desk-signup"]), {"person": spouse.pk, "confirm": "yes"})
     assert SignUp.objects.get(activity=act, person=spouse).status == "confirmed"
     r = client.post(reverse("volunteers:activity_action", args=[act.pk, "paper-hours"]), {"volunteer": v.pk, "minutes": "0"}, follow=True)
     assert not ServiceRecord.objects.filter(volunteer=v).exists() and 'class="msg error"' in r.content.decode()
@@ -346,6 +346,43 @@ def test_the_desk_registers_a_resident_signs_them_up_and_records_paper_hours(cli
     as_(client, world, "resident")  # not staff: the desk is closed to residents
     assert client.post(reverse("volunteers:approvals"), {"person": world.persons["a2"].pk}).status_code == 403
     assert not Volunteer.objects.filter(person=world.persons["a2"]).exists()
+
+
+def test_the_desk_sign_up_has_its_own_label_no_preselected_person_and_a_confirmation(client, world, vol):
+    """Issue 14, fix 1: the desk's sign-up was a second "我要报名" that signed up whoever came first in the list. It is now
+    代为报名 with an empty, required first option; posting it shows a page naming the person, and only the confirmation
+    signs them up. Calling the activity off sits in its own box, away from the desk."""
+    import re
+
+    spouse = world.persons["a1_spouse"]
+    as_(client, world, "community_staff")
+    act = activity(world, audience="residents")
+    page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
+    assert page.count("我要报名") <= 1  # only the organiser's own sign-up, never the desk's
+    desk = re.search(r'<form[^>]*id="desk-signup".*?</form>', page, re.S).group(0)
+    assert "代为报名" in desk and "我要报名" not in desk
+    select = re.search(r'<select name="person" id="id_desk_person"([^>]*)>(.*?)</select>', desk, re.S)
+    assert "required" in select.group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', select.group(2))
+    assert options[0] == ("", " selected") and all(not sel for _, sel in options[1:])
+    assert "call-off" not in desk
+    organiser = re.search(r'<section class="card" id="organiser">.*?</section>', page, re.S).group(0)
+    assert 'id="call-off"' not in organiser and 'id="call-off"' in page
+
+    url = reverse("volunteers:activity_action", args=[act.pk, "desk-signup"])
+    r = client.post(url, {"person": ""}, follow=True)  # nobody chosen: refused, nobody signed up
+    assert not SignUp.objects.filter(activity=act).exists() and 'class="msg error"' in r.content.decode()
+    r = client.post(url, {"person": spouse.pk})  # the first post asks to confirm, naming the person
+    assert r.status_code == 200 and not SignUp.objects.filter(activity=act).exists()
+    confirm = r.content.decode()
+    assert re.search(r'id="desk-person">\s*' + re.escape(spouse.name), confirm)
+    assert 'name="confirm" value="yes"' in confirm and f'name="person" value="{spouse.pk}"' in confirm
+    assert "<script>" not in confirm and "onclick" not in confirm  # CSP: no inline script
+    client.post(url, {"person": spouse.pk, "confirm": "yes"})
+    assert SignUp.objects.get(activity=act, person=spouse).status == "confirmed"
+
+    as_(client, world, "resident")  # the desk is staff-only, confirm page included
+    assert client.post(url, {"person": world.persons["a2"].pk}).status_code == 403
 
 
 def test_the_counter_lists_the_day_s_redemptions_only(client, world, vol):

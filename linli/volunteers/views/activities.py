@@ -106,8 +106,11 @@ def activity_action(request, pk, action):
         "checkin": (lambda: services.check_in(scope, act, code), _("Checked in.")),
         "checkout": (lambda: services.check_out(scope, act, code), _("Checked out: the organiser will certify your hours.")),
     }
-    if action == "desk-signup":  # staff sign up a resident at the desk
+    if action == "desk-signup":  # staff sign up a resident at the desk: choose, then confirm on a page naming them
+        _staff_or_403(request, act.community)
         person = _desk_people(act).filter(pk=request.POST.get("person") or 0).first()
+        if person is not None and request.POST.get("confirm") != "yes":
+            return render(request, "volunteers/desk_confirm.html", {"a": act, "person": person})
         result = _run(request, lambda: services.sign_up(scope, act, person=person), None) if person else None
         if person is None:
             messages.error(request, _("Person: choose someone from the list."))
