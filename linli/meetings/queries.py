@@ -3,14 +3,20 @@
 Staff (and building leaders, grid workers… with the COUNCIL read grant) see matters and meetings by area through
 `Scope.filter`; every resident also sees the matters of their own building, compound and community."""
 
-from django.db.models import Q
+import datetime
+
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core import roles
+from linli.core.work import TASK, WATCH, WorkItem
 from linli.people.scopes import Scope
 
 from . import services
-from .models import Action, Matter, Meeting, ReceptionSlot, StandingCommittee, Vote
+from .models import Action, Ballot, Booking, Matter, Meeting, ReceptionSlot, RollEntry, StandingCommittee, Vote
 
 
 def _own_area_q(scope: Scope) -> Q:
@@ -122,3 +128,119 @@ def reception_slots(scope: Scope):
         ids.add(person.community_id)
     qs = ReceptionSlot.objects.select_related("host__person", "community").prefetch_related("bookings__person")
     return qs if scope.everything else qs.filter(community_id__in=sorted(ids))
+
+
+# ---------------------------------------------------------------- the workbench (linli/portal/workbench.py merges it)
+
+WEEK = datetime.timedelta(days=7)
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """An action due on a day is late once that day is over (local time)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+
+
+def _item(kind, what, title, url, due, key, note=""):
+    return WorkItem(app="meetings", kind=kind, what=str(what), title=title, url=url, due=due, note=str(note), key=key)
+
+
+def workbench(scope: Scope, now) -> list:
+    """What this person must do in meetings and the council hall (tasks) and what they watch.
+
+    Tasks: open votes where my household (or I, in a vote per adult) has not voted yet (due: the vote closes); open
+    actions I or my organisation own (due: the end of the due day); meetings in the next 7 days I chair or am invited
+    to, in person or through my organisation, and for community staff every meeting of their community (due: the
+    start); for community staff the matters waiting for their step (on the agenda: schedule; under discussion: open the
+    vote; decided: plan the actions) and the reception bookings waiting to be received (due: the slot's start).
+    Watch: my own reception bookings; for building leaders the open matters raised for their building.
+    At most 5 queries (3 to 5 by role), whatever the number of rows."""
+    if scope.is_anonymous:
+        return []
+    me = getattr(scope.account, "pk", None)
+    person = services.person_of(scope)
+    orgs = sorted({a.organization_id for a in scope.appointments if a.organization_id})
+    staff = sorted({a.community_id for a in scope.appointments
+                    if a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.community_id})
+    leader_buildings = sorted({a.building_id for a in scope.appointments if a.role == roles.BUILDING_LEADER and a.building_id})
+    items = []
+
+    # 1. votes open now where my household (or I) may still vote (a roll lists only people living in the area)
+    if person is not None and person.dwelling_id:
+        unit = Q(vote__unit=Vote.Unit.ADULT, person_id=person.pk)
+        if person.household_id:
+            unit |= Q(vote__unit=Vote.Unit.HOUSEHOLD, household_id=person.household_id)
+        for r in (RollEntry.objects.filter(unit, vote__status=Vote.Status.OPEN, vote__opens_at__lte=now, vote__closes_at__gt=now)
+                  .exclude(Exists(Ballot.objects.filter(entry_id=OuterRef("pk"))))
+                  .values("vote_id", "vote__closes_at", "vote__matter_id", "vote__matter__title").order_by()):
+            items.append(_item(TASK, _("Vote"), r["vote__matter__title"], reverse("meetings:matter", args=[r["vote__matter_id"]]),
+                               r["vote__closes_at"], f"vote:{r['vote_id']}:cast"))
+
+    # 2. open actions I or my organisation own
+    owned = Q(owner_id=me) if me else Q(pk__in=[])
+    if orgs:
+        owned |= Q(owner_org_id__in=orgs)
+    for a in (Action.objects.filter(owned, status=Action.Status.OPEN)
+              .values("pk", "text", "due_on", "matter_id", "meeting_id", "meeting__case_id", "meeting__title", "matter__title")
+              .order_by()):
+        if a["matter_id"]:
+            url, about = reverse("meetings:matter", args=[a["matter_id"]]), a["matter__title"]
+        elif a["meeting__case_id"]:  # a resolution of a case's whistle meeting: progress is recorded on the case page
+            url, about = reverse("cases:case", args=[a["meeting__case_id"]]), a["meeting__title"]
+        else:
+            url, about = reverse("meetings:meeting", args=[a["meeting_id"]]), a["meeting__title"]
+        items.append(_item(TASK, _("Carry out"), a["text"][:120], url, _end_of(a["due_on"]), f"action:{a['pk']}:carry_out", note=about))
+
+    # 3. meetings of the coming week I chair or am invited to (community staff: all of their community's)
+    invited = Q(pk__in=[])
+    if person is not None:
+        invited |= Q(chair_id=person.pk) | Q(pk__in=Meeting.objects.filter(attendances__person_id=person.pk).values("pk"))
+    if orgs:
+        invited |= Q(chair_org_id__in=orgs) | Q(pk__in=Meeting.objects.filter(attendances__organization_id__in=orgs).values("pk"))
+    if staff:
+        invited |= Q(community_id__in=staff)
+    today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+    for m in (Meeting.objects.filter(invited, held=False, cancelled=False, starts_at__gte=today, starts_at__lt=now + WEEK)
+              .values("pk", "title", "starts_at", "place").order_by()):
+        items.append(_item(TASK, _("Attend the meeting"), m["title"], reverse("meetings:meeting", args=[m["pk"]]), m["starts_at"],
+                           f"meeting:{m['pk']}:attend", note=m["place"]))
+
+    # 4. council matters: community staff's next step; building leaders watch their building's
+    steps = {Matter.Status.ON_AGENDA: ("schedule", _("Schedule")), Matter.Status.DELIBERATING: ("open_vote", _("Open the vote")),
+             Matter.Status.DECIDED: ("plan", _("Plan the actions"))}
+    mq = Q(pk__in=[])
+    if staff:
+        mq |= Q(community_id__in=staff, status__in=list(steps))
+    if leader_buildings:
+        mq |= Q(building_id__in=leader_buildings, status__in=Matter.OPEN_STATES)
+    if staff or leader_buildings:
+        labels = dict(Matter.Status.choices)
+        for m in Matter.objects.filter(mq).values("pk", "title", "status", "community_id", "support_count").order_by():
+            url = reverse("meetings:matter", args=[m["pk"]])
+            if m["community_id"] in staff and m["status"] in steps:
+                step, what = steps[m["status"]]
+                note = _("%(n)d residents support it") % {"n": m["support_count"]}
+                items.append(_item(TASK, what, m["title"], url, None, f"matter:{m['pk']}:{step}", note=note))
+            else:
+                items.append(_item(WATCH, _("Neighbours' matter"), m["title"], url, None, f"matter:{m['pk']}:watch",
+                                   note=labels[m["status"]]))
+
+    # 5. reception day: bookings to receive (staff, the host), my own bookings
+    bq = Q(pk__in=[])
+    if person is not None:
+        bq |= Q(person_id=person.pk)
+    if me:
+        bq |= Q(slot__host_id=me)
+    if staff:
+        bq |= Q(slot__community_id__in=staff)
+    reception_url = reverse("meetings:reception")
+    for b in (Booking.objects.filter(bq, status=Booking.Status.BOOKED)
+              .values("pk", "topic", "person_id", "slot__starts_at", "slot__place", "slot__host_id", "slot__community_id")
+              .order_by()):
+        receives = (me and b["slot__host_id"] == me) or b["slot__community_id"] in staff
+        if receives:
+            items.append(_item(TASK, _("Receive"), b["topic"][:80], reception_url, b["slot__starts_at"], f"booking:{b['pk']}:receive",
+                               note=b["slot__place"]))
+        elif person is not None and b["person_id"] == person.pk:
+            items.append(_item(WATCH, _("My reception booking"), b["topic"][:80], reception_url, b["slot__starts_at"],
+                               f"booking:{b['pk']}:mine", note=b["slot__place"]))
+    return items
