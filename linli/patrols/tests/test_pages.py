@@ -227,6 +227,26 @@ def test_staff_start_with_the_usual_rules(client, gw):
     assert "楼栋级诉求按时办结" in page and 'id="default-point-rules"' not in page
 
 
+def test_visit_rules_show_tag_names_not_codes(client, gw):
+    """Issue 14, fix 7: the rules table and the tag pickers showed raw codes (living_alone, age80)."""
+    from django.utils import translation
+
+    from linli.people.queries import tag_labels
+
+    c = client_for(client, gw, "community_staff")
+    assert c.post(reverse("patrols:rules"), {"action": "defaults"}).status_code == 302
+    page = c.get(reverse("patrols:rules")).content.decode()
+    table = page[page.index("<tbody>"):page.index("</tbody>")]
+    with translation.override("zh-hans"):
+        labels = {k: str(v) for k, v in tag_labels().items()}
+    for code in ("living_alone", "age80", "disabled", "left_behind_child"):
+        if code in labels:
+            assert f">{code}<" not in page and f"{code} +" not in table and f"+ {code}" not in table
+    assert labels["age80"] in table and labels["living_alone"] in table
+    assert f'<option value="age80">{labels["age80"]}</option>' in page
+    assert not re.search(r">\s*[a-z_]+[0-9]*\s*(\+\s*[a-z_]+[0-9]*\s*)?</td>", table)
+
+
 def test_inspecting_a_venue_outside_the_grid_on_the_page_shows_the_services_message_and_saves_nothing(client, gw):
     from linli.patrols.models import Inspection, InspectionResult
 

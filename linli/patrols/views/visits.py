@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.people import queries as people_queries
 from linli.people.scopes import for_request
 from linli.volunteers import queries as volunteer_queries
 
@@ -86,5 +87,11 @@ def visit_rules(request):
         else:
             messages.success(request, _("Visit rule saved."))
             return redirect("patrols:rules")
-    return render(request, "patrols/rules.html", {"rules": queries.rules(scope), "is_staff": _is_staff(scope),
-                                                   "tags": services.TAG_CHOICES, "methods": VisitRule.Method.choices})
+    labels = people_queries.tag_labels()
+    rules = list(queries.rules(scope))
+    for r in rules:  # tags by their names, never their codes
+        r.tag_label = labels.get(r.tag, r.tag)
+        r.also_tag_label = labels.get(r.also_tag, r.also_tag) if r.also_tag else ""
+    return render(request, "patrols/rules.html", {"rules": rules, "is_staff": _is_staff(scope),
+                                                   "tags": [(t, labels.get(t, t)) for t in services.TAG_CHOICES],
+                                                   "methods": VisitRule.Method.choices})
