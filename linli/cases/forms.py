@@ -113,9 +113,13 @@ class TransferForm(forms.Form):
     to_org = forms.ChoiceField(label=_("Or department"), required=False)
     note = forms.CharField(label=_("Why"), required=False)
 
-    def __init__(self, *args, accounts=(), orgs=(), **kwargs):
+    def __init__(self, *args, accounts=(), groups=None, orgs=(), **kwargs):
+        """groups: [(role label, [(account pk, "name · post"), …])] shown as <optgroup>s; else the accounts' bare names."""
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [("", "—")] + [(str(a.pk), a.person.name if a.person_id else a.username) for a in accounts]
+        if groups is not None:
+            self.fields["to"].choices = [("", "—")] + list(groups)
+        else:
+            self.fields["to"].choices = [("", "—")] + [(str(a.pk), a.person.name if a.person_id else a.username) for a in accounts]
         self.fields["to_org"].choices = [("", "—")] + [(str(o.pk), o.name) for o in orgs]
 
 

@@ -45,9 +45,13 @@ def accept(scope: Scope, case: Case, note: str = "") -> Case:
     """Take the case: the first to accept holds it; the response deadline is met now."""
     _require_handler(scope, case)
     now = timezone.now()
+    previous = case.assignee_id
     _transition(case, [State.ASSIGNED], state=State.ACCEPTED, assignee=_actor(scope) or case.assignee,
                 responded_at=case.responded_at or now)
-    event = _event(case, scope, Action.ACCEPT, from_state=State.ASSIGNED, note=note)
+    # a case routed to one person and accepted by another (a grid worker taking a building-tier case) changes hands:
+    # the timeline says so (the case page shows "… took over from …")
+    took_over = {"took_over_from": previous} if previous and previous != case.assignee_id else {}
+    event = _event(case, scope, Action.ACCEPT, from_state=State.ASSIGNED, note=note, data=took_over)
     if case.reporter_id:
         _notify(case, event, [case.reporter], _("Your report %(n)s is being handled") % {"n": case.number})
     return case

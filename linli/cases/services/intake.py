@@ -151,7 +151,8 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
                        data={"source": source, "confidence": confidence, "suggested": suggested.code if suggested else None})
     _save_photos(case, photos, scope, submitted)
     if case.state == State.ASSIGNED:
-        assigned = _event(case, scope, Action.ASSIGN, from_state=State.ASSIGNED, note=_("Routed by category %(c)s") % {"c": category})
+        # routing is linli's step, not the reporter's: the timeline says 系统
+        assigned = _event(case, None, Action.ASSIGN, from_state=State.ASSIGNED, note=_("Routed by category %(c)s") % {"c": category})
         _notify(case, assigned, _handlers(case), _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title})
     else:
         _notify(case, submitted, _handlers(case), _("Case %(n)s needs a category") % {"n": case.number})

@@ -36,10 +36,43 @@ def _whistle_orgs(case):
         Q(subdistrict=case.subdistrict_id) | Q(community=case.community_id) | Q(subdistrict__isnull=True, community__isnull=True)).order_by("name")
 
 
+ROLE_LABELS = dict(roles.ROLE_CHOICES)
+TRANSFER_ROLES = [roles.COMMUNITY_SECRETARY, roles.COMMUNITY_STAFF, roles.GRID_WORKER, roles.BUILDING_LEADER]
+
+
+def _transfer_appointments(case):
+    return _current(Appointment.objects.filter(home_community=case.community_id, role__in=TRANSFER_ROLES))
+
+
 def _transfer_accounts(case):
-    appts = _current(Appointment.objects.filter(home_community=case.community_id, role__in=[
-        roles.GRID_WORKER, roles.BUILDING_LEADER, roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY]))
+    appts = _transfer_appointments(case)
     return Account.objects.filter(person__in=appts.values("person_id"), is_active=True).select_related("person").order_by("person__name")
+
+
+def _post(appt) -> str:
+    """A post as the drop-down shows it: the appointment's title, else its role and place (第一网格网格员)."""
+    if appt.title:
+        return appt.title
+    label = str(ROLE_LABELS.get(appt.role, appt.role))
+    where = appt.building or appt.grid
+    return f"{where} {label}" if where is not None else label
+
+
+def _transfer_groups(case, accounts) -> list:
+    """The people a case may go to, grouped by role (secretary, staff, grid workers, building leaders), each listed once
+    under their highest post with every post they hold: [(group label, [(account pk, "name · posts"), …]), …]."""
+    by_person = {a.person_id: a for a in accounts}
+    posts: dict = {}
+    for appt in _transfer_appointments(case).select_related("grid", "building", "community").order_by("role", "id"):
+        if appt.person_id in by_person:
+            posts.setdefault(appt.person_id, []).append(appt)
+    groups = {role: [] for role in TRANSFER_ROLES}
+    for person_id, appts in posts.items():
+        appts.sort(key=lambda a: TRANSFER_ROLES.index(a.role))
+        account = by_person[person_id]
+        name = account.person.name if account.person_id else account.username
+        groups[appts[0].role].append((str(account.pk), f"{name} · {'、'.join(dict.fromkeys(_post(a) for a in appts))}"))
+    return [(str(ROLE_LABELS[role]), sorted(items, key=lambda i: i[1])) for role, items in groups.items() if items]
 
 
 def _forms(case, scope, request):
@@ -59,7 +92,8 @@ def _forms(case, scope, request):
     if dispatcher and s in (State.ACCEPTED, State.ASSIGNED, State.WHISTLED):
         out["whistle"] = f.WhistleForm(orgs=_whistle_orgs(case))
     if can and s in (State.ASSIGNED, State.ACCEPTED):
-        out["transfer"] = f.TransferForm(accounts=_transfer_accounts(case), orgs=_whistle_orgs(case))
+        accounts = _transfer_accounts(case)
+        out["transfer"] = f.TransferForm(accounts=accounts, groups=_transfer_groups(case, accounts), orgs=_whistle_orgs(case))
     if can and s in (State.ASSIGNED, State.ACCEPTED, State.TRIAGE):
         out["escalate"] = f.EscalateForm()
         if not dispatcher:
@@ -74,14 +108,61 @@ def _forms(case, scope, request):
     return out
 
 
+def _posts(account_ids, case) -> dict:
+    """account id → the post they hold for this case, as a reporter may read it: role, place and organisation
+    (网格员 · 第一网格 · 柳航里社区), never a name or a phone. One query; posts in the case's community come first."""
+    appts = _current(Appointment.objects.filter(person__account__in=[a for a in set(account_ids) if a])).select_related(
+        "person__account", "grid", "building", "community", "home_community", "organization", "subdistrict")
+    out: dict = {}
+    for appt in sorted(appts, key=lambda a: (a.home_community_id != case.community_id, a.pk)):
+        account_id = appt.person.account.pk
+        if account_id in out:
+            continue
+        where = appt.building or appt.grid
+        org = appt.organization or appt.community or appt.home_community or appt.subdistrict
+        out[account_id] = " · ".join(str(x) for x in (ROLE_LABELS.get(appt.role, appt.role), where, org) if x)
+    return out
+
+
+def _who(account_id, posts, names, handler, me) -> str:
+    """Who did a step, as this reader may see it: 系统 for linli's own steps, 您 for the reader, a handler's name and post
+    for handlers, the post alone for a reporter."""
+    if not account_id:
+        return _("system")
+    if account_id == me:
+        return _("you")
+    post = posts.get(account_id, "")
+    if handler:
+        return f"{names.get(account_id, '')}（{post}）" if post else names.get(account_id, "")
+    return post or _("staff")
+
+
 def _detail(request, case, bound=None, status=200):
     scope = for_request(request)
     handler = queries.sees_as_handler(scope, case)
     events = list(queries.timeline(scope, case))
     states, tiers = dict(Case.State.choices), dict(Tier.choices)
+    taken_from = [e.data.get("took_over_from") for e in events if e.data.get("took_over_from")]
+    ids = {e.actor_id for e in events} | set(taken_from) | {case.assignee_id}
+    posts = _posts(ids, case)
+    names = {a.pk: (a.person.name if a.person_id else a.username)
+             for a in Account.objects.filter(pk__in=[i for i in ids if i]).select_related("person")} if handler else {}
+    me = request.user.pk
     for e in events:
         e.from_label, e.to_label = states.get(e.from_state, e.from_state), states.get(e.to_state, e.to_state)
         e.from_tier_label, e.to_tier_label = tiers.get(e.from_tier, e.from_tier), tiers.get(e.to_tier, e.to_tier)
+        e.who = _who(e.actor_id, posts, names, handler, me)
+        if e.data.get("took_over_from"):
+            e.took_over = _("%(who)s took over the case from %(previous)s") % {
+                "who": e.who, "previous": _who(e.data["took_over_from"], posts, names, handler, me)}
+    if case.assignee_id:
+        handled_by = _who(case.assignee_id, posts, names, handler, None)
+        if case.assignee_org_id:
+            handled_by = f"{handled_by} · {case.assignee_org.name}"
+    elif case.assignee_org_id:
+        handled_by = case.assignee_org.name
+    else:
+        handled_by = ""
     photos = CasePhoto.objects.filter(case=case).select_related("event")
     if not handler:
         photos = photos.filter(Q(event__isnull=True) | Q(event__public=True))
@@ -99,11 +180,12 @@ def _detail(request, case, bound=None, status=200):
         forms.update(part.pop("forms", {}))
         panels.update(part)
     forms.update(bound or {})
+    _unique_ids(forms, report_ins, panels.get("action_forms", {}))
     similar_cases = []
     if "merge" in forms:
         similar_cases = [c for c, _s, _m in queries.similar_open_cases(case.description, case.lat, case.lng, case.community, exclude=case)]
     ctx = {
-        "case": case, "handler": handler, "events": events, "photos": photos, "forms": forms,
+        "case": case, "handler": handler, "events": events, "handled_by": handled_by, "photos": photos, "forms": forms,
         "handling_forms": [k for k in forms if k != "rate"],
         "summonses": summonses, "report_ins": report_ins,
         "plans": case.plans.all() if handler else [], "similar_cases": similar_cases,
@@ -120,6 +202,18 @@ def _detail(request, case, bound=None, status=200):
         **panels,
     }
     return render(request, "cases/detail.html", ctx, status=status)
+
+
+def _unique_ids(forms: dict, report_ins: list, action_forms: dict) -> None:
+    """The case page holds many forms with fields of the same name (note, photos…): each form's ids carry its key
+    (id_transfer_note, id_report_in_7_note), so no id repeats and every <label for> finds its own input. Names are
+    unchanged, so the POSTs parse as before."""
+    for key, form in forms.items():
+        form.auto_id = f"id_{key}_%s"
+    for summons, form in report_ins:
+        form.auto_id = f"id_report_in_{summons.pk}_%s"
+    for action_id, form in action_forms.items():
+        form.auto_id = f"id_action_{action_id}_%s"
 
 
 def _notices_of(case) -> list:
@@ -196,7 +290,7 @@ def case_transfer(request, pk):
     scope = for_request(request)
     case = queries.case(scope, pk)
     accounts, orgs = _transfer_accounts(case), _whistle_orgs(case)
-    form = f.TransferForm(request.POST, accounts=accounts, orgs=orgs)
+    form = f.TransferForm(request.POST, accounts=accounts, groups=_transfer_groups(case, accounts), orgs=orgs)
 
     def call(s, c, d):
         to = accounts.get(pk=d["to"]) if d["to"] else None
