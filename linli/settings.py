@@ -15,16 +15,31 @@ LINLI_WORKING_HOURS    office hours for working-hour deadlines (default 08:30-12
 LINLI_WEBHOOK_URL / LINLI_WEBHOOK_SECRET  SMS/WeChat gateway receiving signed notifications
 LINLI_MAIL_ENABLED     1 = send e-mail notifications (default: on when LINLI_EMAIL_HOST is set)
 LINLI_EMAIL_HOST / LINLI_EMAIL_PORT / LINLI_EMAIL_USER / LINLI_EMAIL_PASSWORD / LINLI_EMAIL_TLS / LINLI_EMAIL_FROM
+LINLI_SIGNIN_FAILURES  failed sign-ins (per account, per address) before a lock-out (default 5)
+LINLI_SIGNIN_COOLOFF_MINUTES  how long a lock-out lasts (default 15)
+LINLI_HSTS_SECONDS     Strict-Transport-Security max-age in production mode (default one year; 0 = none)
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("LINLI_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _private_file(path: Path) -> None:
+    """The database, the key files and uploads are private to the account running linli: a 0600 file
+    in a 0700 directory, created so before anything is written (SQLite gives its -wal/-shm files the
+    database file's mode). An existing file or directory is tightened on start (docs/security.md)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for target, mode in ((path.parent, 0o700), (path, 0o600)):
+        if target.stat().st_mode & 0o777 != mode:
+            target.chmod(mode)
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -45,7 +60,7 @@ def _secret_key() -> str:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("LINLI_SECRET_KEY must be set when LINLI_PRODUCTION=1")
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = VAR_DIR / "secret.key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -65,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
     "linli.core",
     "linli.places",
     "linli.people",
@@ -85,6 +101,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a lock-out flagged by the axes backend into linli's lock-out answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -122,16 +141,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not shared-cache memory, so that race tests see real locking (busy timeout, WAL).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    if DATABASES["default"]["NAME"] not in ("", ":memory:") and "mode=memory" not in str(DATABASES["default"]["NAME"]):
+        _private_file(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Account"
-AUTHENTICATION_BACKENDS = ["linli.people.auth.PhoneOrUsernameBackend"]
+# The throttle comes first: a locked-out account or address is refused before any password check.
+AUTHENTICATION_BACKENDS = ["linli.people.auth.ThrottleBackend", "linli.people.auth.PhoneOrUsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# New and changed passwords (forms, admin, services.set_new_password); the demo builder sets the
+# published demo password on purpose without them, and production mode refuses to start while an
+# account still has it (linli.core.checks).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "linli.core.passwords.NotDemoPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes): after LINLI_SIGNIN_FAILURES failures for one account, or from one
+# address, sign-in (pages, admin, bearer tokens) is refused for LINLI_SIGNIN_COOLOFF_MINUTES. Staff see
+# and lift lock-outs in the admin (Axes → access attempts: delete the row).
+AXES_FAILURE_LIMIT = int(os.environ.get("LINLI_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LINLI_SIGNIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = "linli.people.auth.lockout_parameters"  # per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "linli.people.auth.throttle_username"
+AXES_LOCKOUT_CALLABLE = "linli.people.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Behind a reverse proxy set LINLI_PROXY_COUNT so the client address is read from X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = int(os.environ["LINLI_PROXY_COUNT"]) if os.environ.get("LINLI_PROXY_COUNT") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -146,12 +190,43 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from here af
 STATICFILES_DIRS = [BASE_DIR / "static"]  # linli/static: the pages' CSS, JS and vendored Leaflet/htmx
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Production mode is served over HTTPS only (behind nginx: it sets X-Forwarded-Proto).
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_HSTS_SECONDS = int(os.environ.get("LINLI_HSTS_SECONDS", str(365 * 24 * 3600))) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts only from linli's own static files, never inline.
+# Style attributes (style="…" in templates, and those Leaflet writes) are allowed through
+# style-src-attr; <style> elements only from files (style-src-elem 'self').
+_tile_origin = "/".join(os.environ.get("LINLI_TILE_URL", "").split("/")[:3]).replace("{s}", "*") if "://" in os.environ.get("LINLI_TILE_URL", "") else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"] + ([_tile_origin] if _tile_origin else []),
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Personal data at rest.
 LINLI_ENCRYPTION_KEY = os.environ.get("LINLI_ENCRYPTION_KEY", "")
