@@ -153,8 +153,7 @@ def _serve(host: str, port: int, threads: int, with_worker: bool, workers: int |
     _say(f"gunicorn: {workers} processes × {threads} threads")
     loop = None
     if with_worker:
-        loop = subprocess.Popen([sys.executable, "-m", "linli", "worker"])
-        _say(_("Background worker running (sweeps: %(s)s).") % {"s": sweeps})
+        loop = subprocess.Popen([sys.executable, "-m", "linli", "worker"])  # says itself that it runs
     try:
         return server_mod.run_gunicorn(server_mod.load_linli, host=host, port=port, workers=workers, threads=threads, ready_message=ready)
     finally:
