@@ -1,5 +1,7 @@
 """Forms of the case pages. They parse; the services decide (and name the field when they refuse)."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -48,10 +50,13 @@ class _IntakeForm(forms.Form):
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(label=_("Where exactly (optional)"), required=False, max_length=300)
     photos = PhotosField()
+    # a one-time key per form shown: a second submit of the same form shows the first case (services.submit)
+    intake_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(categories)
+        self.fields["intake_key"].initial = uuid.uuid4().hex
 
 
 class ResidentReportForm(_IntakeForm):

@@ -144,6 +144,9 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # the one-time key of the report form that made it ("<account>:<uuid>"): a second submit of the same form finds
+    # this case instead of making another; unique, so two submits at once make one case
+    intake_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

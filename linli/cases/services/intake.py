@@ -77,13 +77,26 @@ def _category(value) -> Category | None:
     return cat
 
 
+def _made_with(intake_key: str) -> Case | None:
+    first = Case.objects.filter(intake_key=intake_key).first()
+    if first is not None:
+        first.repeated = True
+    return first
+
+
 @transaction.atomic
 def submit(scope: Scope, *, source: str, description: str, title: str = "", category=None, dwelling: Dwelling | None = None,
            lat=None, lng=None, address: str = "", photos=(), reporter_person: Person | None = None, reporter_name: str = "",
-           reporter_phone: str = "", open311_client=None, building=None) -> Case:
+           reporter_phone: str = "", open311_client=None, building=None, intake_key: str | None = None) -> Case:
     """Intake for all five ways; locates, classifies, routes, sets deadlines, notifies.
 
-    `building` (optional, with a point): the building the problem is at, so routing finds its leader and property company."""
+    `building` (optional, with a point): the building the problem is at, so routing finds its leader and property company.
+    `intake_key` (optional): the report form's one-time key. A case already made with it is returned as it is, with
+    `repeated = True`, and nothing else happens; the unique column decides a race (the loser returns the winner's case)."""
+    if intake_key:
+        first = _made_with(intake_key)
+        if first is not None:
+            return first
     if source not in Source.values:
         raise ValidationError({"source": _("Source: unknown source %(s)s.") % {"s": source}})
     description = (description or "").strip()
@@ -124,7 +137,7 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
         suggested_category=suggested, confidence=confidence, categorised_by_person=False, source=source,
         reporter=reporter, reporter_person=reporter_person, reporter_name=reporter_name or (reporter_person.name if reporter_person else ""),
         reporter_phone=reporter_phone, entered_by=_actor(scope), open311_client=open311_client,
-        address=address[:300], created_at=now, updated_at=now, **where,
+        address=address[:300], created_at=now, updated_at=now, intake_key=intake_key or None, **where,
     )
     if category is not None:
         case.tier, case.assignee, case.assignee_org = routing.route(case, category.default_tier)
@@ -142,11 +155,16 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
                 case.save()
             break
         except IntegrityError:
+            if intake_key:
+                first = _made_with(intake_key)
+                if first is not None:  # the same form sent twice at once: the other submit made the case
+                    return first
             if Case.objects.filter(number=case.number).exists():
                 continue
             raise
     else:
         raise Conflict(_("Could not number the case; try again."))
+    case.repeated = False
     submitted = _event(case, scope, Action.SUBMIT, to_state=case.state, note=description[:500],
                        data={"source": source, "confidence": confidence, "suggested": suggested.code if suggested else None})
     _save_photos(case, photos, scope, submitted)

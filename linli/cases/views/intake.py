@@ -62,12 +62,16 @@ def _submit(request, form, render_again, **kwargs):
     """Call services.submit; on ValidationError re-render the form with the message."""
     scope = for_request(request)
     d = form.cleaned_data
+    key = f"{request.user.pk}:{d['intake_key']}" if d.get("intake_key") else None  # one form, one case, per account
     try:
         case = services.submit(scope, description=_same_as(request, d["description"]), category=d.get("category") or None,
-                               photos=request.FILES.getlist("photos"), address=d.get("address", ""), **kwargs)
+                               photos=request.FILES.getlist("photos"), address=d.get("address", ""), intake_key=key, **kwargs)
     except ValidationError as exc:
         f.apply_errors(form, exc)
         return render_again(status=400)
+    if case.repeated:
+        messages.info(request, _("This report was already sent as case %(n)s: it was not sent again.") % {"n": case.number})
+        return redirect("cases:case", case.pk)
     messages.success(request, _("Reported as case %(n)s.") % {"n": case.number})
     return redirect("cases:case", case.pk)
 

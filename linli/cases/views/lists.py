@@ -66,8 +66,12 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_read(request):
+    """Mark the caller's messages read: the ones named (id=…), or all of them (all=1); never anyone else's."""
     ids = [int(x) for x in request.POST.getlist("id") if x.isdigit()]
-    notify.mark_read(request.user, ids or None)
+    if request.POST.get("all") == "1":
+        notify.mark_read(request.user)
+    elif ids:
+        notify.mark_read(request.user, ids)
     link = request.POST.get("next", "")
     if link.startswith("/") and not link.startswith("//"):
         return redirect(link)
