@@ -6,5 +6,6 @@
   var ll = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
   var map = L.map(el, { attributionControl: false }).setView(ll, 17);
   if (el.dataset.tileUrl) { L.tileLayer(el.dataset.tileUrl, { maxZoom: 20 }).addTo(map); }
+  if (window.linliBase && el.dataset.base) { window.linliBase(map, el.dataset.base, { tiled: !!el.dataset.tileUrl }); }
   L.circleMarker(ll, { radius: 9, color: "#b7282e", fillOpacity: .6 }).addTo(map);
 })();

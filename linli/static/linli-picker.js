@@ -13,6 +13,7 @@
   var status = document.getElementById("picker-status");
   var map = L.map(el, { attributionControl: false }).setView(data.center || [40.08, 113.3], 17);
   if (msg.tileUrl) { L.tileLayer(msg.tileUrl, { maxZoom: 20 }).addTo(map); }
+  if (window.linliBase && el.dataset.base) { window.linliBase(map, el.dataset.base, { tiled: !!el.dataset.tileUrl }); }
   var shapes = (data.grids || []).map(function (g) {
     return L.geoJSON(g.boundary, { style: { color: "#b7282e", weight: 2, fillOpacity: 0.06 } }).bindTooltip(g.name).addTo(map);
   });

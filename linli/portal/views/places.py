@@ -53,6 +53,9 @@ def map_base(request):
         communities = Community.objects.filter(pk=community)
     elif request.user.is_authenticated:
         communities = queries.communities(for_request(request))
+        person = getattr(request.user, "person", None)
+        if not communities.exists() and person is not None and person.community_id:  # a resident: their own community
+            communities = Community.objects.filter(pk=person.community_id)
     else:
         communities = Community.objects.none()
     response = JsonResponse(basemap.base_layer(communities))
