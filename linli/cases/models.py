@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.fields import EncryptedTextField, LookupHashField
 
@@ -204,6 +205,8 @@ class CaseEvent(models.Model):
     public = models.BooleanField(default=True, help_text="shown to the reporter")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "case timeline step")
+        verbose_name_plural = pgettext_lazy("model", "case timeline steps")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "action"], name="caseevent_case_action")]
 
@@ -221,6 +224,10 @@ class CasePhoto(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model", "case photo")
+        verbose_name_plural = pgettext_lazy("model", "case photos")
+
 
 class Plan(models.Model):
     """提出方案: a plan with options; one option may be chosen."""
@@ -233,6 +240,8 @@ class Plan(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "handling plan")
+        verbose_name_plural = pgettext_lazy("model", "handling plans")
         ordering = ["created_at", "id"]
 
 
@@ -246,6 +255,8 @@ class Whistle(models.Model):
     reason = models.TextField(_("reason"))
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "whistle")
+        verbose_name_plural = pgettext_lazy("model", "whistles")
         ordering = ["blown_at", "id"]
 
 
@@ -264,6 +275,8 @@ class Summons(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "summons")
+        verbose_name_plural = pgettext_lazy("model", "summonses")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["whistle", "department"], name="one_summons_per_department")]
 
@@ -275,6 +288,10 @@ class ClosingReport(models.Model):
     generated_at = models.DateTimeField(default=timezone.now)
     body = models.JSONField(default=dict)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model", "closing report")
+        verbose_name_plural = pgettext_lazy("model", "closing reports")
+
 
 class Open311Client(models.Model):
     """A program allowed to write through the Open311 API (api_key)."""
@@ -284,6 +301,10 @@ class Open311Client(models.Model):
     account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "Open311 client")
+        verbose_name_plural = pgettext_lazy("model", "Open311 clients")
 
     def __str__(self):
         return self.name
@@ -301,6 +322,10 @@ class CaseSettings(models.Model):
     no_verdict = models.CharField(_("no verdict in time"), max_length=16, choices=NoVerdict.choices, default=NoVerdict.SATISFIED)
     report_in_hours = models.PositiveIntegerField(_("hours for departments to report in"), default=4)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model", "case settings")
+        verbose_name_plural = pgettext_lazy("model", "case settings")
+
 
 class Rating(models.Model):
     """A reporter's verdict (民评) on one round of handling; a reopened case is rated again."""
@@ -313,5 +338,7 @@ class Rating(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "rating")
+        verbose_name_plural = pgettext_lazy("model", "ratings")
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "account", "round"], name="one_rating_per_reporter_round")]

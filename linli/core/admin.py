@@ -1,9 +1,17 @@
 """Back office for the plumbing tables: the audit log (read-only), the outbox and background jobs."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditLog, Job, OutboxMessage
+
+# The back office is the site's, not Django's: its headers name linli (邻里) in the site language.
+admin.site.site_header = _("linli back office")
+admin.site.site_title = _("linli back office")
+admin.site.index_title = _("linli: site administration")
+if apps.is_installed("axes"):  # django-axes names its app "Axes" and ships no Chinese; its models' names are in linli's catalogue
+    apps.get_app_config("axes").verbose_name = _("Sign-in lock-out")
 
 
 @admin.register(AuditLog)

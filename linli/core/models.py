@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditLog(models.Model):
@@ -71,6 +72,8 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "outbox message")
+        verbose_name_plural = pgettext_lazy("model", "outbox messages")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["event_key", "channel", "recipient"], name="outbox_one_per_event_recipient"),
@@ -102,6 +105,8 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "background job")
+        verbose_name_plural = pgettext_lazy("model", "background jobs")
         ordering = ["-created_at", "-id"]
 
     @property

@@ -323,7 +323,7 @@ def _residents(d: Demo, community: Community, target: int) -> None:
         hm.append(HouseholdMember(household=hh, person=p, relation=relation, since=m.since))
         for tag, level in m.tags.items():
             tags.append(PersonTag(person=p, tag=tag, level=level, since=m.since))
-        events.append(ResidentEvent(person=p, kind=ResidentEvent.Kind.REGISTERED, on=m.since, note="demo"))
+        events.append(ResidentEvent(person=p, kind=ResidentEvent.Kind.REGISTERED, on=m.since, note="入户普查建档"))
         dw = hh.dwelling
         events.append(ResidentEvent(person=p, household=hh, kind=ResidentEvent.Kind.MOVED_IN, on=m.since,
                                     note=f"{dw.building.compound.name}{dw.building.number}{dw.entrance.number}{dw.room}"))

@@ -35,6 +35,8 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "meeting")
+        verbose_name_plural = pgettext_lazy("model", "meetings")
         ordering = ["-starts_at", "-id"]
 
     def __str__(self):
@@ -56,6 +58,8 @@ class Attendance(models.Model):
     substitute_name = models.CharField(_("substitute"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "attendance")
+        verbose_name_plural = pgettext_lazy("model", "attendances")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(person__isnull=False) | Q(organization__isnull=False) | ~Q(name=""), name="attendance_names_someone"),
@@ -87,6 +91,8 @@ class Action(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "resolution action")
+        verbose_name_plural = pgettext_lazy("model", "resolution actions")
         ordering = ["due_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(owner__isnull=False) | Q(owner_org__isnull=False), name="action_has_owner"),
@@ -114,6 +120,8 @@ class ActionProgress(models.Model):
     note = models.TextField()
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "action progress report")
+        verbose_name_plural = pgettext_lazy("model", "action progress reports")
         ordering = ["at", "id"]
 
 
@@ -135,6 +143,8 @@ class AgendaItem(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "agenda item")
+        verbose_name_plural = pgettext_lazy("model", "agenda items")
         ordering = ["meeting_id", "position", "id"]
         constraints = [  # a matter, case or action is listed once per meeting (NULLs never collide)
             models.UniqueConstraint(fields=["meeting", "matter"], name="agenda_matter_once"),
@@ -151,6 +161,8 @@ class StandingCommittee(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "standing committee")
+        verbose_name_plural = pgettext_lazy("model", "standing committees")
         ordering = ["name", "id"]
 
     def __str__(self):
@@ -166,6 +178,8 @@ class CommitteeMember(models.Model):
     rotates = models.BooleanField(_("takes the chair in turn"), default=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "committee member")
+        verbose_name_plural = pgettext_lazy("model", "committee members")
         ordering = ["committee_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["committee", "organization"], name="committee_member_once"),
@@ -178,6 +192,10 @@ class CommitteeMember(models.Model):
 class CouncilSettings(models.Model):
     community = models.OneToOneField("places.Community", on_delete=models.CASCADE, related_name="council_settings")
     support_threshold = models.PositiveSmallIntegerField(_("supports needed for the agenda"), default=5)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "council settings")
+        verbose_name_plural = pgettext_lazy("model", "council settings")
 
 
 class Matter(models.Model):
@@ -211,6 +229,8 @@ class Matter(models.Model):
     done_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "council matter")
+        verbose_name_plural = pgettext_lazy("model", "council matters")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -236,6 +256,8 @@ class MatterEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "matter step")
+        verbose_name_plural = pgettext_lazy("model", "matter steps")
         ordering = ["at", "id"]
 
 
@@ -245,6 +267,8 @@ class Support(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "seconding")
+        verbose_name_plural = pgettext_lazy("model", "secondings")
         constraints = [models.UniqueConstraint(fields=["matter", "person"], name="support_once")]
 
 
@@ -259,6 +283,8 @@ class Reply(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "reply")
+        verbose_name_plural = pgettext_lazy("model", "replies")
         ordering = ["at", "id"]
 
 
@@ -270,6 +296,8 @@ class Option(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "vote option")
+        verbose_name_plural = pgettext_lazy("model", "vote options")
         ordering = ["id"]
 
     def __str__(self):
@@ -311,6 +339,8 @@ class Vote(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "vote")
+        verbose_name_plural = pgettext_lazy("model", "votes")
         ordering = ["-opens_at", "-id"]
 
 
@@ -324,6 +354,8 @@ class RollEntry(models.Model):
     label = models.CharField(max_length=200)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "electoral roll entry")
+        verbose_name_plural = pgettext_lazy("model", "electoral roll entries")
         ordering = ["building_id", "label", "id"]
         constraints = [
             models.UniqueConstraint(fields=["vote", "household"], name="roll_household_once"),
@@ -346,6 +378,8 @@ class Ballot(models.Model):
     cast_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "ballot")
+        verbose_name_plural = pgettext_lazy("model", "ballots")
         ordering = ["cast_at", "id"]
         constraints = [models.UniqueConstraint(fields=["vote", "entry"], name="ballot_one_per_unit")]
 
@@ -364,6 +398,8 @@ class Choice(models.Model):
     option = models.ForeignKey(Option, on_delete=models.PROTECT, related_name="choices")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "anonymous choice")
+        verbose_name_plural = pgettext_lazy("model", "anonymous choices")
         ordering = ["id"]
 
 
@@ -382,6 +418,8 @@ class Evaluation(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "matter evaluation")
+        verbose_name_plural = pgettext_lazy("model", "matter evaluations")
         constraints = [models.UniqueConstraint(fields=["matter", "person"], name="evaluation_once")]
 
 
@@ -396,6 +434,8 @@ class ReceptionSlot(models.Model):
     capacity = models.PositiveSmallIntegerField(_("seats"), default=1)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "reception slot")
+        verbose_name_plural = pgettext_lazy("model", "reception slots")
         ordering = ["starts_at", "id"]
 
 
@@ -420,6 +460,8 @@ class Booking(models.Model):
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "reception booking")
+        verbose_name_plural = pgettext_lazy("model", "reception bookings")
         ordering = ["slot_id", "seat", "id"]
         constraints = [  # a cancelled booking frees its seat, and its resident may book the slot again
             models.UniqueConstraint(fields=["slot", "seat"], condition=~Q(status="cancelled"), name="booking_seat_once"),

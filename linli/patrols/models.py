@@ -88,6 +88,10 @@ class Photo(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = pgettext_lazy("model", "patrol photo")
+        verbose_name_plural = pgettext_lazy("model", "patrol photos")
+
 
 # ---------------------------------------------------------------- inspections and rectification
 
@@ -148,6 +152,8 @@ class ChecklistItem(models.Model):
     text = models.CharField(_("checklist item"), max_length=200)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "checklist item")
+        verbose_name_plural = pgettext_lazy("model", "checklist items")
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -165,6 +171,8 @@ class Inspection(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "inspection")
+        verbose_name_plural = pgettext_lazy("model", "inspections")
         ordering = ["-at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "venue"], condition=Q(venue__isnull=False), name="inspection_once_per_venue"),
@@ -183,6 +191,8 @@ class InspectionResult(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "inspection result")
+        verbose_name_plural = pgettext_lazy("model", "inspection results")
         ordering = ["item__order", "id"]
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="one_result_per_item")]
 
@@ -277,6 +287,8 @@ class Reinspection(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "reinspection")
+        verbose_name_plural = pgettext_lazy("model", "reinspections")
         ordering = ["due_on", "id"]
 
 
@@ -333,6 +345,8 @@ class CareVisit(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "care visit")
+        verbose_name_plural = pgettext_lazy("model", "care visits")
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["person", "rule"], condition=Q(done_at__isnull=True), name="carevisit_one_open_per_rule"),
@@ -394,6 +408,8 @@ class DisputeParty(models.Model):
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "dispute party")
+        verbose_name_plural = pgettext_lazy("model", "dispute parties")
         ordering = ["id"]
 
 
@@ -418,6 +434,8 @@ class Mediation(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "mediation")
+        verbose_name_plural = pgettext_lazy("model", "mediations")
         ordering = ["at", "id"]
 
 
@@ -435,6 +453,10 @@ class Agreement(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
+    class Meta:
+        verbose_name = pgettext_lazy("model", "mediation agreement")
+        verbose_name_plural = pgettext_lazy("model", "mediation agreements")
+
 
 class FollowUp(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="follow_ups")
@@ -444,6 +466,8 @@ class FollowUp(models.Model):
     settled = models.BooleanField(_("settled"), default=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "follow-up visit")
+        verbose_name_plural = pgettext_lazy("model", "follow-up visits")
         ordering = ["at", "id"]
 
 
@@ -475,6 +499,8 @@ class DutyItem(models.Model):
     missed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "duty item")
+        verbose_name_plural = pgettext_lazy("model", "duty items")
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["leader", "building", "kind", "period"], condition=Q(source="generated"),
@@ -496,6 +522,8 @@ class PointRule(models.Model):
     effective_to = models.DateField(_("effective until"), null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "point rule")
+        verbose_name_plural = pgettext_lazy("model", "point rules")
         ordering = ["code", "effective_from"]
         constraints = [models.UniqueConstraint(fields=["community", "code", "effective_from"], name="pointrule_unique_version")]
 
@@ -517,5 +545,7 @@ class PointEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "leader point entry")
+        verbose_name_plural = pgettext_lazy("model", "leader point entries")
         ordering = ["-at", "-id"]
         constraints = [models.UniqueConstraint(fields=["code", "source_key"], name="pointevent_once_per_rule_and_source")]

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.fields import EncryptedTextField, LookupHashField
 from linli.core.crypto import mask_id_number, mask_phone
@@ -188,6 +189,8 @@ class HouseholdMember(models.Model):
     end_reason = models.CharField(_("end reason"), max_length=16, choices=EndReason.choices, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "household member")
+        verbose_name_plural = pgettext_lazy("model", "household members")
         ordering = ["household_id", "-until", "since"]
         constraints = [
             models.UniqueConstraint(fields=["person"], condition=Q(until__isnull=True), name="member_one_current_household"),
@@ -217,6 +220,8 @@ class ResidentEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "resident change")
+        verbose_name_plural = pgettext_lazy("model", "resident changes")
         ordering = ["-at", "-id"]
 
 

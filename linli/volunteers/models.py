@@ -93,6 +93,8 @@ class TeamMembership(models.Model):
     until = models.DateField(_("until"), null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "team membership")
+        verbose_name_plural = pgettext_lazy("model", "team memberships")
         ordering = ["team_id", "-since"]
         constraints = [models.UniqueConstraint(fields=["team", "volunteer"], condition=Q(until__isnull=True), name="team_one_current_membership")]
 
@@ -163,6 +165,8 @@ class SignUp(models.Model):
     checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "activity sign-up")
+        verbose_name_plural = pgettext_lazy("model", "activity sign-ups")
         ordering = ["signed_up_at", "id"]
         constraints = [models.UniqueConstraint(fields=["activity", "person"], name="signup_one_per_person")]
 
@@ -185,6 +189,8 @@ class ServiceRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "service record")
+        verbose_name_plural = pgettext_lazy("model", "service records")
         ordering = ["-created_at", "-id"]
 
     @property
@@ -203,6 +209,8 @@ class PlanItem(models.Model):
     activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_items")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "plan item")
+        verbose_name_plural = pgettext_lazy("model", "plan items")
         ordering = ["year", "month", "id"]
         constraints = [models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="planitem_month_range")]
 
@@ -222,6 +230,8 @@ class LedgerAccount(models.Model):
     balance = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "points account")
+        verbose_name_plural = pgettext_lazy("model", "points accounts")
         constraints = [
             models.UniqueConstraint(fields=["community", "kind"], condition=~Q(kind="volunteer"), name="ledger_one_house_account"),
             models.CheckConstraint(condition=Q(kind="issuing") | Q(balance__gte=0), name="ledger_balance_not_negative"),
@@ -351,6 +361,8 @@ class Redemption(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "redemption")
+        verbose_name_plural = pgettext_lazy("model", "redemptions")
         ordering = ["-at", "-id"]
 
 
@@ -363,6 +375,8 @@ class StockTake(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "stock take")
+        verbose_name_plural = pgettext_lazy("model", "stock takes")
         ordering = ["-at", "-id"]
 
     @property
@@ -413,6 +427,8 @@ class MenuItem(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "service menu item")
+        verbose_name_plural = pgettext_lazy("model", "service menu items")
         ordering = ["target_group", "title", "id"]
 
     def __str__(self):
@@ -436,6 +452,8 @@ class ServiceOrder(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "service order")
+        verbose_name_plural = pgettext_lazy("model", "service orders")
         ordering = ["-created_at", "-id"]
 
 
@@ -458,5 +476,7 @@ class Award(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "award")
+        verbose_name_plural = pgettext_lazy("model", "awards")
         ordering = ["-at", "-id"]
         constraints = [models.UniqueConstraint(fields=["volunteer", "title", "period_start", "period_end"], name="award_once_per_period")]

@@ -156,3 +156,14 @@ def test_generator_is_deterministic():
     first, second = draw(), draw()
     assert first == second
     assert len({m[1] for hh in first for m in hh}) == sum(len(hh) for hh in first)  # ID numbers unique
+
+
+def test_change_log_notes_are_chinese(built):
+    """Issue 14, fix 7: every resident's change log read "登记 demo". The notes the demo writes are in the site's language."""
+    import re
+
+    from linli.people.models import ResidentEvent
+
+    notes = set(ResidentEvent.objects.exclude(note="").values_list("note", flat=True))
+    assert notes
+    assert not [n for n in notes if "demo" in n.lower() or not re.search(r"[\u4e00-\u9fff]", n)]
