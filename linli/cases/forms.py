@@ -101,6 +101,26 @@ class FilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories"))] + [(c.code, str(c)) for c in categories]
 
 
+class BoardFilterForm(forms.Form):
+    """The public board's filters: a category group or leaf, and a state."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = {}
+        for c in categories:
+            if c.parent_id:
+                groups.setdefault((c.parent.code, c.parent.name), []).append((c.code, c.name))
+        choices = [("", _("All categories"))]
+        for (code, name), leaves in groups.items():
+            choices.append((name, [(code, _("All of %(group)s") % {"group": name})] + leaves))
+        self.fields["category"].choices = choices
+        self.fields["state"].choices = [("", _("All states")), ("open", _("Being handled"))] + [
+            (s, label) for s, label in Case.State.choices if s != Case.State.MERGED]
+
+
 # ---------------------------------------------------------------- handling
 
 class NoteForm(forms.Form):

@@ -260,9 +260,25 @@ def _public_row(c: Case) -> dict:
 
 def public_board(community, limit: int = 200) -> list[dict]:
     """Anonymised rows: no names, phones, dwellings or rooms; coordinates to 3 decimals (about 100 m)."""
+    return [_public_row(c) for c in public_board_cases(community)[:limit]]
+
+
+def public_board_cases(community, filters: dict | None = None):
+    """The board's cases, newest first, filtered by category (a leaf or a group code) and state ("open" = any open
+    state); rows are made public by public_row, one page at a time."""
+    f = filters or {}
     qs = (Case.objects.filter(community=community).exclude(state=Case.State.MERGED)
-          .select_related("category", "category__parent", "grid").order_by("-created_at", "-id")[:limit])
-    return [_public_row(c) for c in qs]
+          .select_related("category", "category__parent", "grid").order_by("-created_at", "-id"))
+    if f.get("category"):
+        qs = qs.filter(Q(category__code=f["category"]) | Q(category__parent__code=f["category"]))
+    if f.get("state") == "open":
+        qs = qs.filter(state__in=Case.OPEN_STATES)
+    elif f.get("state"):
+        qs = qs.filter(state=f["state"])
+    return qs
+
+
+public_row = _public_row
 
 
 def categories():

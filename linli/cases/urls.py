@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("cases/", views.case_list, name="list"),
+    path("cases/export.xlsx", views.case_export, name="export"),
     path("cases/new/", views.report_resident, name="report"),
     path("cases/quick/", views.report_quick, name="quick"),
     path("cases/neighbour/", views.report_neighbour, name="neighbour"),

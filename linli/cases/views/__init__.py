@@ -12,4 +12,4 @@ from .case import (case_accept, case_categorise, case_detail, case_escalate, cas
                    case_rate, case_report_in, case_resolve, case_transfer, case_whistle, closing_report, closing_report_pdf,
                    panel_view)
 from .intake import hotline_match, mask_name, report_hotline, report_neighbour, report_quick, report_resident, similar
-from .lists import board, case_list, inbox, inbox_read
+from .lists import board, case_export, case_list, inbox, inbox_read
