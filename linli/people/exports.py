@@ -1,13 +1,17 @@
 """Registers out: residents and households as xlsx, through the scoped queries only.
 
-ID numbers and phones are masked unless the user may reveal them (Scope.may_reveal: the
-reveal grant over the person's area); an export that shows any of them in full writes one
-audit row (who, how many, which filter). The resident sheet uses the import's headers and
-values, so an export can be corrected and imported again.
+ID numbers and phones are masked. They are shown in full only when the caller gives a reason
+(like a single reveal, PIPL's minimum necessary) and only for the rows the caller may reveal
+(Scope.may_reveal: the reveal grant over the person's area). Every export writes ONE audit row:
+`export` (masked, no reason asked) or `export_revealed` (with the reason), its detail holding the
+row count (`count`), how many rows were shown in full (`revealed`), the filter and the communities.
+The resident sheet uses the import's headers and values, so an export can be corrected and imported
+again.
 """
 
 import dataclasses
 
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,29 +51,45 @@ def revealable_ids(scope: Scope, queryset) -> set:
     return set(Person._base_manager.filter(q, pk__in=queryset.order_by().values("pk")).values_list("pk", flat=True))
 
 
-def _audit(scope: Scope, what: str, count: int, communities: set, filters: dict) -> None:
+def clean_reason(reason: str | None) -> str:
+    """The reason of an unmasked export ("" for a masked one); a given reason must say something."""
+    reason = (reason or "").strip()
+    if reason and len(reason) < 2:
+        raise ValidationError({"reason": _("Reason: required to export full ID numbers and phones")})
+    return reason[:500]
+
+
+def _audit(scope: Scope, what: str, reason: str, tally: dict, filters: dict) -> None:
+    """One row per export: masked (`export`) or with full ID numbers / phones (`export_revealed`, with the reason)."""
     actor = scope.account if getattr(scope.account, "pk", None) else None
+    communities = tally["communities"]
     community_id = next(iter(communities)) if len(communities) == 1 else None
-    audit.record(actor, AuditLog.Action.EXPORT_REVEALED, subject_label=what, community_id=community_id,
-                 field="id_number,phone", reason=_("Export"), count=count, filter=filters, communities=sorted(c for c in communities if c))
+    revealed = tally["revealed"]
+    action = AuditLog.Action.EXPORT_REVEALED if revealed else AuditLog.Action.EXPORT
+    audit.record(actor, action, subject_label=what, community_id=community_id, field="id_number,phone" if revealed else "",
+                 reason=reason if revealed else "", count=tally["rows"], revealed=revealed, filter=filters,
+                 communities=sorted(c for c in communities if c))
 
 
-def export_persons(scope: Scope, f: PersonFilter | None = None, *, reveal: bool = True) -> bytes:
-    """The residents the scope sees (and the filter selects). reveal=False masks even for those who may reveal."""
+def export_persons(scope: Scope, f: PersonFilter | None = None, *, reason: str = "") -> bytes:
+    """The residents the scope sees (and the filter selects), masked unless a reason is given (then in full where
+    the scope may reveal)."""
     f = f or PersonFilter()
+    reason = clean_reason(reason)
     qs = queries.persons(scope, f)
     relation = HouseholdMember.objects.filter(person=OuterRef("pk"), until__isnull=True).values("relation")[:1]
     qs = qs.annotate(current_relation=Subquery(relation))
-    shown = revealable_ids(scope, qs) if reveal else set()
+    shown = revealable_ids(scope, qs) if reason else set()
     today = timezone.localdate()
-    revealed = {"n": 0, "communities": set()}
+    tally = {"rows": 0, "revealed": 0, "communities": set()}
 
     def rows():
         for p in qs.iterator(chunk_size=CHUNK):
             full = p.pk in shown
+            tally["rows"] += 1
+            tally["communities"].add(p.community_id)
             if full and (p.id_number or p.phone):
-                revealed["n"] += 1
-                revealed["communities"].add(p.community_id)
+                tally["revealed"] += 1
             d = p.dwelling
             b = d.building if d else None
             yield [
@@ -88,13 +108,14 @@ def export_persons(scope: Scope, f: PersonFilter | None = None, *, reveal: bool 
             ]
 
     data = excel.write_xlsx(PERSON_HEADERS, rows(), title=_("Residents"))
-    if revealed["n"]:
-        _audit(scope, _("Residents"), revealed["n"], revealed["communities"], {k: v for k, v in dataclasses.asdict(f).items() if v not in ("", None)})
+    _audit(scope, _("Residents"), reason, tally, {k: v for k, v in dataclasses.asdict(f).items() if v not in ("", None)})
     return data
 
 
-def export_households(scope: Scope, *, reveal: bool = True) -> bytes:
-    """Open households the scope sees, with their head and current members."""
+def export_households(scope: Scope, *, reason: str = "") -> bytes:
+    """Open households the scope sees, with their head and current members; heads' ID numbers and phones masked
+    unless a reason is given (then in full where the scope may reveal)."""
+    reason = clean_reason(reason)
     qs = queries.households(scope)
     heads = {}
     for h in qs:
@@ -102,8 +123,8 @@ def export_households(scope: Scope, *, reveal: bool = True) -> bytes:
             if m.relation == HouseholdMember.Relation.HEAD:
                 heads[h.pk] = m.person
     head_ids = Person.objects.filter(pk__in=[p.pk for p in heads.values()])
-    shown = revealable_ids(scope, scope.filter(head_ids)) if reveal else set()
-    revealed = {"n": 0, "communities": set()}
+    shown = revealable_ids(scope, scope.filter(head_ids)) if reason else set()
+    tally = {"rows": 0, "revealed": 0, "communities": set()}
     community_names = dict(Community.objects.values_list("pk", "name"))
 
     def rows():
@@ -112,9 +133,10 @@ def export_households(scope: Scope, *, reveal: bool = True) -> bytes:
             b = d.building
             head = heads.get(h.pk)
             full = head is not None and head.pk in shown
+            tally["rows"] += 1
+            tally["communities"].add(b.community_id)
             if full and (head.id_number or head.phone):
-                revealed["n"] += 1
-                revealed["communities"].add(b.community_id)
+                tally["revealed"] += 1
             members = h.current_members_list
             yield [
                 h.number, community_names.get(b.community_id, ""), b.compound.name if b.compound_id else "", b.number,
@@ -127,6 +149,5 @@ def export_households(scope: Scope, *, reveal: bool = True) -> bytes:
             ]
 
     data = excel.write_xlsx(HOUSEHOLD_HEADERS, rows(), title=_("Households"))
-    if revealed["n"]:
-        _audit(scope, _("Households"), revealed["n"], revealed["communities"], {})
+    _audit(scope, _("Households"), reason, tally, {})
     return data

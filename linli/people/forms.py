@@ -44,3 +44,10 @@ class RevealForm(forms.Form):
     field = forms.ChoiceField(label=_("What"), choices=[("id_number", _("Resident ID number")), ("phone", _("Phone"))])
     reason = forms.CharField(label=_("Reason"), max_length=500, min_length=2,
                              widget=forms.TextInput(attrs={"placeholder": _("Why you need to see it (kept in the audit log)")}))
+
+
+class ExportRevealForm(forms.Form):
+    """An export with full ID numbers and phones asks for a reason, like a single reveal (kept in the audit log)."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=500, min_length=2,
+                             widget=forms.TextInput(attrs={"placeholder": _("Why you need full ID numbers and phones (kept in the audit log)")}))

@@ -8,16 +8,18 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.core import roles
 from linli.places import queries as plq
 
 from linli.core.excel import xlsx_response
 
 from . import queries, services
-from .forms import PersonFilterForm, RevealForm
+from .forms import ExportRevealForm, PersonFilterForm, RevealForm
 from .models import Person
-from .scopes import for_request
+from .scopes import for_request, reads
 
 PAGE_SIZE = 25
 
@@ -25,6 +27,26 @@ PAGE_SIZE = 25
 def export_unavailable(request, back: str):
     messages.error(request, _("Export is not available on this server yet."))
     return redirect(back)
+
+
+def _export_reason(request, scope) -> str | None:
+    """The reason of an export: "" on GET (masked, one click, no reason asked); on POST (full ID numbers and
+    phones, like a single reveal) the reason given, for a user with a reveal grant (else 403). None when the
+    reason is missing (the caller shows the error and goes back)."""
+    if request.method != "POST":
+        return ""
+    if not scope.can_reveal_any:
+        raise PermissionDenied
+    form = ExportRevealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason to export full ID numbers and phones (it is kept in the audit log)."))
+        return None
+    return form.cleaned_data["reason"]
+
+
+def _private(response):
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _filter_form(request, scope):
@@ -43,18 +65,25 @@ def persons(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def persons_export(request):
+    """GET: the register masked (one click). POST with a reason: ID numbers and phones in full where the user may
+    reveal them; one audit row either way (exports.export_persons)."""
     scope = for_request(request)
     form = _filter_form(request, scope)
+    back = reverse("people:persons") + ("?" + request.GET.urlencode() if request.GET else "")
     if not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))
-        return redirect("people:persons")
+        return redirect(back)
+    reason = _export_reason(request, scope)
+    if reason is None:
+        return redirect(back)
     f = form.to_filter()
     try:
         from linli.people.exports import export_persons
     except ImportError:
         return export_unavailable(request, "people:persons")
-    return xlsx_response(export_persons(scope, f), "residents")
+    return _private(xlsx_response(export_persons(scope, f, reason=reason), "residents"))
 
 
 def _person_context(request, scope, p, **extra):
@@ -67,6 +96,7 @@ def _person_context(request, scope, p, **extra):
         "may_reveal": scope.may_reveal(p),
         "may_edit": scope.allows(p, "write"),
         "reveal_form": RevealForm(),
+        "reads_places": reads(scope, roles.PLACES),  # the dwelling links to its building only for those who may open it
     }
     ctx.update(extra)
     return ctx
@@ -113,17 +143,23 @@ def households(request):
         building = None
     qs = queries.households(scope, building=building)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/households.html", {"page_obj": page, "buildings": plq.buildings(scope), "building": building})
+    return render(request, "people/households.html", {"page_obj": page, "buildings": plq.buildings(scope), "building": building,
+                                                       "may_reveal_any": scope.can_reveal_any})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def households_export(request):
+    """GET: masked (one click). POST with a reason: heads' ID numbers and phones in full where the user may reveal."""
     scope = for_request(request)
+    reason = _export_reason(request, scope)
+    if reason is None:
+        return redirect("people:households")
     try:
         from linli.people.exports import export_households
     except ImportError:
         return export_unavailable(request, "people:households")
-    return xlsx_response(export_households(scope), "households")
+    return _private(xlsx_response(export_households(scope, reason=reason), "households"))
 
 
 @login_required

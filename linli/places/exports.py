@@ -1,15 +1,20 @@
 """Registers out: buildings, venues and grids as xlsx, through the scoped queries only.
 
 The building and venue sheets use the import's headers and values, so an export can be
-corrected and imported again. A venue's contact phone is a person's phone: masked unless
-the user holds a reveal grant somewhere (Scope.can_reveal_any).
+corrected and imported again. A venue's contact phone is a person's phone: masked unless the
+caller gives a reason (like a single reveal) and holds a reveal grant somewhere
+(Scope.can_reveal_any). A venue export writes one audit row (`export`, or `export_revealed` with
+the reason), its detail holding the row count.
 """
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from linli.core import excel
+from django.core.exceptions import ValidationError
+
+from linli.core import audit, excel
 from linli.core.crypto import mask_phone
+from linli.core.models import AuditLog
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,18 +44,31 @@ def export_buildings(scope: "Scope") -> bytes:
     return excel.write_xlsx(BUILDING_HEADERS, rows(), title=_("Buildings"))
 
 
-def export_venues(scope: "Scope") -> bytes:
-    full = scope.can_reveal_any
+def export_venues(scope: "Scope", *, reason: str = "") -> bytes:
+    """Venues in the scope; contact phones in full only with a reason and a reveal grant."""
+    reason = (reason or "").strip()[:500]
+    if reason and len(reason) < 2:
+        raise ValidationError({"reason": _("Reason: required to export full ID numbers and phones")})
+    full = bool(reason) and scope.can_reveal_any
+    tally = {"rows": 0, "communities": set()}
 
     def rows():
         for v in queries.venues(scope):
+            tally["rows"] += 1
+            tally["communities"].add(v.community_id)
             yield [
                 v.community.name, v.name, VENUE_CATEGORY_LABELS.get((v.kind, v.nine_small or ""), v.kind), v.grid.code, v.grid.name,
                 v.address, v.contact_name, v.contact_phone if full else mask_phone(v.contact_phone), v.credit_code, v.business,
                 v.lng, v.lat, "营业" if v.active else "停业",
             ]
 
-    return excel.write_xlsx(VENUE_HEADERS, rows(), title=_("Venues"))
+    data = excel.write_xlsx(VENUE_HEADERS, rows(), title=_("Venues"))
+    communities = tally["communities"]
+    audit.record(scope.account, AuditLog.Action.EXPORT_REVEALED if full else AuditLog.Action.EXPORT, subject_label=_("Venues"),
+                 community_id=next(iter(communities)) if len(communities) == 1 else None, field="contact_phone" if full else "",
+                 reason=reason if full else "", count=tally["rows"], revealed=tally["rows"] if full else 0,
+                 communities=sorted(communities))
+    return data
 
 
 def export_grids(scope: "Scope") -> bytes:

@@ -7,12 +7,16 @@ share one list helper and one export helper."""
 import datetime
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from linli.core import roles
 from linli.core.excel import xlsx_response
@@ -200,12 +204,25 @@ def venues(request):
     q = request.GET.get("q", "").strip()[:50]
     return _register(request, "places/venues.html", queries.venues(scope, grid=grid_id, kind=kind, nine_small=nine_small, q=q),
                      grids=queries.grids(scope).filter(parent__isnull=True), grid=grid_id, kinds=Venue.Kind.choices, kind=kind,
-                     nine_smalls=Venue.NineSmall.choices, nine_small=nine_small, q=q)
+                     nine_smalls=Venue.NineSmall.choices, nine_small=nine_small, q=q, may_reveal_any=scope.can_reveal_any)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def venues_export(request):
-    return _export(request, exports.export_venues, "venues")
+    """GET: contact phones masked (one click). POST with a reason and a reveal grant: in full; audited either way."""
+    scope = for_request(request)
+    reason = ""
+    if request.method == "POST":
+        if not scope.can_reveal_any:
+            raise PermissionDenied
+        reason = request.POST.get("reason", "").strip()
+        if len(reason) < 2:
+            messages.error(request, _("Give a reason to export full ID numbers and phones (it is kept in the audit log)."))
+            return redirect("places:venues")
+    response = xlsx_response(exports.export_venues(scope, reason=reason), "venues")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

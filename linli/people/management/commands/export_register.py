@@ -1,6 +1,7 @@
-"""linli export_register persons|households|buildings|venues|grids OUT.xlsx --as USERNAME [--masked] [filters]
+"""linli export_register persons|households|buildings|venues|grids OUT.xlsx --as USERNAME [--reason TEXT] [filters]
 
-Writes what that user sees, masked unless they may reveal (then one audit row is written).
+Writes what that user sees. ID numbers and phones are masked unless a reason is given (like a single reveal)
+and the user may reveal them; one audit row per export (with its row count).
 """
 
 from pathlib import Path
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=KINDS)
         parser.add_argument("out")
         parser.add_argument("--as", dest="username", required=True)
-        parser.add_argument("--masked", action="store_true", help="mask ID numbers and phones even if the user may reveal them")
+        parser.add_argument("--reason", default="", help="why full ID numbers and phones are needed (kept in the audit log); without it the sheet is masked")
+        parser.add_argument("--masked", action="store_true", help="mask ID numbers and phones (the default without --reason)")
         parser.add_argument("--tag", default="")
         parser.add_argument("--grid", type=int)
         parser.add_argument("--building", type=int)
@@ -40,14 +42,16 @@ class Command(BaseCommand):
             raise CommandError(_("No active account %(u)s") % {"u": opts["username"]})
         scope = resolve(account)
         kind = opts["kind"]
-        reveal = not opts["masked"]
+        reason = "" if opts["masked"] else opts["reason"]
         try:
             if kind == "persons":
                 f = PersonFilter(tag=opts["tag"], grid=opts["grid"], building=opts["building"], community=opts["community"],
                                  age_band=opts["age_band"], status=opts["status"])
-                data = people_exports.export_persons(scope, f, reveal=reveal)
+                data = people_exports.export_persons(scope, f, reason=reason)
             elif kind == "households":
-                data = people_exports.export_households(scope, reveal=reveal)
+                data = people_exports.export_households(scope, reason=reason)
+            elif kind == "venues":
+                data = place_exports.export_venues(scope, reason=reason)
             else:
                 data = getattr(place_exports, f"export_{kind}")(scope)
         except ValidationError as exc:
