@@ -93,6 +93,7 @@ def _matter_context(request, matter, errors=None):
     actions = list(matter.actions.select_related("owner__person", "owner_org").prefetch_related("progress"))
     return {
         "matter": matter, "errors": errors or {}, "staff": staff, "resident": resident, "person": person,
+        "organiser": queries.is_staff(scope),  # the nav's committees tab: subdistrict staff are staff of the matter, not organisers
         "supported": person is not None and matter.supports.filter(person=person).exists(),
         "threshold": services.settings_for(matter.community_id).support_threshold,
         "replies": list(matter.replies.select_related("author", "hidden_by__person")),
@@ -253,7 +254,7 @@ def ballots(request, pk, errors=None, status=200):
         raise PermissionDenied
     voted = {b.entry_id: b for b in vote.ballots.select_related("entered_by__person")}
     roll = [(e, voted.get(e.pk)) for e in vote.roll.select_related("building")]
-    return render(request, "meetings/ballots.html", {"vote": vote, "matter": vote.matter, "roll": roll, "errors": errors or [],
+    return render(request, "meetings/ballots.html", {"organiser": queries.is_staff(scope), "vote": vote, "matter": vote.matter, "roll": roll, "errors": errors or [],
                                                       "options": list(vote.matter.options.all()), "rule": services.vote_rule(vote),
                                                       "recount": services.recount(vote) if vote.status == "closed" else None}, status=status)
 

@@ -55,6 +55,12 @@ def _is_staff(scope) -> bool:
     return scope.everything or scope.has_role(*roles.STAFF_ROLES)
 
 
+def _may_see_ranking(scope, community=None) -> bool:
+    """The leaders' ranking (and its tab) is for those who read grid work in the community."""
+    community = community if community is not None else _community(scope)
+    return community is not None and (scope.everything or scope.covers(community, "read", roles.PATROLS))
+
+
 def _place_from(post, scope, community=None):
     """'building:3' / 'venue:5' / 'dwelling:9' → the place, read through the scope; or, with `community`, any place
     of that community, so that the service refuses one outside the caller's grid with its own clear message."""

@@ -8,13 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core import roles
 from linli.people.models import Person
 from linli.people.scopes import for_request
 
 from .. import queries, services
 from ..models import DutyItem, PointEvent
-from ._common import _community, _date, _fail, _is_staff
+from ._common import _community, _date, _fail, _is_staff, _may_see_ranking
 
 
 @login_required
@@ -51,7 +50,7 @@ def leader(request, person_id=None):
 def leaders(request):
     scope = for_request(request)
     community = _community(scope)
-    if community is None or not (scope.everything or scope.covers(community, "read", roles.PATROLS)):
+    if not _may_see_ranking(scope, community):
         raise PermissionDenied(_("The leaders' ranking is for the community's staff."))
     if request.method == "POST" and request.POST.get("action") == "defaults":
         if not _is_staff(scope):
@@ -69,6 +68,12 @@ def leaders(request):
         else:
             messages.success(request, _("Rule published."))
             return redirect("patrols:leaders")
+    # a leader's page opens for staff, for the leader, and for whoever reads that leader's duty items (the same rule
+    # as `leader` above): only those names are links
+    me = getattr(request.user, "person", None)
+    openable = None if _is_staff(scope) else (set(queries.duty_items(scope).values_list("leader_id", flat=True).distinct())
+                                               | ({me.pk} if me is not None else set()))
     return render(request, "patrols/leaders.html", {"community": community, "rows": queries.leader_ranking(community.pk),
+                                                     "openable": openable,
                                                      "rules": queries.rules_in_force(community.pk), "is_staff": _is_staff(scope),
                                                      "today": timezone.localdate()})

@@ -1,0 +1,128 @@
+"""Issue 14, fix 10: every link a person is shown leads somewhere they may go.
+
+A small crawler signs in as a resident, a volunteer team lead, a volunteer, a building leader and subdistrict staff
+(the test world of linli/testing/world.py plus a little of each app: an activity, a team, a council matter, leaders'
+duties), starts from their home and the apps' front pages, and follows every same-origin link two levels deep (GET
+only; sign-out, exports, PDFs and downloads skipped). No link may answer 403, 404 or 500; a redirect must land on a
+page that answers 200.
+"""
+
+import datetime
+import re
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from django.utils import timezone
+
+from linli.core import roles
+from linli.people import services as people
+from linli.people.scopes import resolve, system
+from linli.testing.world import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+STARTS = ["/", "/cases/", "/meetings/", "/patrols/", "/volunteers/"]
+DEPTH = 2
+SKIP = re.compile(r"(logout|sign-?out|export|\.pdf|\.xlsx|\.csv|/download|/admin/|/static/|/media/|/api/|/open311/|/i18n/)", re.I)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def _links(base: str, html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    out = []
+    for href in parser.hrefs:
+        if href.startswith(("mailto:", "tel:", "javascript:", "#")):
+            continue
+        url = urldefrag(urljoin("http://testserver" + base, href))[0]
+        parts = urlsplit(url)
+        if parts.netloc != "testserver" or SKIP.search(parts.path):
+            continue
+        out.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return out
+
+
+def crawl(client, starts=STARTS, depth=DEPTH, limit=400):
+    """{url: (status, the page that linked it)} for every page reached; start pages a role does not have (404/403
+    on an app's front page is no link's fault) are left out unless something links to them."""
+    seen, bad = {}, []
+    frontier = [(u, None) for u in starts]
+    for level in range(depth + 1):
+        nxt = []
+        for url, parent in frontier:
+            if url in seen or len(seen) >= limit:
+                continue
+            r = client.get(url)
+            status = r.status_code
+            final = url
+            hops = 0
+            while status in (301, 302) and hops < 5:
+                final = r.url
+                r = client.get(final)
+                status, hops = r.status_code, hops + 1
+            seen[url] = status
+            if status != 200:
+                if parent is not None:
+                    bad.append((parent, url, status))
+                continue
+            if level < depth and "text/html" in r.get("Content-Type", ""):
+                nxt.extend((link, final) for link in _links(final, r.content.decode()) if link not in seen)
+        frontier = nxt
+    return seen, bad
+
+
+def _as(client, key):
+    client.logout()
+    assert client.login(username=key, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def town(world):
+    """The test world with something in each app to link to."""
+    from linli.meetings import services as meetings
+    from linli.patrols import services as patrols
+    from linli.volunteers import services as volunteers
+
+    s = system()
+    staff = resolve(world.accounts["community_staff"])
+    # a volunteer team lead who is an approved volunteer too, and an approved volunteer
+    lead = people.register_person(s, community=world.a, name="卢队长", phone="13900007777")
+    people.appoint(s, lead, roles.VOLUNTEER_TEAM_LEAD, world.a, starts_on=datetime.date(2020, 1, 1))
+    people.create_account(lead, "team_lead", PASSWORD)
+    lead_v = volunteers.decide(staff, volunteers.register(s, person=lead, skills="理发"), approve=True)
+    vol = volunteers.decide(staff, volunteers.register(resolve(world.accounts["resident"]), person=world.persons["a1"], skills="剪纸"),
+                            approve=True)
+    volunteers.create_team(staff, world.a, name="邻里互助志愿服务队", lead=lead_v, services="理发", channel="社区服务站")
+    now = timezone.now()
+    act = volunteers.create_activity(staff, world.a, title="义诊进社区", place="社区广场", starts_at=now + datetime.timedelta(days=1),
+                                     ends_at=now + datetime.timedelta(days=1, hours=2), capacity=5, points_per_hour=10, kind="clinic")
+    volunteers.sign_up(resolve(world.accounts["resident"]), act)
+    # a second building leader, so the ranking names someone else
+    other = people.register_person(s, community=world.a, name="秦楼长", phone="13900007778")
+    people.appoint(s, other, roles.BUILDING_LEADER, world.buildings["A2"], starts_on=datetime.date(2020, 1, 1))
+    patrols.seed_point_rules(world.a, timezone.localdate())
+    patrols.generate_duties(world.a, timezone.localdate().replace(day=1))
+    # a council matter raised by the resident
+    meetings.raise_matter(resolve(world.accounts["resident"]), title="楼道堆物清理", what="三楼楼道堆满杂物，影响通行")
+    return world, vol
+
+
+@pytest.mark.parametrize("key", ["resident", "team_lead", "building_leader", "grid_worker", "subdistrict_staff"])
+def test_every_link_a_person_is_shown_opens(client, town, key):
+    _as(client, key)
+    seen, bad = crawl(client)
+    assert len(seen) > 10, seen
+    assert not bad, "\n".join(f"{parent} → {url}: {status}" for parent, url, status in bad)
