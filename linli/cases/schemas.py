@@ -47,7 +47,7 @@ class CaseOut(Schema):
         return obj.grid.name if obj.grid_id else None
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: datetime.datetime
     action: str
     action_label: str
@@ -92,7 +92,7 @@ class CaseDetail(CaseOut):
     verdict: str
     rework_count: int
     parent: str | None = None
-    timeline: list[EventOut] = Field(default_factory=list)
+    timeline: list[CaseEventOut] = Field(default_factory=list)
 
     @staticmethod
     def resolve_reporter_phone_masked(obj):

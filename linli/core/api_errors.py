@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     Status = None
 
 MAX_LIMIT = 500
+OFFSET_MAX = 10**9  # a larger offset answers 422 (the database could not skip that far anyway)
 DEFAULT_LIMIT = 100
 
 
@@ -96,9 +97,55 @@ def register(api) -> None:
         return api.create_response(request, {"detail": _parse_items(exc)}, status=422)
 
     api.add_exception_handler(Http404, on_not_found)
+    document_errors(api)
     api.add_exception_handler(PermissionDenied, on_denied)
     api.add_exception_handler(DjangoValidationError, on_invalid)
     api.add_exception_handler(NinjaValidationError, on_parse_error)
+
+
+# Every status an operation may answer besides its own, with linli's bodies (published in the schema).
+ERROR_STATUSES = {
+    400: "The request body is not JSON.",
+    401: "No valid bearer token or session.",
+    403: "The record is visible to the caller but they may not change it (or the CSRF check failed).",
+    404: "No such record, or one outside the caller's scope (the same answer for both).",
+    409: "Someone else changed the record first, or its state does not allow this step.",
+    422: "Bad input: `detail` lists each field with its message.",
+    429: "Too many failed sign-ins: try again later.",
+}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}],
+                   "description": "a message, or (422) a list of {field, message, code}"},
+        "field": {"type": "string", "description": "404 for an id in the body: the field that named it"},
+    },
+    "required": ["detail"],
+}
+
+
+def document_errors(api) -> None:
+    """Declare ERROR_STATUSES on every operation of the published schema (400 only where a body is read)."""
+    original = api.get_openapi_schema
+
+    def get_openapi_schema(*args, **kwargs):
+        schema = original(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for path_item in schema.get("paths", {}).values():
+            for method, operation in path_item.items():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                for status, description in ERROR_STATUSES.items():
+                    if status == 400 and "requestBody" not in operation:
+                        continue
+                    if str(status) not in responses and status not in responses:
+                        responses[status] = {"description": description, "content": {"application/json": {"schema": ref}}}
+        return schema
+
+    api.get_openapi_schema = get_openapi_schema
 
 
 class Paginated(LimitOffsetPagination):
@@ -106,7 +153,7 @@ class Paginated(LimitOffsetPagination):
 
     class Input(Schema):
         limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-        offset: int = Field(0, ge=0)
+        offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
     def __init__(self, **kwargs):
         super().__init__(max_limit=MAX_LIMIT, **kwargs)

@@ -22,7 +22,7 @@ from .schemas import (
     DeathIn,
     HouseholdDetail,
     HouseholdOut,
-    MeOut,
+    PeopleMeOut,
     MoveIn,
     MoveOutIn,
     OrganizationOut,
@@ -181,7 +181,7 @@ def appoint(request, payload: AppointmentIn):
 
 
 # ---------------------------------------------------------------------------- me
-@router.get("/me", response=MeOut, summary="The caller: account, current appointments and what their scope covers")
+@router.get("/me", response=PeopleMeOut, summary="The caller: account, current appointments and what their scope covers")
 def me(request):
     scope = for_request(request)
     account = request.user

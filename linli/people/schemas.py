@@ -54,7 +54,7 @@ class PersonOut(Schema):
         return sorted(t.tag for t in obj.tags.all()) + obj.derived_tags()
 
 
-class EventOut(Schema):
+class PersonEventOut(Schema):
     kind: str
     on: datetime.date
     at: datetime.datetime
@@ -93,7 +93,7 @@ class PersonDetail(PersonOut):
     tag_levels: list[TagOut]
     may_reveal: bool
     memberships: list[MembershipOut]
-    history: list[EventOut]
+    history: list[PersonEventOut]
 
     @staticmethod
     def resolve_tag_levels(obj):
@@ -285,7 +285,7 @@ class ScopeSummary(Schema):
     areas: dict[str, dict[str, list[int]]]
 
 
-class MeOut(Schema):
+class PeopleMeOut(Schema):
     account: AccountOut
     appointments: list[AppointmentOut]
     scope: ScopeSummary

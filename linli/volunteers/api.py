@@ -23,7 +23,7 @@ from .models import Activity, ShopItem, SignUp, Volunteer
 router = Router(tags=["volunteers"])
 
 
-class MeOut(Schema):
+class VolunteerMeOut(Schema):
     volunteer: int | None
     status: str | None
     community: int | None
@@ -115,7 +115,7 @@ def _activity(request, pk):
     return get_object_or_404(Activity, pk=pk, community_id=person.community_id)
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=VolunteerMeOut)
 def me(request):
     person, v = _me(request)
     approved = v is not None and v.status == Volunteer.Status.APPROVED

@@ -1,0 +1,178 @@
+"""Bounded work per request: every input of the JSON API has limits, checked first and published.
+
+An API handler runs only after its inputs passed validation, so what is refused here costs no
+database work beyond the caller's sign-in. Two layers:
+
+- explicit limits where a field has a natural one (a title is at most 200 characters: it is a
+  column of 200), written in the schemas with ``Field(max_length=…)`` or the types below;
+- ``bound(api)``, run once when the API is built, gives every field that still has none the house
+  limits: text at most ``TEXT_MAX`` characters, integers within the 64-bit range the database
+  stores (``±ID_MAX``), lists at most ``LIST_MAX`` items, floats finite. Every text refuses NUL
+  characters and lone surrogates (PostgreSQL cannot store the first, UTF-8 cannot encode the
+  second). The limits are part of the published OpenAPI schema (maxLength, maximum, pattern…),
+  so a client that follows the schema is never refused for them.
+
+``document_errors(api)`` declares in the schema every status an operation may answer besides its
+own (400 unreadable body, 401, 403, 404, 409, 422, 429) with the body linli gives them.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Annotated, Any, Union
+
+import annotated_types
+from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic.types import AllowInfNan
+
+ID_MAX = 2**63 - 1  # the largest id (and integer) the databases store: a signed 64-bit integer
+OFFSET_MAX = 10**9  # the largest offset of a list page
+TEXT_MAX = 4000  # characters of a text field without a limit of its own
+LIST_MAX = 1000  # items of a list field without a limit of its own
+NO_NUL = r"^[^\x00]*$"  # published as the pattern of every text field
+
+
+def clean_text(value):
+    """A text may not carry NUL characters or lone surrogates (refused with 422 naming the field)."""
+    if value is None:
+        return value
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (a lone surrogate was sent)") from None
+    return value
+
+
+def clean_deep(value):
+    """clean_text over every key and text of a free-form JSON value (a GeoJSON boundary…)."""
+    if isinstance(value, str):
+        clean_text(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            clean_deep(k)
+            clean_deep(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            clean_deep(v)
+    return value
+
+
+_CLEAN = AfterValidator(clean_text)
+_CLEAN_DEEP = AfterValidator(clean_deep)
+_NO_NUL = StringConstraints(pattern=NO_NUL)
+
+
+def Text(max_length: int, min_length: int = 0, pattern: str | None = None):
+    """A text field type: at most max_length characters, no NUL, no lone surrogate.
+
+    pattern (optional) replaces the published no-NUL pattern; clean_text still refuses NUL."""
+    bounds = [annotated_types.MaxLen(max_length)] + ([annotated_types.MinLen(min_length)] if min_length else [])
+    return Annotated[str, *bounds, StringConstraints(pattern=pattern or NO_NUL), _CLEAN]
+
+
+Id = Annotated[int, annotated_types.Ge(1), annotated_types.Le(ID_MAX)]
+"""A record id: 1 … 2^63-1 (a larger one cannot name a row; it answers 422, not a database error)."""
+
+
+# ---------------------------------------------------------------------------- the net
+def _has(metadata, kind) -> bool:
+    return any(isinstance(m, kind) for m in metadata)
+
+
+def _has_pattern(metadata) -> bool:
+    return any(getattr(m, "pattern", None) for m in metadata)
+
+
+def _limits(base, meta) -> list:
+    """The house limits that a `base` value with constraints `meta` still lacks."""
+    add = []
+    if base is str:
+        if not _has(meta, annotated_types.MaxLen) and not any(getattr(m, "max_length", None) for m in meta):
+            add.append(annotated_types.MaxLen(TEXT_MAX))
+        if not _has_pattern(meta):
+            add.append(_NO_NUL)
+        add.append(_CLEAN)
+    elif base is int:
+        if not _has(meta, (annotated_types.Le, annotated_types.Lt)) and not any(getattr(m, "le", None) is not None for m in meta):
+            add.append(annotated_types.Le(ID_MAX))
+        if not _has(meta, (annotated_types.Ge, annotated_types.Gt)) and not any(getattr(m, "ge", None) is not None for m in meta):
+            add.append(annotated_types.Ge(-ID_MAX))
+    elif base is float:
+        if not _has(meta, AllowInfNan):
+            add.append(AllowInfNan(False))
+    return add
+
+
+def _bounded_type(tp, seen):
+    """tp with the house limits on every str/int/float/list/dict inside it (nested models bounded in place)."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        base, *meta = typing.get_args(tp)
+        if base in (str, int, float):
+            return Annotated[(base, *meta, *_limits(base, meta))]
+        return Annotated[(_bounded_type(base, seen), *meta)]
+    if tp in (str, int, float):
+        return Annotated[(tp, *_limits(tp, []))]
+    if origin in (Union, types.UnionType):
+        return Union[tuple(_bounded_type(a, seen) for a in typing.get_args(tp))]
+    if origin in (list, set, frozenset):
+        (arg,) = typing.get_args(tp)
+        return Annotated[origin[_bounded_type(arg, seen)], annotated_types.MaxLen(LIST_MAX)]
+    if origin is dict or tp in (dict, list) or tp is Any:
+        return Annotated[tp, _CLEAN_DEEP]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        bound_model(tp, seen)
+    return tp
+
+
+def _scalar(annotation):
+    """The scalar type of `x`, `x | None` or Optional[x], else None."""
+    if annotation in (str, int, float):
+        return annotation
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and args[0] in (str, int, float):
+            return args[0]
+    return None
+
+
+def bound_model(model: type[BaseModel], seen: set | None = None) -> None:
+    """Give every field of `model` (and of the models inside it) the house limits; rebuild it."""
+    seen = set() if seen is None else seen
+    if model in seen:
+        return
+    seen.add(model)
+    changed = False
+    for field in model.model_fields.values():
+        scalar = _scalar(field.annotation)
+        if scalar is not None:
+            add = _limits(scalar, field.metadata)
+            if add:
+                field.metadata.extend(add)
+                changed = True
+            continue
+        if typing.get_origin(field.annotation) in (list, set, frozenset) and not _has(field.metadata, annotated_types.MaxLen):
+            field.metadata.append(annotated_types.MaxLen(LIST_MAX))
+            (arg,) = typing.get_args(field.annotation)
+            field.annotation = typing.get_origin(field.annotation)[_bounded_type(arg, seen)]
+            changed = True
+            continue
+        new = _bounded_type(field.annotation, seen)
+        if new is not field.annotation:
+            field.annotation = new
+            changed = True
+    # Nested models were rebuilt first (depth first), so a rebuild here picks up their new schemas.
+    model.model_rebuild(force=True)
+
+
+def bound(api) -> None:
+    """Run bound_model over every parameter model of every operation of `api`."""
+    seen: set = set()
+    for bound_router in api._get_bound_routers():
+        for path_view in bound_router.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    bound_model(model, seen)
