@@ -1,6 +1,7 @@
 """Checks of resident ID numbers and phone numbers. Errors name the field and the rule."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -58,11 +59,19 @@ def check_id_number(value: str, field: str = "id_number") -> IdNumberFacts:
     return IdNumberFacts(number=number, birth_date=birth, gender=gender, region_code=number[:6])
 
 
+_MOBILE = re.compile(r"1(?!79)[3-9]\d{9}")  # "179xx" is a carrier prefix phonenumbers strips when parsing
+
+
 def normalize_phone(value: str, field: str = "phone") -> str:
     """A Chinese mobile or landline number in national form (e.g. 13912345678, 03522345678)."""
     raw = (value or "").strip().replace(" ", "").replace("-", "")
     if not raw:
         return ""
+    if _MOBILE.fullmatch(raw) and phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=86, national_number=int(raw))):
+        # Fast path (a sixth of the cost): an 11-digit mobile number, which phonenumbers.parse(raw, "CN")
+        # reads as it stands (no prefix to strip) and formats as 3-4-4 digits. Anything else, errors included,
+        # goes the full way below. tests: linli/people/tests/test_import_speed.py compares both paths.
+        return raw
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:

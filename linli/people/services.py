@@ -40,8 +40,11 @@ def _require_people_write(scope: Scope, place, what: str) -> None:
         raise OutOfScope(_("%(what)s lies outside your area.") % {"what": what})
 
 
-def clean_person_fields(data: dict, *, existing: Person | None = None) -> dict:
-    """Validate and normalise person fields; derive birth date and gender from the ID number."""
+def clean_person_fields(data: dict, *, existing: Person | None = None, id_facts=None, unique_checked: bool = False) -> dict:
+    """Validate and normalise person fields; derive birth date and gender from the ID number.
+
+    id_facts: check_id_number's result for data["id_number"] when the caller has it already; unique_checked:
+    the caller has looked the ID number's hash up itself (the import, one query per batch)."""
     errors = {}
     out = dict(data)
     if "name" in data or existing is None:
@@ -53,7 +56,7 @@ def clean_person_fields(data: dict, *, existing: Person | None = None) -> dict:
         out["name"] = name
     if data.get("id_number"):
         try:
-            facts = check_id_number(data["id_number"])
+            facts = id_facts if id_facts is not None and id_facts.number == data["id_number"] else check_id_number(data["id_number"])
         except ValidationError as exc:
             errors.update(exc.message_dict)
         else:
@@ -67,7 +70,7 @@ def clean_person_fields(data: dict, *, existing: Person | None = None) -> dict:
             other = Person.objects.filter(id_number_hash=crypto.lookup_hash(facts.number))
             if existing is not None:
                 other = other.exclude(pk=existing.pk)
-            if other.exists():
+            if not unique_checked and other.exists():
                 errors["id_number"] = _("ID number: already registered to another person")
     elif "id_number" in data:
         out["id_number"] = ""

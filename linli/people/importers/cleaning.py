@@ -1,6 +1,7 @@
 """Cleaning one cell's text: place-name keys, yes/no cells, disability levels and tag lists."""
 
 import re
+from functools import lru_cache
 
 from linli.core import excel
 
@@ -12,6 +13,7 @@ _BUILDING_SUFFIX = re.compile(r"(号楼|号|栋|幢|座|楼)$")
 
 
 # ---------------------------------------------------------------------------- normalising place names
+@lru_cache(maxsize=8192)  # the same few names on every row
 def building_key(text: str) -> str:
     """'1号楼', '1栋', '1', '１号' all → '1' (compared, never stored)."""
     s = re.sub(r"\s+", "", excel.cell_str(text))
@@ -19,6 +21,7 @@ def building_key(text: str) -> str:
     return s.translate(_CN_DIGITS) if s and all(ch in "一二三四五六七八九" for ch in s) else s
 
 
+@lru_cache(maxsize=8192)  # the same few names on every row
 def entrance_key(text: str) -> str:
     """'1单元', '1', '一单元' → '1'."""
     s = re.sub(r"\s+", "", excel.cell_str(text))
@@ -28,6 +31,7 @@ def entrance_key(text: str) -> str:
     return s.translate(_CN_DIGITS)
 
 
+@lru_cache(maxsize=8192)  # the same few names on every row
 def room_key(text: str) -> str:
     """'101室', '101号', '101' → '101'."""
     s = re.sub(r"\s+", "", excel.cell_str(text))

@@ -2,12 +2,14 @@
 
 import time
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import crypto
 from linli.core import imports as rules
 from linli.core.imports import ImportReport
+from linli.core.validation import normalize_phone
 
 from ..models import HouseholdMember, Person, PersonTag
 from ..scopes import Scope
@@ -70,7 +72,8 @@ class ResidentImport(RowChecks, Writing):
     def flush(self, batch: list[Parsed]) -> None:
         for p in batch:
             p.hash = crypto.lookup_hash(p.number)
-        existing = {x.id_number_hash: x for x in Person.objects.filter(id_number_hash__in=[p.hash for p in batch])}
+        # One read for the batch; the encrypted columns stay unread (no decryption): they are compared by their keyed hash.
+        existing = {x.id_number_hash: x for x in Person.objects.filter(id_number_hash__in=[p.hash for p in batch]).defer("id_number", "phone")}
         writable = set()
         tags: dict[int, dict] = {}
         membership: dict[int, HouseholdMember] = {}
@@ -86,6 +89,9 @@ class ResidentImport(RowChecks, Writing):
             person = existing.get(p.hash)
             if person is not None and person.pk not in writable:
                 self.report.error(p.row, self.col("id_number"), rules.DB_CONFLICT, _("ID number: already registered to a person outside your area"))
+                continue
+            if person is not None and self.unchanged(p, person, tags.get(person.pk, {}), membership.get(person.pk)):
+                self.report.unchanged += 1
                 continue
             data = self.clean(p, person)
             if data is None:
@@ -137,10 +143,60 @@ class ResidentImport(RowChecks, Writing):
         p._household = state
         return True
 
+    @staticmethod
+    def same(person: Person, name: str, value) -> bool:
+        """person.<name> == value; the encrypted columns by their keyed hash (the batch read left them encrypted)."""
+        if name == "id_number":
+            return True  # the person was found by this number's hash
+        if name == "phone":
+            return person.phone_hash == (crypto.lookup_hash(value) if value else "")
+        return getattr(person, name) == value
+
+    def unchanged(self, p: Parsed, person: Person, current_tags: dict, member: HouseholdMember | None) -> bool:
+        """True only when the row would clean to exactly what the register holds and plan no change: the
+        comparison of its normalised values with the record read in the batch, without the full clean.
+        False sends the row the full way (clean_person_fields, plan_update), which finds what differs."""
+        facts = p.facts
+        if (person.status != Person.Status.LIVING_HERE or facts is None or facts.birth_date > self.today
+                or person.birth_date != facts.birth_date or person.gender != facts.gender):
+            return False
+        for name, value in p.data.items():
+            if name == "name":
+                value = value.strip()
+                if not value or len(value) > 50 or value != person.name:
+                    return False
+            elif name == "gender":
+                if value != facts.gender:
+                    return False
+            elif name == "birth_date":
+                if value != facts.birth_date:
+                    return False
+            elif name == "phone":
+                try:
+                    phone = normalize_phone(value)
+                except ValidationError:
+                    return False
+                if not self.same(person, "phone", phone):
+                    return False
+            elif name == "political_status":
+                if value not in Person.Political.values or value != person.political_status:
+                    return False
+            elif name != "id_number" and getattr(person, name) != value:
+                return False
+        if p.tags is not None:
+            wanted = {t: lv for t, lv in current_tags.items() if t not in p.governed}
+            wanted.update(p.tags)
+            if wanted != current_tags:
+                return False
+        dwelling_id = self.places.dwellings.get(p.dwelling_key)
+        if member is None or dwelling_id is None or person.dwelling_id != dwelling_id:
+            return False
+        return not p.relation or member.relation == p.relation
+
     def plan_update(self, p: Parsed, person: Person, data: dict, current_tags: dict, member: HouseholdMember | None):
         """What would change for a resident already registered: {} when nothing, None on an error."""
         change = {}
-        fields = {k: val for k, val in data.items() if getattr(person, k) != val}
+        fields = {k: val for k, val in data.items() if not self.same(person, k, val)}
         if fields:
             change["fields"] = fields
         if p.tags is not None:

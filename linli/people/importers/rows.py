@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import excel
 from linli.core import imports as rules
-from linli.core.validation import check_id_number, normalize_phone
+from linli.core.validation import IdNumberFacts, check_id_number, normalize_phone
 from linli.places.models import Building
 
 from .. import services
@@ -24,6 +24,7 @@ class Parsed:
     row: excel.Row
     data: dict                      # person fields for clean_person_fields
     number: str = ""                # normalised ID number
+    facts: IdNumberFacts | None = None  # check_id_number's result, reused by the clean
     hash: str = ""
     building: Building | None = None
     entrance_id: int | None = None
@@ -60,6 +61,7 @@ class RowChecks:
                 self.fail(p, "id_number", _ID_RULES.get(err.code, rules.INVALID), err.messages[0])
             else:
                 p.number = facts.number
+                p.facts = facts
                 p.data["id_number"] = facts.number
                 first = self.seen.get(facts.number)
                 if first is not None:
@@ -180,9 +182,12 @@ class RowChecks:
         p.room = room
 
     def clean(self, p: Parsed, existing: Person | None) -> dict | None:
-        """services.clean_person_fields on the row; its errors become row errors."""
+        """services.clean_person_fields on the row; its errors become row errors.
+
+        The ID number was checked by parse (its facts are passed on) and its hash looked up for the whole
+        batch (the register holds each hash once), so the clean neither checks it again nor queries."""
         try:
-            return services.clean_person_fields(p.data, existing=existing)
+            return services.clean_person_fields(p.data, existing=existing, id_facts=p.facts, unique_checked=True)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 if name == "id_number":
