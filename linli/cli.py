@@ -100,14 +100,19 @@ def _print_demo(result: dict) -> None:
         "building_leaders": _("building leaders"), "party_levels": _("party levels"), "residents": _("residents"),
         "households": _("households"), "dwellings": _("dwellings"),
     }
-    _say(_("%(community)s:") % {"community": demo.MAIN[1]})
+    _say(_("%(community)s (figures counted in the database, as the home pages count them; where seed 000 gives a figure, it is shown beside):") % {"community": demo.MAIN[1]})
     for key, label in labels.items():
         if key in result:
             expected = demo.HEADLINE.get(key)
-            mark = "" if expected is None else ("  ✓" if result[key] == expected else "  ✗ " + _("expected %(n)s") % {"n": expected})
-            _say(f"  {_pad(label, 34)} {result[key]}{mark}")
+            if expected is None:
+                mark = ""
+            elif result[key] == expected:
+                mark = "  " + _("(as in the report)")
+            else:
+                mark = "  " + _("(the report says %(n)s)") % {"n": expected}
+            _say(f"  {_pad(label, 34)} {result[key]:>6,}{mark}")
     _say()
-    _say(_("Demo accounts (password for all: %(pw)s)") % {"pw": demo.PASSWORD})
+    _say(_("Demo accounts (password for all, the administrator included: %(pw)s)") % {"pw": demo.PASSWORD})
     rows = demo.accounts_by_role()
     width = max((len(r[1]) for r in rows), default=8)
     for label, username, name, where in rows:
@@ -150,7 +155,7 @@ def _serve(host: str, port: int, threads: int, with_worker: bool, workers: int |
         return server_mod.run_waitress(server_mod.load_linli, host=host, port=port, threads=threads, ready_message=ready,
                                        on_start=start_worker if with_worker else None)
     workers = workers or server_mod.cpu_cores()
-    _say(f"gunicorn: {workers} processes × {threads} threads")
+    _say(_("Web server: gunicorn, %(w)s processes × %(t)s threads; one access-log line per request follows.") % {"w": workers, "t": threads})
     loop = None
     if with_worker:
         loop = subprocess.Popen([sys.executable, "-m", "linli", "worker"])  # says itself that it runs

@@ -58,7 +58,10 @@ def warm_up() -> dict:
     code, _confidence = model.predict(WARM_TEXT)
     seconds = time.perf_counter() - t0
     info = {"pid": os.getpid(), "labels": len(model.labels), "seconds": round(seconds, 1), "sample": code}
-    _say(f"linli: classifier and jieba dictionary loaded in {seconds:.1f} s ({len(model.labels)} categories, pid {os.getpid()})")
+    from django.utils.translation import gettext as _
+
+    _say(_("Classifier and jieba dictionary loaded in %(s).1f s (%(n)s categories, process %(pid)s).") % {
+        "s": seconds, "n": len(model.labels), "pid": os.getpid()})
     return info
 
 
@@ -108,7 +111,8 @@ def run_gunicorn(load, *, host: str, port: int, workers: int, threads: int, read
         "accesslog": "-",
         "access_log_format": ACCESS_FORMAT,
         "errorlog": "-",
-        "loglevel": os.environ.get("LINLI_SERVER_LOG_LEVEL", "info"),
+        # gunicorn's own start-up lines (in English) only when asked; its access log is one line per request either way
+        "loglevel": os.environ.get("LINLI_SERVER_LOG_LEVEL", "warning"),
         "proc_name": name,
         "control_socket_disable": True,  # gunicorn ≥ 24: no control socket in $HOME shared by every instance
     }

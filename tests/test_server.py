@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "q1Z8Wk1cN3tQwQGsKk3m0yq0O3Gm7o2m8YcX3m1Hh5Y="
 SECRET = "sekrit-in-the-query"
-WARM = "classifier and jieba dictionary loaded"
+WARM = r"(?:[Cc]lassifier and jieba dictionary loaded|分类器与结巴词典已载入)"
 
 
 def _free_port() -> int:
@@ -31,7 +31,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory):
     var = tmp_path_factory.mktemp("serve-var")
-    env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, PYTHONUNBUFFERED="1", LINLI_LOG_LEVEL="WARNING")
+    env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, PYTHONUNBUFFERED="1", LINLI_LOG_LEVEL="WARNING",
+               LINLI_SERVER_LOG_LEVEL="info")  # gunicorn's start-up lines, which these tests read
     env.pop("LINLI_DATABASE_URL", None)  # a fresh SQLite database, also in the --postgres run
     env.pop("LINLI_SERVER", None)
     out = subprocess.run([sys.executable, "-m", "linli", "migrate", "-v", "0"], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -99,7 +100,7 @@ def test_gunicorn_workers_start_warm_and_log_requests_without_query_strings(fres
     booted = _index(lines, rf"Booting worker with pid: {worker_pid}\b")
     assert warm < booted < access
     assert len(re.findall(r"Booting worker with pid", text)) >= 2
-    assert re.search(rf"\(\d+ categories, pid (\d+)\)", lines[warm]).group(1) != worker_pid
+    assert re.search(r"(?:process|进程) (\d+)", lines[warm]).group(1) != worker_pid
     assert SECRET not in text and "api_key" not in text
     assert text.count("Stopping") + text.count("正在停止") == 1  # the master cleans up; the workers only end
 

@@ -59,7 +59,8 @@ def counts() -> dict:
         return {}
     top = Grid.objects.filter(community=c, parent__isnull=True)
     party = Organization.objects.filter(community=c, kind=Organization.Kind.PARTY)
-    people = Person.objects.filter(community=c, status=Person.Status.LIVING_HERE, dwelling__isnull=False)
+    # the residents living in the community's dwellings, counted as the home pages count them (staff living there included)
+    people = Person.objects.filter(dwelling__building__community=c, status=Person.Status.LIVING_HERE)
     return {
         "grids": top.count(),
         "dedicated_grids": top.filter(kind=Grid.Kind.DEDICATED).count(),
