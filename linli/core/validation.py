@@ -39,7 +39,7 @@ def check_id_number(value: str, field: str = "id_number") -> IdNumberFacts:
             raise InvalidFormat()
         if number[-1] != ric.calc_check_digit(number):
             raise InvalidChecksum()
-        ric.get_birth_date(number)
+        birth = ric.get_birth_date(number)
         # Region codes change (平城区 140213 dates from 2018) and old numbers keep old codes,
         # so only the province part is checked, not the full list stdnum knows.
         if number[:2] not in PROVINCE_CODES:
@@ -52,7 +52,6 @@ def check_id_number(value: str, field: str = "id_number") -> IdNumberFacts:
         raise ValidationError({field: ValidationError(_("ID number: birth date part is not a valid date"), code="birth_date")})
     except (InvalidFormat, StdnumError):
         raise ValidationError({field: ValidationError(_("ID number: must be 17 digits followed by a digit or X"), code="format")})
-    birth = ric.get_birth_date(number)
     if birth > datetime.date.today():
         raise ValidationError({field: ValidationError(_("ID number: birth date lies in the future"), code="birth_date")})
     gender = "M" if int(number[16]) % 2 == 1 else "F"

@@ -28,6 +28,7 @@ EDITABLE_FIELDS = {
     "registered_residence", "registered_here", "work_unit", "note",
 }
 PII_FIELDS = {"id_number", "phone"}
+_GENDERS, _POLITICAL, _TAGS = frozenset(Person.Gender.values), frozenset(Person.Political.values), frozenset(Tag.values)  # .values is rebuilt on every read
 
 
 def _actor(scope: Scope):
@@ -67,11 +68,12 @@ def clean_person_fields(data: dict, *, existing: Person | None = None, id_facts=
             if given_gender and given_gender != facts.gender:
                 errors["gender"] = _("Gender: does not match the ID number")
             out["birth_date"], out["gender"] = facts.birth_date, facts.gender
-            other = Person.objects.filter(id_number_hash=crypto.lookup_hash(facts.number))
-            if existing is not None:
-                other = other.exclude(pk=existing.pk)
-            if not unique_checked and other.exists():
-                errors["id_number"] = _("ID number: already registered to another person")
+            if not unique_checked:
+                other = Person.objects.filter(id_number_hash=crypto.lookup_hash(facts.number))
+                if existing is not None:
+                    other = other.exclude(pk=existing.pk)
+                if other.exists():
+                    errors["id_number"] = _("ID number: already registered to another person")
     elif "id_number" in data:
         out["id_number"] = ""
     if "phone" in data:
@@ -79,9 +81,9 @@ def clean_person_fields(data: dict, *, existing: Person | None = None, id_facts=
             out["phone"] = normalize_phone(data.get("phone") or "")
         except ValidationError as exc:
             errors.update(exc.message_dict)
-    if out.get("gender") and out["gender"] not in Person.Gender.values:
+    if out.get("gender") and out["gender"] not in _GENDERS:
         errors["gender"] = _("Gender: must be M or F")
-    if out.get("political_status") and out["political_status"] not in Person.Political.values:
+    if out.get("political_status") and out["political_status"] not in _POLITICAL:
         errors["political_status"] = _("Political status: unknown value")
     if out.get("birth_date") and out["birth_date"] > timezone.localdate():
         errors["birth_date"] = _("Birth date: lies in the future")
@@ -99,7 +101,7 @@ def _clean_tags(tags) -> dict:
         return {}
     if not isinstance(tags, dict):
         tags = {t: None for t in tags}
-    bad = [t for t in tags if t not in Tag.values]
+    bad = [t for t in tags if t not in _TAGS]
     if bad:
         raise ValidationError({"tags": _("Tags: unknown tag %(t)s") % {"t": ", ".join(bad)}})
     for tag, level in tags.items():

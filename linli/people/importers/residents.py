@@ -19,6 +19,7 @@ from .rows import Parsed, RowChecks
 from .writing import Writing
 
 BATCH_SIZE = 1000
+POLITICAL_CODES = frozenset(Person.Political.values)
 PROGRESS_EVERY = 500
 
 
@@ -179,7 +180,7 @@ class ResidentImport(RowChecks, Writing):
                 if not self.same(person, "phone", phone):
                     return False
             elif name == "political_status":
-                if value not in Person.Political.values or value != person.political_status:
+                if value not in POLITICAL_CODES or value != person.political_status:
                     return False
             elif name != "id_number" and getattr(person, name) != value:
                 return False

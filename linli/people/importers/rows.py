@@ -15,6 +15,7 @@ from ..models import Person, Tag
 from .cleaning import _level, _yes, entrance_key, parse_tags, room_key
 from .columns import ALIASES, GENDERS, POLITICAL, RELATIONS, RESIDENT_TYPES, TAG_COLUMNS
 
+TAG_CODES = tuple(Tag.values)  # Django rebuilds .values on every read
 _ID_RULES = {"checksum": rules.ID_CHECKSUM, "length": rules.ID_LENGTH, "format": rules.ID_FORMAT,
              "birth_date": rules.ID_BIRTH_DATE, "region": rules.ID_REGION, "required": rules.REQUIRED}
 
@@ -122,7 +123,7 @@ class RowChecks:
         sheet = self.sheet
         wanted: dict = {}
         if sheet.has("tags"):
-            p.governed.update(Tag.values)
+            p.governed.update(TAG_CODES)
             tags, unknown = parse_tags(v.get("tags", ""))
             if unknown:
                 self.fail(p, "tags", rules.BAD_VALUE, _("Tags: unknown tag %(t)s") % {"t": "、".join(unknown)})
