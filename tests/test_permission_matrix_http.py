@@ -10,7 +10,8 @@ from django.test import Client
 
 from linli.people.auth import issue_token
 from linli.people.tests.test_permission_matrix import (
-    READ_BUILDINGS, READ_GRIDS, READ_HOUSEHOLDS, READ_PEOPLE, READ_VENUES, RESIDENTS, REVEAL_PEOPLE, ROLES, WRITE_PEOPLE,
+    READ_BUILDINGS, READ_CARE_VISITS, READ_GRIDS, READ_HOUSEHOLDS, READ_MINOR, READ_PEOPLE, READ_TAGS, READ_VENUES, RESIDENTS,
+    REVEAL_PEOPLE, ROLES, WRITE_PEOPLE, add_care_visits, add_minor,
 )
 
 NONE = set()
@@ -168,3 +169,102 @@ def test_reveal_on_pages_and_api(world, clients):
                 expected = 403 if key in READ_PEOPLE[role] else 404
                 assert (r_api.status_code, r_page.status_code) == (expected, expected), (role, key, r_api.status_code, r_page.status_code)
                 assert AuditLog.objects.filter(action="reveal").count() == before
+
+
+# ---------------------------------------------------------------------------- sensitive data (issue 13, point 3)
+def _items(response):
+    data = response.json()
+    return data["items"] if isinstance(data, dict) else data
+
+
+def test_care_visits_at_every_door(world, clients):
+    """The property company (and a department) never list or open care visits; the visitors and their supervisors do.
+    Before: `property_manager` listed both visits on /api/v1/patrols/visits with names and the rule (独居老人)."""
+    visits = add_care_visits(world)
+    failures = []
+    for role in ROLES:
+        page, api = clients[role]
+        expected = {world.persons[k].name for k in READ_CARE_VISITS[role]}
+        hidden = {world.persons[k].name for k in visits} - expected
+        r = api.get("/api/v1/patrols/visits")
+        got = {v["person"] for v in _items(r)} & {world.persons[k].name for k in visits} if r.status_code == 200 else set()
+        if r.status_code not in (200, 403, 404) or got != expected:
+            failures.append((role, "api list", r.status_code, got))
+        listing = page.get("/patrols/visits/")
+        text = listing.content.decode() if listing.status_code == 200 else ""
+        me = getattr(world.accounts[role].person, "name", None)  # the page header names the signed-in resident
+        if listing.status_code not in (200, 403, 404) or any(n in text for n in hidden - {me}) or not all(n in text for n in expected):
+            failures.append((role, "page list", listing.status_code))
+        if listing.status_code == 200 and not expected and ("独居老人" in text or "残疾人" in text):
+            failures.append((role, "page names the rule"))
+        for key, v in visits.items():
+            want = 200 if key in READ_CARE_VISITS[role] else 404
+            got_page = page.get(f"/patrols/visits/{v.pk}/").status_code
+            if got_page != want:
+                failures.append((role, "visit page", key, want, got_page))
+            if key not in READ_CARE_VISITS[role]:
+                r = api.post(f"/api/v1/patrols/visits/{v.pk}", {"method": "door", "situation": "看看"}, content_type="application/json")
+                if r.status_code not in (403, 404):
+                    failures.append((role, "record visit", key, r.status_code))
+    assert failures == []
+
+
+def test_tags_disability_and_minors_at_every_door(world, clients):
+    """Health and disability tags and minors: only the people register's readers, on the API and the pages."""
+    child = add_minor(world)
+    for role in ROLES:
+        page, api = clients[role]
+        r = api.get("/api/v1/people/persons?tag=disabled&limit=500")
+        names = {p["name"] for p in _items(r)} if r.status_code == 200 else set()
+        assert ("张伟" in names) is ("a2" in READ_TAGS[role]), role
+        r = api.get("/api/v1/people/persons?age_band=0-17&limit=500")
+        names = {p["name"] for p in _items(r)} if r.status_code == 200 else set()
+        assert (child.name in names) is (role in READ_MINOR), role
+        detail = api.get(f"/api/v1/people/persons/{world.persons['a2'].pk}")
+        if "a2" in READ_TAGS[role]:
+            assert detail.status_code == 200 and "disabled" in detail.json()["tags"], role
+        else:
+            assert detail.status_code == 404 and "disabled" not in detail.content.decode(), role
+        body = page.get("/residents/?tag=disabled").content.decode()
+        assert ("张伟" in body) is ("a2" in READ_TAGS[role]), role
+        child_page = page.get(f"/residents/{child.pk}/")
+        assert child_page.status_code == (200 if role in READ_MINOR else 404), role
+
+
+def test_exports_in_full_ask_for_a_reason(world, clients):
+    """Before: `/residents/export.xlsx` (GET, one click) gave full ID numbers and phones to a grid worker, no reason asked."""
+    from linli.core.models import AuditLog
+
+    page, _ = clients["grid_worker"]
+    a1 = world.persons["a1"]
+    plain = page.get("/residents/export.xlsx")
+    cells = _names_in_xlsx(plain.content)
+    assert plain.status_code == 200 and a1.phone not in cells and a1.phone_masked in cells and a1.id_number not in cells
+    log = AuditLog.objects.get()
+    assert log.action == "export" and log.detail["count"] == 3 and log.reason == ""
+    # no reason: nothing exported, nothing revealed
+    r = page.post("/residents/export.xlsx", {"reason": ""})
+    assert r.status_code == 302 and AuditLog.objects.count() == 1
+    full = page.post("/residents/export.xlsx?grid=%d" % world.grids["A1"].pk, {"reason": "核对独居老人台账"})
+    assert full.status_code == 200 and full["Cache-Control"] == "no-store"
+    cells = _names_in_xlsx(full.content)
+    assert a1.phone in cells and a1.id_number in cells
+    log = AuditLog.objects.filter(action="export_revealed").get()
+    assert log.reason == "核对独居老人台账" and log.detail["count"] == 3 and log.actor == world.accounts["grid_worker"]
+    assert AuditLog.objects.count() == 2  # one row per export
+    # households: the same rule
+    assert a1.phone not in _names_in_xlsx(page.get("/households/export.xlsx").content)
+    assert a1.phone in _names_in_xlsx(page.post("/households/export.xlsx", {"reason": "核对户主"}).content)
+    # without a reveal grant, the form is refused (and not offered)
+    leader, _ = clients["building_leader"]
+    assert leader.post("/residents/export.xlsx", {"reason": "想看看"}).status_code == 403
+    assert 'id="export-reveal"' not in leader.get("/residents/").content.decode()
+    assert 'id="export-reveal"' in page.get("/residents/").content.decode()
+    # venue contact phones
+    staff, _ = clients["community_staff"]
+    v = world.venues["shop"]
+    v.contact_phone = "13912345678"
+    v.save()
+    assert "13912345678" not in _names_in_xlsx(staff.get("/venues/export.xlsx").content)
+    assert "13912345678" in _names_in_xlsx(staff.post("/venues/export.xlsx", {"reason": "消防检查联系"}).content)
+    assert clients["building_leader"][0].post("/venues/export.xlsx", {"reason": "想看看"}).status_code == 403

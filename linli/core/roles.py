@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 # domains of records
 PLACES = "places"  # grids, buildings, dwellings, venues, organisations
 PEOPLE = "people"  # residents and households
-PATROLS = "patrols"  # patrols, visits, inspections, hazards, notices, disputes, building-leader duty lists
+PATROLS = "patrols"  # patrols, inspections, hazards, notices, disputes, building-leader duty lists, visit rules
+# care visits: whom the community visits and why (elderly living alone, disability, serious illness, minors…) —
+# sensitive personal information (PIPL art. 28): only those who do or supervise the visits, never the property
+# company or departments (they read grid work where their cases need it: hazards, notices)
+CARE = "care"
 VOLUNTEERS = "volunteers"  # volunteers, teams, activities, service records, points, charity shop, wishes
 COUNCIL = "council"  # council-hall matters, votes, meetings and their actions
 
@@ -63,15 +67,15 @@ ROLE_SCOPES = {
 # role -> {"read": domains, "write": domains, "reveal": bool, "audit": bool}
 GRANTS = {
     RESIDENT: {"read": set(), "write": set()},
-    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PATROLS}},
-    ENTRANCE_LEADER: {"read": {PLACES, PEOPLE, PATROLS, COUNCIL}, "write": {PATROLS}},
-    GRID_WORKER: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS}, "reveal": True},
+    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PATROLS, CARE}},
+    ENTRANCE_LEADER: {"read": {PLACES, PEOPLE, PATROLS, CARE, COUNCIL}, "write": {PATROLS, CARE}},
+    GRID_WORKER: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, CARE}, "reveal": True},
     PARTY_GROUP_LEADER: {"read": {PLACES, COUNCIL}, "write": set()},
     PARTY_LIAISON: {"read": {PLACES, PEOPLE}, "write": set()},
-    COMMUNITY_SECRETARY: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL},
+    COMMUNITY_SECRETARY: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL},
                           "reveal": True, "audit": True},
-    COMMUNITY_STAFF: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "reveal": True},
-    SUBDISTRICT_STAFF: {"read": {PLACES, PEOPLE, PATROLS, VOLUNTEERS, COUNCIL}, "write": set(), "audit": True},
+    COMMUNITY_STAFF: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "reveal": True},
+    SUBDISTRICT_STAFF: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": set(), "audit": True},
     DEPARTMENT_CONTACT: {"read": {PLACES}, "write": set()},
     PROPERTY_MANAGER: {"read": {PLACES, PATROLS}, "write": set()},
     VOLUNTEER_TEAM_LEAD: {"read": {VOLUNTEERS}, "write": {VOLUNTEERS}},

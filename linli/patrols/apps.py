@@ -40,8 +40,10 @@ class PatrolsConfig(AppConfig):
         notice_paths = {**patrol_paths, "compound": ["hazards__building__compound_id"], "building": ["hazards__building_id"]}
         scopes.register(RectificationNotice, notice_paths, roles.PATROLS, needs_subquery=True)
         scopes.register(Reinspection, {k: [f"notice__{p}" for p in v] for k, v in notice_paths.items()}, roles.PATROLS, needs_subquery=True)
+        # care visits name the elderly, disabled and ill people visited: their own domain (roles.CARE), not granted to
+        # the property company, which reads the rest of grid work for its compounds
         scopes.register(CareVisit, {**by_place(), "entrance": ["person__dwelling__entrance_id"], "household": ["person__household_id"]},
-                        roles.PATROLS)
+                        roles.CARE)
         scopes.register(Dispute, by_place(), roles.PATROLS)
         scopes.register(DutyItem, {**by_place(), "grid": ["building__grid_id", "building__grid__parent_id"],
                                    "micro_grid": ["building__micro_grid_id"]}, roles.PATROLS)

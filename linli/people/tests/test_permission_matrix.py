@@ -241,3 +241,84 @@ def test_an_ended_appointment_grants_nothing(world):
     # on a date inside the appointment the grant holds (history views)
     past = resolve(world.accounts["grid_worker"], on=datetime.date(2020, 6, 1))
     assert _visible(world, past, "buildings", Building) == {"A1"}
+
+
+# ---------------------------------------------------------------------------- sensitive data (issue 13, point 3)
+# Care visits name the people visited and why (living alone, disability…): only those who visit or supervise.
+# a1 lives alone in A1-101 (entrance A1-1), a2 is disabled in A1-201 (entrance A1-2); both in compound A, which
+# the property company serves — it reads the compound's grid work (hazards, notices), never its care visits.
+CARE_VISITED = {"a1", "a2"}
+READ_CARE_VISITS = {
+    "resident": NONE,  # not even their own: the visit's reasons are the community's notes
+    "resident_b": NONE,
+    "building_leader": {"a1", "a2"},
+    "entrance_leader": {"a2"},
+    "grid_worker": {"a1", "a2"},
+    "micro_grid_worker": {"a1", "a2"},
+    "community_secretary": {"a1", "a2"},
+    "community_staff": {"a1", "a2"},
+    "other_community_staff": NONE,
+    "subdistrict_staff": {"a1", "a2"},
+    "department_contact": NONE,
+    "property_manager": NONE,  # before issue 13 it listed both (compound A's grid work)
+    "admin": {"a1", "a2"},
+}
+# Who sees a minor (a child added to A1-101 by `add_minor`) and the residents' health / disability tags:
+# exactly the people register's readers; never the property company or a department.
+READ_MINOR = {role for role, keys in READ_PEOPLE.items() if "a1" in keys}
+READ_TAGS = READ_PEOPLE
+
+
+def add_care_visits(world) -> dict:
+    """Two care rules of community A (living alone, disabled) and their due visits: {person key: visit}."""
+    from linli.patrols import services as patrol_services
+    from linli.patrols.models import CareVisit, VisitRule
+
+    VisitRule.objects.create(community=world.a, name="独居老人", tag="living_alone", interval_days=30)
+    VisitRule.objects.create(community=world.a, name="残疾人", tag="disabled", interval_days=30)
+    patrol_services.generate_visits(world.a, datetime.date.today())
+    keys = {world.persons[k].pk: k for k in RESIDENTS}
+    visits = {keys[v.person_id]: v for v in CareVisit.objects.filter(person_id__in=keys)}
+    assert set(visits) == CARE_VISITED
+    return visits
+
+
+def add_minor(world):
+    from linli.people.scopes import system
+
+    child = services.register_person(system(), dwelling=world.dwellings["A1-101"], relation="child", name="王小宝",
+                                     birth_date=datetime.date.today().replace(year=datetime.date.today().year - 8, day=1),
+                                     since=datetime.date(2020, 1, 1))
+    return child
+
+
+def test_the_sensitive_tables_name_every_role(world):
+    assert set(READ_CARE_VISITS) == set(ROLES)
+
+
+def test_care_visits_by_role(world, scopes):
+    from linli.patrols import queries as patrol_queries
+
+    visits = add_care_visits(world)
+    for role in ROLES:
+        got = {k for k, v in visits.items() if patrol_queries.visits(scopes[role]).filter(pk=v.pk).exists()}
+        assert got == READ_CARE_VISITS[role], role
+        for key, v in visits.items():
+            if key in READ_CARE_VISITS[role]:
+                assert patrol_queries.get(scopes[role], type(v), v.pk) == v
+            else:
+                with pytest.raises(Exception) as exc:
+                    patrol_queries.get(scopes[role], type(v), v.pk)
+                assert exc.type.__name__ == "Http404", (role, key)
+
+
+def test_minors_and_tags_by_role(world, scopes):
+    child = add_minor(world)
+    for role in ROLES:
+        minors = set(queries.persons(scopes[role], queries.PersonFilter(age_band="0-17")).values_list("pk", flat=True))
+        assert (child.pk in minors) is (role in READ_MINOR), role
+        disabled = {p.pk for p in queries.persons(scopes[role], queries.PersonFilter(tag="disabled"))}
+        assert (world.persons["a2"].pk in disabled) is ("a2" in READ_TAGS[role]), role
+        counts = queries.tag_counts(scopes[role])
+        assert bool(counts.get("disabled")) is ("a2" in READ_TAGS[role]), role
+        assert bool(counts.get("minor")) is (role in READ_MINOR), role
