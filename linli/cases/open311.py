@@ -18,7 +18,7 @@ any trace.
 What leaves through the public reads (privacy, decided here):
 - never the reporter's name, phone, e-mail, account or dwelling, nor the assignee's name;
 - ``description`` and resolution notes only when the category's outcomes are public,
-  with digit runs that look like phone or ID numbers masked;
+  passed through the scrubber (linli.core.scrub: phones, ID numbers, bank cards, e-mails, the reporter's name);
 - ``address`` is the community and grid name, never the dwelling or the reporter's text;
 - ``lat``/``long`` rounded to 3 decimals (about 100 m);
 - ``agency_responsible`` is the handling department's name, else the tier (grid, community…);
@@ -39,7 +39,6 @@ import functools
 import hashlib
 import json
 import logging
-import re
 import secrets
 from xml.etree import ElementTree as ET
 
@@ -55,7 +54,7 @@ from django.views.decorators.csrf import csrf_exempt
 from linli.core.errors import OutOfScope
 from linli.people.scopes import system
 
-from . import services
+from . import queries, services
 from .models import Case, Category, Open311Client
 
 log = logging.getLogger("linli.cases.open311")
@@ -69,7 +68,6 @@ CLOSED_STATES = (Case.State.CLOSED, Case.State.MERGED)
 # Submit's field names → the Open311 parameter a client sent.
 FIELD_NAMES = {"category": "service_code", "location": "lat/long", "description": "description",
                "reporter_phone": "phone", "photos": "media", "source": "api_key"}
-_DIGITS = re.compile(r"\d{3}[ -]?\d{4}[ -]?\d{4}|\d{7,}[\dXx]?")
 
 
 # ---------------------------------------------------------------------------- keys
@@ -207,11 +205,6 @@ def _iso(dt) -> str | None:
     return timezone.localtime(dt).isoformat(timespec="seconds") if dt else None
 
 
-def _mask(text: str) -> str:
-    """Digit runs that could be phone or ID numbers become asterisks."""
-    return _DIGITS.sub(lambda m: "*" * len(m.group(0)), text or "")
-
-
 def _leaves():
     return Category.objects.filter(active=True, parent__isnull=False).select_related("parent")
 
@@ -241,7 +234,7 @@ def _request_row(case: Case) -> dict:
     public = _public(case)
     notes = case.get_state_display()
     if public and case.result and case.state in (Case.State.RESOLVED, Case.State.CLOSED):
-        notes = f"{notes}: {_mask(case.result)}"
+        notes = f"{notes}: {queries.public_text(case, case.result)}"
     if case.state == Case.State.MERGED and case.parent_id:
         notes = f"{notes}: {case.parent.number}"
     place = " ".join(p for p in (case.community.name if case.community_id else "", case.grid.name if case.grid_id else "") if p)
@@ -251,7 +244,7 @@ def _request_row(case: Case) -> dict:
         "status_notes": notes,
         "service_name": case.category.name if case.category_id else "",
         "service_code": case.category.code if case.category_id else "",
-        "description": _mask(case.description) if public else "",
+        "description": queries.public_text(case, case.description) if public else "",
         "agency_responsible": case.assignee_org.name if case.assignee_org_id else case.get_tier_display(),
         "service_notice": "",
         "requested_datetime": _iso(case.created_at),
@@ -267,7 +260,7 @@ def _request_row(case: Case) -> dict:
 
 
 def _cases():
-    return Case.objects.select_related("category", "community", "grid", "assignee_org", "parent")
+    return Case.objects.select_related("category", "community", "grid", "assignee_org", "parent", "reporter_person")
 
 
 def _date(params, name: str):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from linli.core import roles
+from linli.core.scrub import scrub
 from linli.core.work import TASK, WATCH, WorkItem
 from linli.people.scopes import Scope
 
@@ -238,6 +239,20 @@ def similar_open_cases(description: str, lat=None, lng=None, community=None, exc
 
 # ---------------------------------------------------------------- public board (公示)
 
+def reporter_names(c: Case) -> list[str]:
+    """The names the reporter goes by on this case (masked by the scrubber wherever the text goes public)."""
+    names = [c.reporter_name] if c.reporter_name else []
+    if c.reporter_person_id and c.reporter_person.name:
+        names.append(c.reporter_person.name)
+    return names
+
+
+def public_text(c: Case, text: str) -> str:
+    """A case's free text as it may leave the case's scope (board, Open311 reads, reports shown to other
+    organisations, webhooks): phones, ID numbers, bank cards, e-mails and the reporter's name masked."""
+    return scrub(text, names=reporter_names(c))
+
+
 def _public_row(c: Case) -> dict:
     public = bool(c.category_id and c.category.outcomes_public)
     return {
@@ -251,8 +266,8 @@ def _public_row(c: Case) -> dict:
         "grid": c.grid.name if c.grid_id else "",
         "lat": round(c.lat, 3) if c.lat is not None else None,
         "lng": round(c.lng, 3) if c.lng is not None else None,
-        "description": c.description if public else "",
-        "result": c.result if public and c.state in (Case.State.RESOLVED, Case.State.CLOSED) else "",
+        "description": public_text(c, c.description) if public else "",
+        "result": public_text(c, c.result) if public and c.state in (Case.State.RESOLVED, Case.State.CLOSED) else "",
         "verdict": c.get_verdict_display() if public and c.verdict else "",
         "public": public,
     }
@@ -268,7 +283,7 @@ def public_board_cases(community, filters: dict | None = None):
     state); rows are made public by public_row, one page at a time."""
     f = filters or {}
     qs = (Case.objects.filter(community=community).exclude(state=Case.State.MERGED)
-          .select_related("category", "category__parent", "grid").order_by("-created_at", "-id"))
+          .select_related("category", "category__parent", "grid", "reporter_person").order_by("-created_at", "-id"))
     if f.get("category"):
         qs = qs.filter(Q(category__code=f["category"]) | Q(category__parent__code=f["category"]))
     if f.get("state") == "open":

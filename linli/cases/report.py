@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import pdf, workdays
+from linli.core.scrub import scrub
 
 from .models import Case, CaseEvent, ClosingReport, Plan, Summons
 
@@ -17,6 +18,17 @@ def _name(account) -> str:
         return _("system")
     person = getattr(account, "person", None)
     return person.name if person else account.get_username()
+
+
+def scrub_body(body, names):
+    """The report's body with every text passed through the scrubber (for readers outside the case's scope)."""
+    if isinstance(body, str):
+        return scrub(body, names=names)
+    if isinstance(body, dict):
+        return {k: scrub_body(v, names) for k, v in body.items()}
+    if isinstance(body, list):
+        return [scrub_body(v, names) for v in body]
+    return body
 
 
 def report_body(case: Case) -> dict:

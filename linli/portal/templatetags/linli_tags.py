@@ -168,3 +168,11 @@ def percent(value):
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def scrub(text):
+    """Free text on a public page: phones, ID numbers, bank cards and e-mails masked (linli.core.scrub)."""
+    from linli.core.scrub import scrub as _scrub
+
+    return _scrub(text)
