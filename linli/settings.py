@@ -88,10 +88,14 @@ INSTALLED_APPS = [
     "linli.meetings",
     "linli.patrols",
     "linli.volunteers",
+    "linli.evaluation",
+    "linli.dashboard",
     "linli.portal",
 ]
 
 MIDDLEWARE = [
+    # First: every request gets an id (X-Request-ID) that its log lines, its 500 page and its 500 body carry.
+    "linli.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,9 +137,9 @@ _default_db = f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("LINLI_DATABASE_URL", _default_db),
                                               conn_max_age=int(os.environ.get("LINLI_CONN_MAX_AGE", "600")), conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # timeout = busy_timeout (wait up to 30 s for the write lock); the PRAGMAs run once per connection.
+    # timeout = busy_timeout (wait up to LINLI_DB_BUSY_TIMEOUT s, default 30, for the write lock); the PRAGMAs run once per connection.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
+        "timeout": int(os.environ.get("LINLI_DB_BUSY_TIMEOUT", "30")),
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
@@ -143,6 +147,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     if DATABASES["default"]["NAME"] not in ("", ":memory:") and "mode=memory" not in str(DATABASES["default"]["NAME"]):
         _private_file(Path(DATABASES["default"]["NAME"]))
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A stuck statement or a lock held too long fails its own request, cleanly, instead of stalling
+    # the others: statement_timeout and lock_timeout in milliseconds (0 = none; commands that run
+    # long on purpose, such as imports, may set them to 0 in their environment).
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_limits = " ".join(f"-c {name}={int(os.environ.get(env, default))}" for name, env, default in (
+        ("statement_timeout", "LINLI_PG_STATEMENT_TIMEOUT_MS", "15000"), ("lock_timeout", "LINLI_PG_LOCK_TIMEOUT_MS", "5000")))
+    _pg_options["options"] = f"{_pg_options.get('options', '')} {_pg_limits}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Account"
@@ -259,9 +271,18 @@ LINLI_IMPORT_BATCH = int(os.environ.get("LINLI_IMPORT_BATCH", "2000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Every line carries the request id (linli.core.request_id) and passes the personal-data scrubber;
+# unhandled exceptions are logged with their traceback by django.request (pages) and linli.errors
+# (the API), naming the method and path only (no query string, body or headers).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"linli": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "linli.core.request_id.RequestIdFilter"}},
+    "formatters": {"linli": {"()": "linli.core.request_id.ScrubbingFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "linli"}},
+    "loggers": {
+        "linli": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
