@@ -11,6 +11,8 @@ for a neighbour, everyone else reports as a resident. A caller may name another 
 they hold (e.g. a grid worker reporting their own home as a resident).
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -170,7 +172,20 @@ def report(request, payload: CaseIn):
                 category=payload.category or None, dwelling=dwelling, lat=payload.lat, lng=payload.lng,
                 address=payload.address, reporter_name=payload.reporter_name if source != Case.Source.RESIDENT else "",
                 reporter_phone=payload.reporter_phone if source != Case.Source.RESIDENT else "")
-    return created(_detail(scope, case.pk))
+    return created(_written(scope, case))
+
+
+def _written(scope: Scope, case: Case) -> Case:
+    """The 201 reply of a new case, from the objects submit holds (no second read): every intake row is public, so a
+    reporter-only reader sees the same timeline."""
+    account = scope.account
+    case.mine = bool(account.pk and (case.reporter_id == account.pk or (account.person_id and case.reporter_person_id == account.person_id)))
+    case.timeline = list(case.intake_events)
+    for name in ("response_due", "handling_due"):  # as a read gives them back (UTC), not as computed (local time)
+        value = getattr(case, name)
+        if value is not None:
+            setattr(case, name, value.astimezone(datetime.timezone.utc))
+    return case
 
 
 # ---------------------------------------------------------------------------- handling

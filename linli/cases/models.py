@@ -6,6 +6,8 @@ Concurrency: every transition is a conditional UPDATE on (pk, version); the lose
 gets a clear Conflict.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -166,6 +168,22 @@ class Case(models.Model):
         return self.state in self.OPEN_STATES
 
 
+class CaseCounter(models.Model):
+    """The last case number given out on a day (numbers are YYYYMMDD-NNNN): one row per day, bumped by one upsert
+    inside intake's write transaction (services.base.take_number), so numbering costs one statement whatever the
+    number of cases, and two processes never draw the same number (the row is locked until the case is written)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case counter")
+        verbose_name_plural = _("case counters")
+
+    def __str__(self):
+        return f"{self.day:%Y%m%d}-{self.last:04d}"
+
+
 class CaseEvent(models.Model):
     """One row of a case's timeline: who did what, from which state to which."""
 
@@ -212,6 +230,8 @@ class CaseEvent(models.Model):
 
 
 def _photo_path(instance, filename):
+    if instance.case_id is None:  # stored before the case's write transaction (intake): the case has no id yet
+        return f"cases/new/{timezone.localdate():%Y%m}/{uuid.uuid4().hex}/{filename}"
     return f"cases/{instance.case_id}/{filename}"
 
 

@@ -22,11 +22,9 @@ def _current(on: datetime.date):
 
 
 def _account_of(appointments) -> Account | None:
-    for person_id in appointments.order_by("starts_on", "id").values_list("person_id", flat=True):
-        account = Account.objects.filter(person_id=person_id, is_active=True).first()
-        if account:
-            return account
-    return None
+    """The active account of the longest-serving holder of these posts: one query, whatever the holders."""
+    return (Account.objects.filter(is_active=True, person__appointments__in=appointments.values("pk")).select_related("person")
+            .order_by("person__appointments__starts_on", "person__appointments__id").first())
 
 
 def department_for(case, department_type: str) -> Organization | None:

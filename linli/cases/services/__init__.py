@@ -12,7 +12,7 @@ from linli.core.errors import OutOfScope  # noqa: F401  (callers catch services.
 
 from .base import (MAX_PHOTOS, PHOTO_TYPES, ROUTING_ACTIONS, Action, Conflict, Source, State, _actor, _deadlines, _event,
                    _handlers, _is_dispatcher, _next_number, _notify, _reporters, _require_handler, _save_photos, _settings_for,
-                   _transition, clean_photos, may_handle)
+                   _transition, clean_photos, may_handle, repair_counter, take_number)
 from .handling import (_escalate, accept, add_note, categorise, escalate, escalate_overdue, merge, propose_plan, resolve,
                        transfer)
 from .intake import _category, _check_intake_scope, _locate, submit

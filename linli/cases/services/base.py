@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from linli.core import roles
 from linli.people.models import Account
 from linli.people.scopes import Scope
 
-from ..models import Case, CaseEvent, CasePhoto, CaseSettings, Category, Tier
+from ..models import Case, CaseCounter, CaseEvent, CasePhoto, CaseSettings, Category, Tier
 
 State = Case.State
 Action = CaseEvent.Action
@@ -42,18 +43,25 @@ def _settings_for(community_id) -> CaseSettings:
     return CaseSettings.objects.filter(community_id=community_id).first() or CaseSettings(community_id=community_id)
 
 
-def _event(case: Case, scope_or_actor, action: str, *, from_state="", to_state="", from_tier="", to_tier="", note="",
-           data=None, public=True, at=None) -> CaseEvent:
+def _event_row(case: Case, scope_or_actor, action: str, *, from_state="", to_state="", from_tier="", to_tier="",
+               note="", data=None, public=True, at=None) -> CaseEvent:
+    """The timeline row of a step, unsaved (intake writes its rows in one insert)."""
     actor = _actor(scope_or_actor) if isinstance(scope_or_actor, Scope) else scope_or_actor
     data = dict(data or {})
     if action in ROUTING_ACTIONS:  # the deadlines in force from this step on: rates read them from the timeline
         data.setdefault("response_due", case.response_due.isoformat() if case.response_due else None)
         data.setdefault("handling_due", case.handling_due.isoformat() if case.handling_due else None)
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case, actor=actor, action=action, from_state=from_state, to_state=to_state or case.state,
         from_tier=from_tier, to_tier=to_tier or case.tier, assignee=case.assignee, assignee_org=case.assignee_org,
         note=note, data=data, public=public, at=at or timezone.now(),
     )
+
+
+def _event(case: Case, scope_or_actor, action: str, **kwargs) -> CaseEvent:
+    event = _event_row(case, scope_or_actor, action, **kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 def _transition(case: Case, allowed_states, **changes) -> Case:
@@ -97,6 +105,12 @@ def _handlers(case: Case) -> list[Account]:
 def _notify(case: Case, event: CaseEvent, recipients, subject: str):
     notify.notify(f"case:{case.pk}:event:{event.pk}", recipients, subject=subject,
                   body=case.title, link=f"/cases/{case.pk}/", payload={"case": case.number, "action": event.action})
+
+
+def _messages(case: Case, event: CaseEvent, recipients, subject: str, now=None) -> list:
+    """The outbox rows _notify would queue, unsaved (a new event: nothing to read first)."""
+    return notify.messages(f"case:{case.pk}:event:{event.pk}", recipients, subject=subject, body=case.title,
+                           link=f"/cases/{case.pk}/", payload={"case": case.number, "action": event.action}, now=now)
 
 
 def _deadlines(category: Category | None, start) -> tuple:
@@ -162,7 +176,46 @@ def _save_photos(case: Case, photos, scope: Scope, event: CaseEvent | None):
                                  uploaded_by=_actor(scope))
 
 
-def _next_number(day: datetime.date, attempt: int) -> str:
+def _store_photos(photos, scope: Scope) -> list[CasePhoto]:
+    """Write the photo files to storage now, before any transaction, and return their rows unsaved (file already
+    stored, so inserting the row writes no file). A file whose case is never written stays behind unreferenced."""
+    rows = []
+    for photo in photos:
+        row = CasePhoto(content_type=photo.content_type, size=photo.size, uploaded_by=_actor(scope))
+        row.file.save(photo.name, photo, save=False)
+        rows.append(row)
+    return rows
+
+
+def take_number(day: datetime.date) -> str:
+    """The next case number of the day, in one statement: an upsert of the day's counter row that returns the new
+    value. Run it inside the write transaction that inserts the case: the row stays locked (PostgreSQL) or the
+    database's write lock is held (SQLite) until the case is committed, so no two cases draw one number, and a
+    rolled-back intake gives its number back (no gaps)."""
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    day_col, last_col = connection.ops.quote_name("day"), connection.ops.quote_name("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({day_col}, {last_col}) VALUES (%s, 1) "
+            f"ON CONFLICT ({day_col}) DO UPDATE SET {last_col} = {table}.{last_col} + 1 RETURNING {last_col}",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        last = cursor.fetchone()[0]
+    return f"{day:%Y%m%d}-{last:04d}"
+
+
+def repair_counter(day: datetime.date) -> None:
+    """Move the day's counter past every number already given out (numbers written before the counter existed, or
+    by hand): the slow count, only after a number collided."""
     prefix = day.strftime("%Y%m%d")
-    count = Case.objects.filter(number__startswith=prefix + "-").count()
-    return f"{prefix}-{count + 1 + attempt:04d}"
+    highest = 0
+    for number in Case.objects.filter(number__startswith=prefix + "-").values_list("number", flat=True):
+        tail = number.partition("-")[2]
+        if tail.isdigit():
+            highest = max(highest, int(tail))
+    CaseCounter.objects.update_or_create(day=day, defaults={"last": highest})
+
+
+def _next_number(day: datetime.date, attempt: int = 0) -> str:
+    """Kept for callers of the old name: the next number from the day's counter (attempt is ignored)."""
+    return take_number(day)

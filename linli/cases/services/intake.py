@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import OutOfScope
 from linli.core import roles
+from linli.core.models import OutboxMessage
 from linli.people.models import Account, Person
 from linli.people.scopes import Scope
 from linli.places import locator
@@ -18,8 +19,9 @@ from linli.places.geometry import clean_point
 from linli.places.models import Community, Dwelling, Grid
 
 from .. import routing
-from ..models import Case, Category, Tier
-from .base import Action, Conflict, Source, State, _actor, _deadlines, _event, _handlers, _next_number, _notify, _save_photos, clean_photos
+from ..models import Case, CaseEvent, CasePhoto, Category, Tier
+from .base import (Action, Source, State, _actor, _deadlines, _event_row, _handlers, _messages, _store_photos, clean_photos,
+                   repair_counter, take_number)
 
 
 def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> dict:
@@ -36,8 +38,9 @@ def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> d
         raise ValidationError({"location": _("Location: choose a dwelling or a point on the map.")})
     if not loc.found:
         raise ValidationError({"location": _("Location: the point lies outside every grid; choose a place inside the community.")})
-    community = Community.objects.select_related("subdistrict").get(pk=loc.community_id)
-    where.update(grid_id=loc.grid_id, micro_grid_id=loc.micro_grid_id, community=community, subdistrict=community.subdistrict)
+    grid = Grid.objects.select_related("community__subdistrict").get(pk=loc.grid_id)  # one read: grid, community, subdistrict
+    community = grid.community if grid.community_id == loc.community_id else Community.objects.select_related("subdistrict").get(pk=loc.community_id)
+    where.update(grid=grid, micro_grid_id=loc.micro_grid_id, community=community, subdistrict=community.subdistrict)
     return where
 
 
@@ -54,7 +57,7 @@ def _check_intake_scope(scope: Scope, source: str, where: dict, reporter_person:
         if dwelling is not None and dwelling.pk != person.dwelling_id:
             raise ValidationError({"dwelling": _("Dwelling: a resident reports for their own home or a point on the map.")})
         return
-    place = dwelling.building if dwelling is not None else Grid.objects.get(pk=where["grid_id"])
+    place = dwelling.building if dwelling is not None else where["grid"]
     if source == Source.PATROL:
         if not scope.has_role(roles.GRID_WORKER) or not scope.covers(place, "read", roles.PLACES):
             raise OutOfScope(_("A patrol report must lie in your grid."))
@@ -84,11 +87,16 @@ def _made_with(intake_key: str) -> Case | None:
     return first
 
 
-@transaction.atomic
 def submit(scope: Scope, *, source: str, description: str, title: str = "", category=None, dwelling: Dwelling | None = None,
            lat=None, lng=None, address: str = "", photos=(), reporter_person: Person | None = None, reporter_name: str = "",
            reporter_phone: str = "", open311_client=None, building=None, intake_key: str | None = None) -> Case:
     """Intake for all five ways; locates, classifies, routes, sets deadlines, notifies.
+
+    Two phases (DESIGN.md, short write transactions): every read and all CPU work — limits, the category, locating,
+    the scope check, the classifier, routing, deadlines, who is told, the photo files — happen first, in no
+    transaction; then one short transaction writes the day's number (one upsert), the case, its timeline rows, its
+    photo rows and its outbox rows (one insert each). Called inside a caller's transaction, the second phase is a
+    savepoint of it.
 
     `building` (optional, with a point): the building the problem is at, so routing finds its leader and property company.
     `intake_key` (optional): the report form's one-time key. A case already made with it is returned as it is, with
@@ -97,6 +105,16 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
         first = _made_with(intake_key)
         if first is not None:
             return first
+    case, rows = _prepare(scope, source=source, description=description, title=title, category=category,
+                          dwelling=dwelling, lat=lat, lng=lng, address=address, photos=photos,
+                          reporter_person=reporter_person, reporter_name=reporter_name, reporter_phone=reporter_phone,
+                          open311_client=open311_client, building=building, intake_key=intake_key)
+    return _write(case, rows, intake_key)
+
+
+def _prepare(scope: Scope, *, source, description, title, category, dwelling, lat, lng, address, photos, reporter_person,
+             reporter_name, reporter_phone, open311_client, building, intake_key) -> tuple[Case, dict]:
+    """Phase one, outside any transaction: the unsaved case and everything its write needs."""
     if source not in Source.values:
         raise ValidationError({"source": _("Source: unknown source %(s)s.") % {"s": source}})
     description = (description or "").strip()
@@ -127,7 +145,7 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
     if category is None:
         from .. import classifier
 
-        code, confidence = classifier.current().predict(f"{title} {description}")
+        code, confidence = classifier.current().predict(f"{(title or '')[:200]} {description}")  # the title is kept to 200
         suggested = Category.objects.filter(code=code, active=True).first()
         if suggested is not None and confidence >= getattr(settings, "LINLI_CLASSIFIER_THRESHOLD", classifier.THRESHOLD):
             category = suggested
@@ -148,32 +166,60 @@ def submit(scope: Scope, *, source: str, description: str, title: str = "", cate
         case.state = State.TRIAGE
     if source == Source.OPEN311:
         case.open311_token = secrets.token_hex(12)
-    for attempt in range(20):
-        case.number = _next_number(timezone.localdate(now), attempt)
+    events = [_event_row(case, scope, Action.SUBMIT, to_state=case.state, note=description[:500], at=now,
+                         data={"source": source, "confidence": confidence, "suggested": suggested.code if suggested else None})]
+    if case.state == State.ASSIGNED:
+        # routing is linli's step, not the reporter's: the timeline says 系统
+        events.append(_event_row(case, None, Action.ASSIGN, from_state=State.ASSIGNED, at=now,
+                                 note=_("Routed by category %(c)s") % {"c": category}))
+    return case, {
+        "events": events, "handlers": _handlers(case), "reporter": reporter, "now": now,
+        "photos": _store_photos(photos, scope),  # the files are written now, not under the write lock
+    }
+
+
+def _write(case: Case, rows: dict, intake_key: str | None) -> Case:
+    """Phase two: one short write transaction — number, case, timeline, photos, outbox. Nothing in it reads, except
+    the counter's upsert returning its value."""
+    day = timezone.localdate(rows["now"])
+    events, photos = rows["events"], rows["photos"]
+    for attempt in range(3):
         try:
             with transaction.atomic():
-                case.save()
+                case.number = take_number(day)
+                case.save(force_insert=True)
+                CaseEvent.objects.bulk_create(events)
+                if photos:
+                    for photo in photos:
+                        photo.case, photo.event = case, events[0]
+                    CasePhoto.objects.bulk_create(photos)
+                outbox = _intake_messages(case, events, rows)
+                if outbox:
+                    OutboxMessage.objects.bulk_create(outbox)
             break
         except IntegrityError:
+            case.pk = case.id = None
+            for row in [*events, *photos]:
+                row.pk = row.id = None
             if intake_key:
                 first = _made_with(intake_key)
                 if first is not None:  # the same form sent twice at once: the other submit made the case
                     return first
-            if Case.objects.filter(number=case.number).exists():
+            if attempt < 2 and Case.objects.filter(number=case.number).exists():
+                repair_counter(day)  # a number given out before the counter knew of it
                 continue
             raise
-    else:
-        raise Conflict(_("Could not number the case; try again."))
     case.repeated = False
-    submitted = _event(case, scope, Action.SUBMIT, to_state=case.state, note=description[:500],
-                       data={"source": source, "confidence": confidence, "suggested": suggested.code if suggested else None})
-    _save_photos(case, photos, scope, submitted)
-    if case.state == State.ASSIGNED:
-        # routing is linli's step, not the reporter's: the timeline says 系统
-        assigned = _event(case, None, Action.ASSIGN, from_state=State.ASSIGNED, note=_("Routed by category %(c)s") % {"c": category})
-        _notify(case, assigned, _handlers(case), _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title})
-    else:
-        _notify(case, submitted, _handlers(case), _("Case %(n)s needs a category") % {"n": case.number})
-    if reporter:
-        _notify(case, submitted, [reporter], _("We received your report %(n)s") % {"n": case.number})
+    case.intake_events = events  # the timeline as written: a reply needs no second read
     return case
+
+
+def _intake_messages(case: Case, events: list, rows: dict) -> list:
+    submitted = events[0]
+    if case.state == State.ASSIGNED:
+        out = _messages(case, events[1], rows["handlers"], _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title}, rows["now"])
+    else:
+        out = _messages(case, submitted, rows["handlers"], _("Case %(n)s needs a category") % {"n": case.number}, rows["now"])
+    if rows["reporter"]:
+        out += _messages(case, submitted, [rows["reporter"]], _("We received your report %(n)s") % {"n": case.number}, rows["now"])
+    return out
