@@ -30,3 +30,6 @@ class CasesConfig(AppConfig):
             "household": [],
         }, roles.PEOPLE)
         post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="linli.cases.seed_categories")
+        from . import privacy
+
+        privacy.register()  # its part of a person's copy (and of anonymisation): linli.people.privacy

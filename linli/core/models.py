@@ -16,6 +16,8 @@ class AuditLog(models.Model):
         EXPORT_REVEALED = "export_revealed", _("Export with personal data")
         IMPORT = "import", _("Import")
         LOGIN = "login", _("Sign-in")
+        SUBJECT_ACCESS = "subject_access", _("Copy of a person's data")
+        ANONYMISE = "anonymise", _("Anonymise")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)

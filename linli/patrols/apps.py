@@ -52,3 +52,6 @@ class PatrolsConfig(AppConfig):
         scopes.register(Campaign, {**community_only, "grid": ["community__grids__id"], "micro_grid": ["community__grids__id"]},
                         roles.PATROLS, needs_subquery=True)
         scopes.register(VisitRule, community_only, roles.PATROLS)
+        from . import privacy
+
+        privacy.register()  # its part of a person's copy (and of anonymisation): linli.people.privacy

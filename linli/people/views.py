@@ -1,5 +1,7 @@
 """Register pages for residents and households. Thin: scope → scoped query or service → render."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,7 @@ from linli.places import queries as plq
 
 from linli.core.excel import xlsx_response
 
-from . import queries, services
+from . import privacy, queries, services
 from .forms import ExportRevealForm, PersonFilterForm, RevealForm
 from .models import Person
 from .scopes import for_request, reads
@@ -94,6 +96,7 @@ def _person_context(request, scope, p, **extra):
         "appointments": p.appointments.select_related("grid", "building", "entrance", "community", "subdistrict", "organization", "compound").order_by("-starts_on"),
         "tags": p.tags.all(),
         "may_reveal": scope.may_reveal(p),
+        "may_copy": _may_copy(scope, p),
         "may_edit": scope.allows(p, "write"),
         "reveal_form": RevealForm(),
         "reads_places": reads(scope, roles.PLACES),  # the dwelling links to its building only for those who may open it
@@ -131,6 +134,29 @@ def person_reveal(request, pk):
     response = render(request, "people/person.html", _person_context(request, scope, p, reveal_form=form, revealed=revealed))
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _may_copy(scope, p) -> bool:
+    """The subject-access copy is taken by the community's staff (or above) who may reveal the person's data."""
+    return scope.may_reveal(p) and scope.has_role(roles.COMMUNITY_SECRETARY, roles.COMMUNITY_STAFF)
+
+
+@login_required
+@require_POST
+def person_copy(request, pk):
+    """A copy of everything linli holds about the person (privacy.subject_access), as JSON; audited."""
+    scope = for_request(request)
+    p = queries.person(scope, pk)  # 404 outside scope
+    if not _may_copy(scope, p):
+        raise PermissionDenied
+    try:
+        data = privacy.subject_access(scope, p, request.POST.get("reason", ""))
+    except ValidationError:
+        messages.error(request, _("Give a reason to take a copy of a person's data (it is kept in the audit log)."))
+        return redirect("people:person", p.pk)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="person-{p.pk}.json"'
+    return _private(response)
 
 
 @login_required

@@ -34,3 +34,6 @@ class VolunteersConfig(AppConfig):
         scopes.register(ServiceRecord, by_person("volunteer__"), roles.VOLUNTEERS)
         scopes.register(Redemption, by_person("volunteer__"), roles.VOLUNTEERS)
         scopes.register(Activity, {"subdistrict": ["community__subdistrict_id"], "community": ["community_id"]}, roles.VOLUNTEERS)
+        from . import privacy
+
+        privacy.register()  # its part of a person's copy (and of anonymisation): linli.people.privacy
