@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "linli.meetings",
     "linli.patrols",
     "linli.volunteers",
+    "linli.care",
+    "linli.life",
     "linli.evaluation",
     "linli.dashboard",
     "linli.portal",

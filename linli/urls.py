@@ -15,4 +15,9 @@ urlpatterns = [
     path("", include("linli.meetings.urls")),
     path("", include("linli.patrols.urls")),
     path("", include("linli.volunteers.urls")),
+    path("", include("linli.evaluation.urls")),
+    path("", include("linli.dashboard.urls")),
 ]
+
+# The 500 page shows the request id (linli.core.request_id); it renders without the request context.
+handler500 = "linli.core.request_id.server_error"

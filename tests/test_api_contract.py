@@ -62,9 +62,11 @@ def _fuzz(url: str, secret: str, report_dir) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("who", ["community_secretary", "resident"])
 def test_api_keeps_its_contract(live_server, who, tmp_path):
+    from linli.cases.tests.conftest import make_categories
     from linli.people.auth import issue_token
     from linli.testing.world import build_world
 
+    make_categories()  # a transactional test starts from an empty database
     world = build_world()
     _, secret = issue_token(world.accounts[who], "schemathesis")
     result = _fuzz(live_server.url, secret, tmp_path)

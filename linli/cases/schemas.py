@@ -115,8 +115,8 @@ class CaseDetail(CaseOut):
 
 
 class CaseIn(Schema):
-    description: str = Field(..., description="what the problem is (at least 4 characters)")
-    title: str = ""
+    description: str = Field(..., max_length=4000, description="what the problem is (at least 4 characters)")
+    title: str = Field("", max_length=200)
     category: str = Field("", description="a leaf category code, e.g. env.clutter; empty: the classifier proposes one")
     dwelling: int | None = Field(None, description="a dwelling id (the resident's own, or one in the caller's area)")
     lat: float | None = None

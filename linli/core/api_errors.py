@@ -101,6 +101,10 @@ def register(api) -> None:
     api.add_exception_handler(PermissionDenied, on_denied)
     api.add_exception_handler(DjangoValidationError, on_invalid)
     api.add_exception_handler(NinjaValidationError, on_parse_error)
+    # Anything else: logged with its traceback and the request id, answered 500 with the id (never a trace).
+    from linli.core.request_id import api_server_error
+
+    api.add_exception_handler(Exception, api_server_error(api))
 
 
 # Every status an operation may answer besides its own, with linli's bodies (published in the schema).
