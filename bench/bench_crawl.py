@@ -147,6 +147,8 @@ def build_and_serve(var_dir: Path, port: int, workers: int):
     subprocess.run([sys.executable, "-m", "linli", "demo", "--no-serve"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     built = time.perf_counter() - t0
+    # the working tree may have gained a migration meanwhile (serve refuses to start with one pending)
+    subprocess.run([sys.executable, "-m", "linli", "migrate"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     env["DJANGO_SETTINGS_MODULE"] = "crawl_settings"
     env["PYTHONPATH"] = os.pathsep.join([str(BENCH), str(ROOT), env.get("PYTHONPATH", "")])
     log = open(var_dir / "serve.log", "w")
@@ -170,7 +172,7 @@ def render(res: dict) -> str:
     m = res["machine"]
     lines = [BEGIN, "## Crawl: every page of the demo, as each role", "",
              f"`python3 bench/bench_crawl.py` — the demo built into a temporary `LINLI_VAR_DIR` (`linli demo --no-serve`, "
-             f"{res['built_s']:.0f} s), served by `linli serve --workers {res['workers']}` (gunicorn) with `bench/crawl_settings.py` "
+             f"{res['built_s']:.0f} s{', reusing the demo already built in --var-dir' if res['reused'] else ''}), served by `linli serve --workers {res['workers']}` (gunicorn) with `bench/crawl_settings.py` "
              "(linli's settings plus a first middleware that answers `Server-Timing: app;dur=…`: the time the app spent on the "
              "request, every middleware, view and template included). One session per role signs in once, then follows every "
              f"same-origin link from the home page, breadth first, to depth {res['depth']}: GET only, no forms, no logout, "
@@ -223,6 +225,7 @@ def main(argv=None) -> None:
     load_start = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     var_dir = Path(args.var_dir) if args.var_dir else Path(tempfile.mkdtemp(prefix="linli-crawl-"))
     var_dir.mkdir(parents=True, exist_ok=True)
+    reused = any(var_dir.glob("*.sqlite3"))
     port = free_port()
     proc, built = build_and_serve(var_dir, port, args.workers)
     base = f"http://127.0.0.1:{port}"
@@ -241,7 +244,7 @@ def main(argv=None) -> None:
     out = ROOT / "var" / "bench" / "crawl.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    res = {"roles": results, "built_s": built, "workers": args.workers, "depth": args.depth, "cap": args.cap,
+    res = {"roles": results, "built_s": built, "reused": reused, "workers": args.workers, "depth": args.depth, "cap": args.cap,
            "machine": benchdoc.machine(django=django.get_version()), "load_start": load_start,
            "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()), "json": out.relative_to(ROOT),
            "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}

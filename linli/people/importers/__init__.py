@@ -11,7 +11,11 @@ membership, "registered" and "moved in" events, tags); changes to residents alre
 register go through services.update_person / set_tags / move, one savepoint per row.
 
 The natural key is the resident ID number (its keyed look-up hash): importing the same
-file twice changes nothing the second time. The mapping is documented in
+file twice changes nothing the second time. No query per row: each batch of 1,000 reads the
+residents it names (ID hashes), their tags and memberships once, the encrypted columns left
+unread (compared by keyed hash); the clean reuses parse's ID check and that batch read. A row
+for a registered resident is first compared with the record (ResidentImport.unchanged): an
+unchanged row costs that comparison, not the clean; any difference sends it the full way. The mapping is documented in
 docs/import-mapping.md.
 
     columns.py    the headers each field goes by and the values its cells may hold (+ the labels exports write)
