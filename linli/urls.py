@@ -21,3 +21,5 @@ urlpatterns = [
 
 # The 500 page shows the request id (linli.core.request_id); it renders without the request context.
 handler500 = "linli.core.request_id.server_error"
+# A path under /api/ that matches no route answers 404 in JSON, like every other API error.
+handler404 = "linli.core.request_id.not_found"

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Union
 
 import annotated_types
 from pydantic import AfterValidator, BaseModel, StringConstraints
+from ninja.params.models import PathModel
 from pydantic.types import AllowInfNan
 
 ID_MAX = 2**63 - 1  # the largest id (and integer) the databases store: a signed 64-bit integer
@@ -86,7 +87,7 @@ def _has_pattern(metadata) -> bool:
     return any(getattr(m, "pattern", None) for m in metadata)
 
 
-def _limits(base, meta) -> list:
+def _limits(base, meta, floor: int = -ID_MAX) -> list:
     """The house limits that a `base` value with constraints `meta` still lacks."""
     add = []
     if base is str:
@@ -99,7 +100,7 @@ def _limits(base, meta) -> list:
         if not _has(meta, (annotated_types.Le, annotated_types.Lt)) and not any(getattr(m, "le", None) is not None for m in meta):
             add.append(annotated_types.Le(ID_MAX))
         if not _has(meta, (annotated_types.Ge, annotated_types.Gt)) and not any(getattr(m, "ge", None) is not None for m in meta):
-            add.append(annotated_types.Ge(-ID_MAX))
+            add.append(annotated_types.Ge(floor))
     elif base is float:
         if not _has(meta, AllowInfNan):
             add.append(AllowInfNan(False))
@@ -146,10 +147,12 @@ def bound_model(model: type[BaseModel], seen: set | None = None) -> None:
         return
     seen.add(model)
     changed = False
+    # A path id is matched by Django's int converter (digits only): the schema says so (minimum 0).
+    floor = 0 if issubclass(model, PathModel) else -ID_MAX
     for field in model.model_fields.values():
         scalar = _scalar(field.annotation)
         if scalar is not None:
-            add = _limits(scalar, field.metadata)
+            add = _limits(scalar, field.metadata, floor)
             if add:
                 field.metadata.extend(add)
                 changed = True

@@ -102,3 +102,12 @@ def server_error(request, template_name="500.html"):
     response = HttpResponseServerError(body)
     response[HEADER] = rid
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: the API and Open311 answer a path that matches no route in JSON; pages as usual."""
+    if request.path.startswith(("/api/", "/open311/")):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
