@@ -26,6 +26,7 @@ api.add_router("/cases", "linli.cases.api.router")
 api.add_router("/patrols", "linli.patrols.api.router")
 api.add_router("/volunteers", "linli.volunteers.api.router")
 api.add_router("/council", "linli.meetings.api.router")
+api.add_router("/evaluation", "linli.evaluation.api.router")
 
 # Last, once every router is in: every input bounded and the limits published (core.api_limits).
 from linli.core import api_limits  # noqa: E402

@@ -1,0 +1,115 @@
+"""The cockpit's figures, each a table (headers + rows) that a chart draws and an xlsx export repeats.
+Everything reads through linli.evaluation.queries (the caller's scope) and the case timelines."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.cases.models import Case, CaseEvent, Summons
+from linli.evaluation import casefacts
+from linli.evaluation import queries as ev
+from linli.evaluation.indicators import Period
+
+GROUPS = ("grid", "community", "category", "department", "handler")
+RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_closure_rate", "rework_rate")
+MONTHS = 6
+
+
+def rate_names():
+    return {"response_rate": _("Response rate"), "resolution_rate": _("Resolution rate"), "satisfaction_rate": _("Satisfaction rate"),
+            "on_time_closure_rate": _("On-time closure rate"), "rework_rate": _("Rework rate")}
+
+
+def pct(value):
+    return None if value is None else round(value * 100, 2)
+
+
+def cockpit(scope, period: Period, group: str) -> dict:
+    cases = ev.cases_for(scope)
+    rows = casefacts.case_facts(cases, period.start_dt, period.end_dt)
+    prev_rows = casefacts.case_facts(cases, period.previous().start_dt, period.previous().end_dt)
+    now_t, prev_t = casefacts.tally(rows), casefacts.tally(prev_rows)
+    names = rate_names()
+    kpis = [{"key": k, "label": names[k], "value": pct(now_t[k]), "previous": pct(prev_t[k]),
+             "change": None if now_t[k] is None or prev_t[k] is None else round((now_t[k] - prev_t[k]) * 100, 2),
+             "parts": now_t[k + "_parts"]} for k in RATE_KEYS]
+    tables = {}
+    # trends by month
+    months, p = [], period
+    for _i in range(MONTHS):
+        months.append(p)
+        p = p.previous()
+    trend_rows = []
+    for m in reversed(months):
+        t = now_t if m == period else casefacts.tally(casefacts.case_facts(cases, m.start_dt, m.end_dt))
+        trend_rows.append([m.label, t["reported"]] + [pct(t[k]) for k in RATE_KEYS])
+    tables["trend"] = {"title": _("Trends by month"), "headers": [_("Month"), _("Cases")] + [names[k] + " %" for k in RATE_KEYS],
+                       "rows": trend_rows}
+    # comparison by the chosen group (each rate drills down to its cases)
+    buckets = casefacts.grouped(rows, group)
+    labels = casefacts.labels(group, buckets)
+    comp = []
+    for key, members in buckets.items():
+        t = casefacts.tally(members)
+        comp.append({"key": key, "label": str(labels.get(key, "—")), "reported": t["reported"], "rates": [(k, pct(t[k])) for k in RATE_KEYS]})
+    comp.sort(key=lambda r: (-r["reported"], r["label"]))
+    tables["compare"] = {"title": _("Comparison"), "headers": [_("Group"), _("Cases")] + [names[k] + " %" for k in RATE_KEYS],
+                         "rows": [[r["label"], r["reported"]] + [v for _k, v in r["rates"]] for r in comp], "links": comp}
+    # volume by category
+    by_cat = casefacts.grouped(rows, "category")
+    cat_labels = casefacts.labels("category", by_cat)
+    tables["category"] = {"title": _("Cases by category"), "headers": [_("Category"), _("Cases")],
+                          "rows": sorted(([str(cat_labels.get(k, "—")), len(v)] for k, v in by_cat.items()), key=lambda r: -r[1])}
+    # overdue and escalated (open now, in scope)
+    open_cases = cases.filter(state__in=Case.OPEN_STATES).select_related("category", "grid")
+    now = timezone.now()
+    overdue = [c for c in open_cases.order_by("handling_due")[:500] if c.overdue or (c.handling_due and c.handling_due < now)]
+    tables["overdue"] = {"title": _("Overdue cases"), "headers": [_("Number"), _("Title"), _("Grid"), _("Handling due")],
+                         "rows": [[c.number, c.title, str(c.grid or "—"), timezone.localtime(c.handling_due).strftime("%Y-%m-%d %H:%M") if c.handling_due else ""]
+                                  for c in overdue[:100]], "ids": [c.pk for c in overdue[:100]]}
+    escalated = [c for c, _f, fl in rows if fl["escalated"]]
+    tables["escalated"] = {"title": _("Escalated cases"), "headers": [_("Number"), _("Title"), _("Tier"), _("State")],
+                           "rows": [[c.number, c.title, c.get_tier_display(), c.get_state_display()] for c in escalated[:100]],
+                           "ids": [c.pk for c in escalated[:100]]}
+    # report-in punctuality after a whistle
+    summonses = Summons.objects.filter(whistle__case__in=cases, whistle__blown_at__gte=period.start_dt, whistle__blown_at__lt=period.end_dt)
+    per_dept = {}
+    for s in summonses.select_related("department"):
+        d = per_dept.setdefault(s.department.name, {k: 0 for k in Summons.Status.values})
+        d[s.status] += 1
+    tables["report_in"] = {"title": _("Report-in after a whistle"),
+                           "headers": [_("Department"), _("On time"), _("Late"), _("Missing"), _("Waiting"), _("On time %")],
+                           "rows": [[name, d["on_time"], d["late"], d["missing"], d["waiting"],
+                                     pct(d["on_time"] / (d["on_time"] + d["late"] + d["missing"])) if d["on_time"] + d["late"] + d["missing"] else None]
+                                    for name, d in sorted(per_dept.items())]}
+    # triage share and the classifier's accuracy on cases a person re-categorised
+    reported = [c for c, _f, _fl in rows]
+    ids = [c.pk for c in reported]
+    sent_ids = set()
+    for i in range(0, len(ids), 500):  # the timeline says where each case went on intake
+        sent_ids |= set(CaseEvent.objects.filter(case_id__in=ids[i:i + 500], action=CaseEvent.Action.SUBMIT,
+                                                 to_state=Case.State.TRIAGE).values_list("case_id", flat=True))
+    sent = [c for c in reported if c.pk in sent_ids]
+    judged = [c for c in reported if c.categorised_by_person and c.suggested_category_id]
+    right = [c for c in judged if c.suggested_category_id == c.category_id]
+    triage_now = cases.filter(state=Case.State.TRIAGE).count()
+    tables["triage"] = {"title": _("Triage and the classifier"), "headers": [_("Figure"), _("Value")], "rows": [
+        [_("Cases reported"), len(reported)],
+        [_("Sent to triage (no confident category)"), len(sent)],
+        [_("Share sent to triage %"), pct(len(sent) / len(reported)) if reported else None],
+        [_("Categorised by a person, with a suggestion"), len(judged)],
+        [_("Classifier right on those %"), pct(len(right) / len(judged)) if judged else None],
+        [_("Waiting in triage now"), triage_now],
+    ]}
+    return {"kpis": kpis, "tables": tables, "period": period, "group": group}
+
+
+def chart_data(data: dict) -> dict:
+    """What the static script draws (json_script): plain lists only."""
+    t = data["tables"]
+    return {
+        "trend": {"months": [r[0] for r in t["trend"]["rows"]], "series": [{"name": h, "data": [r[i + 2] for r in t["trend"]["rows"]]}
+                                                                            for i, h in enumerate(t["trend"]["headers"][2:])]},
+        "compare": {"labels": [r[0] for r in t["compare"]["rows"]], "series": [{"name": h, "data": [r[i + 2] for r in t["compare"]["rows"]]}
+                                                                                for i, h in enumerate(t["compare"]["headers"][2:5])]},
+        "category": {"labels": [r[0] for r in t["category"]["rows"]], "data": [r[1] for r in t["category"]["rows"]]},
+    }

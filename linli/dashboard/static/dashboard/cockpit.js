@@ -1,0 +1,65 @@
+/* The cockpit's charts (Apache ECharts, vendored) and map (Leaflet + linli's base layer).
+   Data comes from the json_script #ck-data; every chart has its table beside it. No inline script (CSP). */
+(function () {
+  "use strict";
+  var el = document.getElementById("ck-data");
+  if (!el) { return; }
+  var data = JSON.parse(el.textContent);
+  var charts = [];
+
+  function make(node, option) {
+    if (!window.echarts) { return; }
+    var chart = window.echarts.init(node, null, { renderer: "svg" });
+    chart.setOption(option);
+    charts.push(chart);
+    node.setAttribute("data-ready", "1");
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(function (node) {
+    var kind = node.getAttribute("data-chart");
+    if (kind === "trend") {
+      make(node, {
+        tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { left: 40, right: 10, top: 40, bottom: 30 },
+        xAxis: { type: "category", data: data.trend.months }, yAxis: { type: "value", max: 100 },
+        series: data.trend.series.map(function (s) { return { name: s.name, type: "line", data: s.data, connectNulls: true }; })
+      });
+    } else if (kind === "compare") {
+      make(node, {
+        tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { left: 40, right: 10, top: 40, bottom: 60 },
+        xAxis: { type: "category", data: data.compare.labels, axisLabel: { rotate: 30 } }, yAxis: { type: "value", max: 100 },
+        series: data.compare.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
+      });
+    } else if (kind === "category") {
+      make(node, {
+        tooltip: { trigger: "axis" }, grid: { left: 100, right: 10, top: 10, bottom: 20 },
+        yAxis: { type: "category", data: data.category.labels.slice().reverse() }, xAxis: { type: "value" },
+        series: [{ type: "bar", data: data.category.data.slice().reverse() }]
+      });
+    }
+  });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+
+  // the map: linli's base layer, cases as points coloured by status
+  var mapEl = document.getElementById("ck-map");
+  if (mapEl && window.L) {
+    var d = mapEl.dataset;
+    var map = L.map(mapEl, { attributionControl: !!d.tileUrl, zoomSnap: 0.25, maxZoom: 20 }).setView([40.08, 113.3], 15);
+    if (d.tileUrl) { L.tileLayer(d.tileUrl, { maxZoom: 20 }).addTo(map); }
+    if (d.base && window.linliBase) { window.linliBase(map, d.base, { tiled: !!d.tileUrl }); }
+    var COLORS = { open: "#1f6feb", overdue: "#d1242f", closed: "#8c959f" };
+    fetch(d.cases, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (geo) {
+        var pts = [];
+        geo.features.forEach(function (f) {
+          var c = f.geometry.coordinates;
+          pts.push([c[1], c[0]]);
+          L.circleMarker([c[1], c[0]], { radius: 5, color: "#fff", weight: 1, fillColor: COLORS[f.properties.status] || "#1f6feb", fillOpacity: 0.9 })
+            .bindTooltip(String(f.properties.number || "") + " " + String(f.properties.category || "")).addTo(map);
+        });
+        if (pts.length) { map.fitBounds(pts, { maxZoom: 17, padding: [20, 20] }); }
+        mapEl.setAttribute("data-case-count", String(geo.features.length));
+      })
+      .catch(function () { mapEl.setAttribute("data-case-count", "error"); });
+  }
+})();

@@ -1,0 +1,1 @@
+from linli.evaluation.tests.conftest import dataset  # noqa: F401  (the fixed dataset with its hand tables)

@@ -1,0 +1,129 @@
+"""JSON API for evaluation (mounted at /api/v1/evaluation): rates of any group and period, scorecards, survey
+results — all filtered by the caller's scope (community, subdistrict, department or property company staff)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from linli.cases import rates
+from linli.people.scopes import for_request
+
+from . import queries
+from .indicators import Period, SubjectRef
+from .models import Subject
+
+router = Router(tags=["evaluation"])
+
+
+class PeriodIn(Schema):
+    month: str | None = None  # YYYY-MM; empty = this month
+    start: datetime.date | None = None  # or any period [start, end)
+    end: datetime.date | None = None
+
+
+def _period(p: PeriodIn) -> Period:
+    if p.start and p.end:
+        if p.end <= p.start or (p.end - p.start).days > 3660:
+            raise ValidationError({"end": "end: after start, at most 10 years later"})
+        return Period(p.start, p.end)
+    return Period.parse(p.month)
+
+
+class EvaluationRateOut(Schema):
+    key: int | None
+    label: str
+    reported: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_closure_rate: float | None
+    rework_rate: float | None
+    average_handling_hours: float | None
+    overdue: int
+    escalated: int
+
+
+class EvaluationScoreLineOut(Schema):
+    code: str
+    label: str
+    weight: float
+    floor: float
+    target: float
+    value: float | None
+    numerator: float
+    denominator: float
+    points: float | None
+
+
+class EvaluationScorecardOut(Schema):
+    subject: str
+    subject_id: int
+    label: str
+    period: str
+    rule_version: int | None
+    rule_effective_from: datetime.date | None
+    score: float | None
+    full: float
+    lines: list[EvaluationScoreLineOut]
+
+
+class EvaluationSurveyItemOut(Schema):
+    id: int
+    text: str
+    weight: float
+    mean: float | None
+    answers: int
+
+
+class EvaluationSurveyResultOut(Schema):
+    id: int
+    title: str
+    compound: str
+    published: bool
+    score: float | None
+    households: int
+    items: list[EvaluationSurveyItemOut]
+    answered: list[str]
+
+
+@router.get("/rates", response=list[EvaluationRateOut], summary="Rates per group for a period")
+def rates_view(request, group: str = "community", period: Query[PeriodIn] = None):
+    if group not in rates.GROUPS:
+        raise ValidationError({"group": f"group: one of {', '.join(rates.GROUPS)}"})
+    rows = queries.rates_by(for_request(request), group, _period(period or PeriodIn()))
+    return [{**r, "label": str(r["label"])} for r in rows]
+
+
+@router.get("/scorecards/{subject}", response=list[EvaluationScorecardOut], summary="Scorecards of every subject of a kind the caller reads")
+def scorecards(request, subject: str, period: Query[PeriodIn] = None):
+    if subject not in Subject.values:
+        raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})
+    scope, p = for_request(request), _period(period or PeriodIn())
+    return [queries.scorecard(scope, s, p).as_dict() for s in queries.subjects(scope, subject, p)[:200]]
+
+
+@router.get("/scorecards/{subject}/{subject_id}", response=EvaluationScorecardOut, summary="One subject's scorecard")
+def scorecard(request, subject: str, subject_id: int, period: Query[PeriodIn] = None):
+    if subject not in Subject.values:
+        raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})
+    scope, p = for_request(request), _period(period or PeriodIn())
+    ref = SubjectRef(subject, subject_id)
+    if not queries.may_read_subject(scope, ref, p):
+        from django.http import Http404
+
+        raise Http404
+    return queries.scorecard(scope, ref, p).as_dict()
+
+
+@router.get("/surveys/{survey_id}/results", response=EvaluationSurveyResultOut, summary="A satisfaction survey's results")
+def survey_results(request, survey_id: int):
+    scope = for_request(request)
+    survey = get_object_or_404(queries.surveys(scope), pk=survey_id)
+    result = queries.survey_results(scope, survey)
+    if result is None:
+        from django.http import Http404
+
+        raise Http404
+    return {"id": survey.pk, "title": survey.title, "compound": str(survey.compound), **result}
