@@ -25,6 +25,8 @@ api.add_router("/people", people_router)
 api.add_router("/cases", "linli.cases.api.router")
 api.add_router("/patrols", "linli.patrols.api.router")
 api.add_router("/volunteers", "linli.volunteers.api.router")
+api.add_router("/life", "linli.life.api.router")
+api.add_router("/care", "linli.care.api.router")
 api.add_router("/council", "linli.meetings.api.router")
 api.add_router("/evaluation", "linli.evaluation.api.router")
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("linli.meetings.urls")),
     path("", include("linli.patrols.urls")),
     path("", include("linli.volunteers.urls")),
+    path("", include("linli.life.urls")),
+    path("", include("linli.care.urls")),
     path("", include("linli.evaluation.urls")),
     path("", include("linli.dashboard.urls")),
 ]

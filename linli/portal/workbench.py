@@ -23,8 +23,10 @@ def _providers():
     from linli.meetings import queries as meetings
     from linli.patrols import queries as patrols
     from linli.volunteers import queries as volunteers
+    from linli.life import queries as life
+    from linli.care import queries as care
 
-    return [getattr(m, "workbench") for m in (cases, patrols, meetings, volunteers) if hasattr(m, "workbench")]
+    return [getattr(m, "workbench") for m in (cases, patrols, meetings, volunteers, life, care) if hasattr(m, "workbench")]
 
 
 def sort_key(now):

@@ -18,7 +18,29 @@ class Care:
 
 @pytest.fixture
 def care(world):
-    """A station in community A with an operator (own account), a gateway and an SOS pendant + an inactivity sensor for a1."""
+    """A station in community A with an operator (own account), a gateway and an SOS pendant + an inactivity sensor for a2."""
+    return _make_care(world)
+
+
+def signed(body: bytes, secret: str = SECRET, ts: int | None = None) -> tuple[str, str]:
+    ts = str(int(time.time()) if ts is None else ts)
+    return ts, services.signature_of(secret, ts, body)
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+@pytest.fixture
+def world_tx(transactional_db):
+    """The care fixture in a transactional test (threads see each other's commits)."""
+    from linli.testing.world import build_world
+
+    w = build_world()
+    return _make_care(w)
+
+
+def _make_care(world):
     s = system()
     c = Care()
     c.world = world
@@ -32,12 +54,3 @@ def care(world):
     c.sensor = services.register_device(s, c.station, person=world.persons["a2"], kind="inactivity", serial="PIR-0001", gateway=c.gateway,
                                         silence_hours=6)
     return c
-
-
-def signed(body: bytes, secret: str = SECRET, ts: int | None = None) -> tuple[str, str]:
-    ts = str(int(time.time()) if ts is None else ts)
-    return ts, services.signature_of(secret, ts, body)
-
-
-def now():
-    return datetime.datetime.now(datetime.timezone.utc)
