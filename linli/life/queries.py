@@ -255,9 +255,10 @@ def calendar_events(scope: Scope, start: datetime.datetime, end: datetime.dateti
     mq = Meeting.objects.filter(cancelled=False, starts_at__gte=start, starts_at__lt=end)
     open_to_residents = mq.filter(kind=Meeting.Kind.COUNCIL, community_id__in=communities)
     own = mq.filter(pk__in=meeting_queries.meetings(scope).values("pk")) if not scope.is_anonymous else mq.none()
+    own_ids = set(own.values_list("pk", flat=True))
     for m in (open_to_residents | own).distinct()[:500]:
-        events.append(Event("meeting", m.title, m.starts_at, m.starts_at + datetime.timedelta(hours=2), m.place, f"/council/meetings/{m.pk}/",
-                            f"meeting-{m.pk}"))
+        events.append(Event("meeting", m.title, m.starts_at, m.starts_at + datetime.timedelta(hours=2), m.place,
+                            f"/meetings/{m.pk}/" if m.pk in own_ids else "", f"meeting-{m.pk}"))
     for c in visible_cycles(scope).exclude(state="cancelled").filter(delivery_on__gte=timezone.localtime(start).date(),
                                                                      delivery_on__lt=timezone.localtime(end).date() + datetime.timedelta(days=1))[:500]:
         day = timezone.make_aware(datetime.datetime.combine(c.delivery_on, datetime.time(0)))
