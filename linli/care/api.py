@@ -9,7 +9,7 @@ import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from linli.core.api_errors import created
 from linli.people.models import Person
@@ -99,7 +99,7 @@ def _out(d: Device) -> dict:
 
 
 @router.get("/stations/{station_id}/devices", response=list[DeviceOut])
-def devices(request, station_id: int, offset: int = Field(0, ge=0, le=10**9), limit: int = Field(100, ge=1, le=500)):
+def devices(request, station_id: int, offset: int = Query(0, ge=0, le=10**9), limit: int = Query(100, ge=1, le=500)):
     station = _station(request, station_id)
     return [_out(d) for d in station.devices.order_by("serial")[offset:offset + limit]]
 
@@ -130,7 +130,7 @@ def acknowledge(request, alarm_id: int):
 
 
 @router.get("/stations/{station_id}/figures", response=FiguresOut)
-def figures(request, station_id: int, days: int = Field(7, ge=1, le=366)):
+def figures(request, station_id: int, days: int = Query(7, ge=1, le=366)):
     station = _station(request, station_id)
     end = timezone.now()
     return queries.answer_figures(station, end - datetime.timedelta(days=days), end)
