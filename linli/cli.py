@@ -315,6 +315,8 @@ def main(argv=None):
             execute_from_command_line(["linli", "help"])
         return 0
     command, rest = argv[0], argv[1:]
+    if command == "care" and rest and rest[0] in ("simulate", "receiver"):  # `linli care simulate` = `linli care-simulate`
+        command, rest = f"care_{rest[0]}", rest[1:]
     handlers = {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker, "test": cmd_test}
     if command in handlers:
         sys.exit(handlers[command](rest))

@@ -26,9 +26,9 @@ def stations_for(scope):
     q = Q(pk__in=[])
     if getattr(account, "is_authenticated", False):
         q |= Q(operators=account)
-    communities = [c for c in scope.community_ids() if True]
+    communities = scope.community_ids() if callable(scope.community_ids) else scope.community_ids
     if communities and scope.areas.get(("write", roles.CARE)):
-        q |= Q(community_id__in=[c for c in communities])
+        q |= Q(community_id__in=sorted(communities))
     return Station.objects.filter(q).distinct()
 
 

@@ -1,0 +1,96 @@
+"""The desk loop through the pages (Django test client): an alarm arrives over HTTP, appears in the feed, is
+acknowledged, called, sent a visit (助救 order), visited, closed; the figures count it. Devices and orders pages."""
+
+import json
+
+from django.test import Client
+
+from linli.care import services, sweeps
+from linli.care.models import Alarm, CareOrder, Device
+from linli.people.scopes import system
+from linli.testing.world import PASSWORD
+
+from .conftest import signed
+
+
+def _client(username):
+    c = Client()
+    assert c.login(username=username, password=PASSWORD)
+    return c
+
+
+def test_alarm_loop_through_pages(care):
+    raw = json.dumps({"device": "SOS-0001", "event_id": "page-1", "type": "alarm", "code": "fall"}).encode()
+    ts, sig = signed(raw)
+    r = Client().post("/care/gateway/events", raw, content_type="application/json", HTTP_X_LINLI_GATEWAY="vendor-a",
+                      HTTP_X_LINLI_TIMESTAMP=ts, HTTP_X_LINLI_SIGNATURE=sig)
+    assert r.status_code == 201
+    alarm = Alarm.objects.get()
+    op = _client("operator")
+    feed = op.get(f"/care/{care.station.pk}/desk/feed.json").json()
+    assert feed["alarms"][0]["id"] == alarm.pk and feed["alarms"][0]["status"] == "new"
+    page = op.get(f"/care/{care.station.pk}/desk/")
+    assert page.status_code == 200 and b"care-desk.js" in page.content and b"<script>" not in page.content
+    assert op.post(f"/care/alarms/{alarm.pk}/acknowledge/").status_code == 302
+    op.post(f"/care/alarms/{alarm.pk}/call/", {"called": "person", "outcome": "help", "note": "摔倒起不来"})
+    r = op.post(f"/care/alarms/{alarm.pk}/visit/", {"note": "上门查看"})
+    order = CareOrder.objects.get(alarm=alarm)
+    assert r["Location"] == f"/care/orders/{order.pk}/" and order.kind == "rescue"
+    op.post(f"/care/orders/{order.pk}/arrive/")
+    op.post(f"/care/orders/{order.pk}/visit/", {"work_done": "扶起，无外伤", "confirmation": "phone", "payer": "free"})
+    op.post(f"/care/alarms/{alarm.pk}/close/", {"outcome": "visit", "note": "已上门"})
+    alarm.refresh_from_db()
+    assert (alarm.status, alarm.outcome) == ("closed", "visit")
+    assert op.get(f"/care/{care.station.pk}/desk/feed.json").json()["alarms"] == []
+    figures = op.get(f"/care/{care.station.pk}/figures/")
+    assert figures.status_code == 200 and figures.context["f"]["total"]["n"] == 1 and figures.context["f"]["arrivals"]["n"] == 1
+    assert _client("resident").get(f"/care/{care.station.pk}/desk/feed.json").status_code == 404
+
+
+def test_pages_render_for_the_operator(care):
+    op = _client("operator")
+    for url in ["/care/", f"/care/{care.station.pk}/devices/", f"/care/{care.station.pk}/orders/", "/care/applications/"]:
+        assert op.get(url).status_code == 200, url
+
+
+def test_register_device_from_the_page_and_sheet(care):
+    from linli.testing.sheets import xlsx
+
+    op = _client("operator")
+    op.post(f"/care/{care.station.pk}/devices/", {"person": care.world.persons["a3"].pk, "kind": "smoke", "serial": "SMK-1",
+                                                  "c1_name": "刘儿子", "c1_relation": "son", "c1_phone": "13711112222"})
+    assert Device.objects.get(serial="SMK-1").contacts.count() == 1
+    from linli.testing.world import IDS
+
+    sheet = xlsx(["序列号", "设备类型", "身份证号", "紧急联系人1", "联系电话1"],
+                 [["GAS-1", "燃气", IDS["a1"], "王小明", "13700000001"], ["GAS-2", "燃气", "110101190001010000", "", ""]], title=None)
+    sheet.name = "devices.xlsx"
+    op.post(f"/care/{care.station.pk}/devices/", {"sheet": sheet})
+    assert Device.objects.filter(serial="GAS-1").exists() and not Device.objects.filter(serial="GAS-2").exists()
+
+
+def test_offline_and_inactivity_sweeps_raise_once(care):
+    import datetime
+
+    later = care.sensor.silent_at + datetime.timedelta(minutes=1)
+    Device.objects.filter(pk=care.pendant.pk).update(check_at=later - datetime.timedelta(hours=1))
+    Device.objects.filter(pk=care.sensor.pk).update(check_at=later + datetime.timedelta(hours=1))  # still beating, but nobody moves
+    assert sweeps.devices(later) == 2
+    assert sweeps.devices(later) == 0
+    assert set(Alarm.objects.values_list("kind", flat=True)) == {"technical", "welfare"}
+    assert Device.objects.get(pk=care.pendant.pk).status == "offline"
+
+
+def test_recurring_meals_every_working_day(care):
+    import datetime
+
+    from django.utils import timezone
+
+    start = timezone.make_aware(datetime.datetime(2026, 9, 28, 11, 0))  # Monday; Oct 1–7 is the National Day holiday
+    t = services.raise_order(system(), care.station, person=care.world.persons["a1"], kind="meals", source="resident",
+                             window_start=start, window_end=start + datetime.timedelta(minutes=30), provider_account=care.operator,
+                             recurrence="weekdays", repeat_until=datetime.date(2026, 10, 9), fee="12", payer="subsidy")
+    services.generate_occurrences(t.pk, start)
+    days = sorted(timezone.localtime(o.window_start).date().isoformat() for o in t.occurrences.all())
+    assert days[:2] == ["2026-09-28", "2026-09-29"] and "2026-10-05" not in days
+    assert services.generate_occurrences(t.pk, start) == 0  # each day once
