@@ -228,14 +228,15 @@ def ensure_browser() -> None:
     """Headless chromium and CJK fonts for the browser tests: installed with apt-get when we are root."""
     chromium = os.path.exists("/usr/bin/chromium") or shutil.which("chromium")
     fonts = any(os.path.exists(p) for p in CJK_FONT_FILES)
-    missing = [pkg for pkg, ok in (("chromium", chromium), ("fonts-noto-cjk", fonts)) if not ok]
+    pdftoppm = bool(shutil.which("pdftoppm"))  # poppler-utils: the monthly report's PDF pages rendered to images
+    missing = [pkg for pkg, ok in (("chromium", chromium), ("fonts-noto-cjk", fonts), ("poppler-utils", pdftoppm)) if not ok]
     if not missing:
         return
     if _is_root() and shutil.which("apt-get"):
         _say(_("Installing %(p)s for the browser tests …") % {"p": " ".join(missing)})
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         ok = subprocess.run(["apt-get", "update"], env=env).returncode == 0
-        ok = ok and subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"], env=env).returncode == 0
+        ok = ok and subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing], env=env).returncode == 0
         if ok:
             return
         _say(_("apt-get could not install chromium; browser tests will not find a browser."))

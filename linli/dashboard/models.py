@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _path(instance, filename):
@@ -18,7 +19,7 @@ class MonthlyReport(models.Model):
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     area_id = models.PositiveIntegerField()
     area_name = models.CharField(_("area"), max_length=100)
-    month = models.DateField(_("month"), help_text="first day of the month reported")
+    month = models.DateField(_("month"), help_text=_("first day of the month reported"))
     xlsx = models.FileField(upload_to=_path, blank=True)
     pdf = models.FileField(upload_to=_path, blank=True)
     generated_at = models.DateTimeField(default=timezone.now)
@@ -26,8 +27,8 @@ class MonthlyReport(models.Model):
 
     class Meta:
         ordering = ["-month", "level", "area_id"]
-        verbose_name = _("monthly report")
-        verbose_name_plural = _("monthly reports")
+        verbose_name = pgettext_lazy("model", "monthly report")
+        verbose_name_plural = pgettext_lazy("model", "monthly reports")
         constraints = [models.UniqueConstraint(fields=["level", "area_id", "month"], name="one_report_per_area_month")]
 
     def __str__(self):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Subject(models.TextChoices):
@@ -34,8 +35,8 @@ class Rule(models.Model):
 
     class Meta:
         ordering = ["subject", "-effective_from", "-version"]
-        verbose_name = _("scoring rule")
-        verbose_name_plural = _("scoring rules")
+        verbose_name = pgettext_lazy("model", "scoring rule")
+        verbose_name_plural = pgettext_lazy("model", "scoring rules")
         constraints = [models.UniqueConstraint(fields=["subject", "version"], name="one_rule_version"),
                        models.UniqueConstraint(fields=["subject", "effective_from"], name="one_rule_per_day")]
 
@@ -60,8 +61,8 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
-        verbose_name = _("indicator")
-        verbose_name_plural = _("indicators")
+        verbose_name = pgettext_lazy("model", "indicator")
+        verbose_name_plural = pgettext_lazy("model", "indicators")
         constraints = [models.UniqueConstraint(fields=["rule", "code"], name="one_indicator_per_rule")]
 
     def __str__(self):
@@ -83,15 +84,15 @@ class Survey(models.Model):
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    result = models.JSONField(default=dict, blank=True, help_text="the tally frozen when published")
+    result = models.JSONField(default=dict, blank=True, help_text=_("the tally frozen when published"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period_start", "id"]
-        verbose_name = _("satisfaction survey")
-        verbose_name_plural = _("satisfaction surveys")
+        verbose_name = pgettext_lazy("model", "satisfaction survey")
+        verbose_name_plural = pgettext_lazy("model", "satisfaction surveys")
 
     def __str__(self):
         return self.title
@@ -105,8 +106,8 @@ class SurveyItem(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
-        verbose_name = _("survey item")
-        verbose_name_plural = _("survey items")
+        verbose_name = pgettext_lazy("model", "survey item")
+        verbose_name_plural = pgettext_lazy("model", "survey items")
 
     def __str__(self):
         return self.text
@@ -120,8 +121,8 @@ class SurveyResponse(models.Model):
     answered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("survey response")
-        verbose_name_plural = _("survey responses")
+        verbose_name = pgettext_lazy("model", "survey response")
+        verbose_name_plural = pgettext_lazy("model", "survey responses")
         constraints = [models.UniqueConstraint(fields=["survey", "household"], name="one_answer_per_household")]
 
 
@@ -138,6 +139,6 @@ class SurveyAnswer(models.Model):
     score = models.PositiveSmallIntegerField(choices=Level.choices)
 
     class Meta:
-        verbose_name = _("survey answer")
-        verbose_name_plural = _("survey answers")
+        verbose_name = pgettext_lazy("model", "survey answer")
+        verbose_name_plural = pgettext_lazy("model", "survey answers")
 

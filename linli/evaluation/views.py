@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from linli.cases import rates
+from linli.cases.models import Case
 from linli.people.scopes import for_request
 
 from . import casefacts, indicators, queries, services
@@ -42,6 +43,9 @@ def drill(request):
     if group not in rates.GROUPS or rate not in casefacts.PARTS:
         raise PermissionDenied(_("Unknown group or rate."))
     rows = queries.drill(scope, group, key, rate, period)
+    verdict_names = dict(Case.Verdict.choices)
+    for r in rows:
+        r["verdict_labels"] = [str(verdict_names.get(v, v)) for v in r["verdicts"] if v]
     label = casefacts.labels(group, [int(key)] if key.isdigit() else []).get(int(key) if key.isdigit() else None, "—")
     num = sum(r["numerator"] for r in rows)
     den = sum(r["denominator"] for r in rows)
@@ -74,7 +78,10 @@ def rules(request):
         return redirect(request.path + f"?subject={subject}")
     kind = request.GET.get("subject") or Subject.COMMUNITY
     definitions = [d for d in indicators.DEFINITIONS.values() if kind in d.subjects]
-    return render(request, "evaluation/rules.html", {"rules": queries.rules(kind), "kind": kind, "subjects": Subject.choices,
+    rule_list = list(queries.rules(kind))
+    for rule in rule_list:
+        rule.lines = [(indicators.DEFINITIONS[i.code].label if i.code in indicators.DEFINITIONS else i.code, i) for i in rule.indicators.all()]
+    return render(request, "evaluation/rules.html", {"rules": rule_list, "kind": kind, "subjects": Subject.choices,
                                                      "definitions": definitions, "may_edit": services.may_edit_rules(scope)})
 
 
