@@ -74,7 +74,7 @@ def _category(value) -> Category | None:
         return None
     if isinstance(value, Category):
         return value
-    cat = Category.objects.filter(code=value, active=True, parent__isnull=False).first()
+    cat = Category.objects.filter(code=value, active=True, parent__isnull=False).select_related("parent").first()  # str() names the group
     if cat is None:
         raise ValidationError({"category": _("Category: unknown category %(code)s.") % {"code": value}})
     return cat
@@ -146,7 +146,7 @@ def _prepare(scope: Scope, *, source, description, title, category, dwelling, la
         from .. import classifier
 
         code, confidence = classifier.current().predict(f"{(title or '')[:200]} {description}")  # the title is kept to 200
-        suggested = Category.objects.filter(code=code, active=True).first()
+        suggested = Category.objects.filter(code=code, active=True).select_related("parent").first()
         if suggested is not None and confidence >= getattr(settings, "LINLI_CLASSIFIER_THRESHOLD", classifier.THRESHOLD):
             category = suggested
     now = timezone.now()
