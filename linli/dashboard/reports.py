@@ -129,6 +129,7 @@ def _lines(pdf, x, y, w, h, labels, series, title):
 
 def _table(pdf, headers, rows, limit=20):
     pdf.set_font("cjk", size=8)
+    pdf.set_fill_color(255, 255, 255)  # the charts' fill colour must not paint the table's cells
     with pdf.table(text_align="LEFT", line_height=5, headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235))) as table:
         r = table.row()
         for h in headers:
@@ -159,6 +160,8 @@ def to_pdf(data: dict, cards: list, title: str) -> bytes:
     pdf.set_y(y)
     t = data["tables"]
     for name in ("compare", "overdue", "escalated", "report_in", "triage"):
+        if pdf.get_y() > pdf.h - 60:  # a heading never sits alone at the foot of a page
+            pdf.add_page()
         pdf.set_font("cjk", size=11)
         pdf.ln(2)
         pdf.cell(0, 7, str(t[name]["title"]), new_x="LMARGIN", new_y="NEXT")
@@ -167,6 +170,8 @@ def to_pdf(data: dict, cards: list, title: str) -> bytes:
         else:
             pdf.set_font("cjk", size=9)
             pdf.cell(0, 6, _("None"), new_x="LMARGIN", new_y="NEXT")
+    if pdf.get_y() > pdf.h - 60:
+        pdf.add_page()
     pdf.set_font("cjk", size=11)
     pdf.ln(2)
     pdf.cell(0, 7, _("Scorecards"), new_x="LMARGIN", new_y="NEXT")

@@ -47,16 +47,41 @@
     if (d.tileUrl) { L.tileLayer(d.tileUrl, { maxZoom: 20 }).addTo(map); }
     if (d.base && window.linliBase) { window.linliBase(map, d.base, { tiled: !!d.tileUrl }); }
     var COLORS = { open: "#1f6feb", overdue: "#d1242f", closed: "#8c959f" };
+    var statusSel = document.getElementById("ck-map-status"), catSel = document.getElementById("ck-map-category");
+    var countEl = document.getElementById("ck-map-count");
+    var markers = [];  // [{marker, status, category}]
+    var layer = L.layerGroup().addTo(map);
+    function applyFilter() {  // cases by state and category: markers shown or hidden, the count beside
+      var st = statusSel ? statusSel.value : "", cat = catSel ? catSel.value : "", shown = 0;
+      layer.clearLayers();
+      markers.forEach(function (m) {
+        if ((!st || m.status === st) && (!cat || m.category === cat)) { layer.addLayer(m.marker); shown += 1; }
+      });
+      mapEl.setAttribute("data-shown", String(shown));
+      if (countEl) { countEl.textContent = shown + " / " + markers.length; }
+    }
+    if (statusSel) { statusSel.addEventListener("change", applyFilter); }
+    if (catSel) { catSel.addEventListener("change", applyFilter); }
     fetch(d.cases, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (geo) {
-        var pts = [];
+        var pts = [], cats = {};
         geo.features.forEach(function (f) {
-          var c = f.geometry.coordinates;
+          var c = f.geometry.coordinates, p = f.properties;
           pts.push([c[1], c[0]]);
-          L.circleMarker([c[1], c[0]], { radius: 5, color: "#fff", weight: 1, fillColor: COLORS[f.properties.status] || "#1f6feb", fillOpacity: 0.9 })
-            .bindTooltip(String(f.properties.number || "") + " " + String(f.properties.category || "")).addTo(map);
+          var marker = L.circleMarker([c[1], c[0]], { radius: 5, color: "#fff", weight: 1, fillColor: COLORS[p.status] || "#1f6feb", fillOpacity: 0.9 })
+            .bindTooltip(String(p.number || "") + " " + String(p.category || ""));
+          markers.push({ marker: marker, status: p.status, category: p.category || "" });
+          if (p.category) { cats[p.category] = (cats[p.category] || 0) + 1; }
         });
+        if (catSel) {
+          Object.keys(cats).sort().forEach(function (name) {
+            var o = document.createElement("option");
+            o.value = name; o.textContent = name + " (" + cats[name] + ")";
+            catSel.appendChild(o);
+          });
+        }
+        applyFilter();
         if (pts.length) { map.fitBounds(pts, { maxZoom: 17, padding: [20, 20] }); }
         mapEl.setAttribute("data-case-count", String(geo.features.length));
       })
