@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.fields import EncryptedTextField
 from linli.people.models import Household, Organization, Person
@@ -29,8 +30,8 @@ class Station(models.Model):
     step_timeouts = models.JSONField(_("escalation step timeouts (s)"), default=list, blank=True)
 
     class Meta:
-        verbose_name = _("care station")
-        verbose_name_plural = _("care stations")
+        verbose_name = pgettext_lazy("model", "care station")
+        verbose_name_plural = pgettext_lazy("model", "care stations")
 
     def __str__(self):
         return self.name
@@ -45,8 +46,8 @@ class Shift(models.Model):
     ends_at = models.DateTimeField(_("until"))
 
     class Meta:
-        verbose_name = _("shift")
-        verbose_name_plural = _("shifts")
+        verbose_name = pgettext_lazy("model", "shift")
+        verbose_name_plural = pgettext_lazy("model", "shifts")
 
 
 class Gateway(models.Model):
@@ -59,8 +60,8 @@ class Gateway(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("gateway")
-        verbose_name_plural = _("gateways")
+        verbose_name = pgettext_lazy("model", "gateway")
+        verbose_name_plural = pgettext_lazy("model", "gateways (vendor platforms)")
 
     def __str__(self):
         return self.name
@@ -102,8 +103,8 @@ class Device(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("alarm device")
-        verbose_name_plural = _("alarm devices")
+        verbose_name = pgettext_lazy("model", "alarm device")
+        verbose_name_plural = pgettext_lazy("model", "alarm devices")
         ordering = ["serial"]
         constraints = [models.UniqueConstraint(fields=["dc09_account"], condition=~Q(dc09_account=""), name="care_device_unique_dc09_account")]
 
@@ -122,8 +123,8 @@ class Contact(models.Model):
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        verbose_name = _("emergency contact")
-        verbose_name_plural = _("emergency contacts")
+        verbose_name = pgettext_lazy("model", "emergency contact")
+        verbose_name_plural = pgettext_lazy("model", "emergency contacts")
         ordering = ["device", "position"]
         constraints = [models.UniqueConstraint(fields=["device", "position"], name="care_contact_order")]
 
@@ -179,8 +180,8 @@ class Alarm(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
-        verbose_name = _("alarm")
-        verbose_name_plural = _("alarms")
+        verbose_name = pgettext_lazy("model", "alarm")
+        verbose_name_plural = pgettext_lazy("model", "alarms")
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["device", "event_id"], condition=~Q(event_id=""), name="care_alarm_once_per_event")]
 
@@ -216,6 +217,8 @@ class AlarmLog(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "alarm timeline entry")
+        verbose_name_plural = pgettext_lazy("model", "alarm timeline entries")
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["alarm", "step"], condition=Q(kind="escalated"), name="care_alarm_step_once")]
 
@@ -239,8 +242,8 @@ class Reject(models.Model):
     message = models.TextField(blank=True)  # the first 2,000 characters as received
 
     class Meta:
-        verbose_name = _("refused message")
-        verbose_name_plural = _("refused messages")
+        verbose_name = pgettext_lazy("model", "refused message")
+        verbose_name_plural = pgettext_lazy("model", "refused messages")
         ordering = ["-at", "-id"]
 
 
@@ -307,8 +310,8 @@ class CareOrder(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("six-aid order")
-        verbose_name_plural = _("six-aid orders")
+        verbose_name = pgettext_lazy("model", "six-aid order")
+        verbose_name_plural = pgettext_lazy("model", "six-aid orders")
         ordering = ["window_start", "id"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "window_start"], condition=Q(parent__isnull=False), name="care_order_occurrence_once"),
@@ -363,8 +366,8 @@ class Application(models.Model):
     created_by = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        verbose_name = _("assistance application")
-        verbose_name_plural = _("assistance applications")
+        verbose_name = pgettext_lazy("model", "assistance application")
+        verbose_name_plural = pgettext_lazy("model", "assistance applications")
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self):
@@ -384,6 +387,8 @@ class ApplicationStep(models.Model):
     actor = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "application step")
+        verbose_name_plural = pgettext_lazy("model", "application steps")
         ordering = ["at", "id"]
 
 
@@ -393,6 +398,10 @@ class Document(models.Model):
     file = models.FileField(upload_to="care/documents/%Y/%m/", blank=True)
     added_at = models.DateTimeField(default=timezone.now)
     added_by = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "application document")
+        verbose_name_plural = pgettext_lazy("model", "application documents")
 
 
 class Batch(models.Model):
@@ -409,6 +418,8 @@ class Batch(models.Model):
     submitted_by = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = pgettext_lazy("model", "centralised-support batch")
+        verbose_name_plural = pgettext_lazy("model", "centralised-support batches")
         constraints = [
             models.UniqueConstraint(fields=["subdistrict", "year", "quarter"], condition=Q(urgent=False), name="care_one_batch_per_quarter"),
             models.CheckConstraint(condition=Q(urgent=False) | ~Q(approval_note=""), name="care_urgent_needs_approval"),

@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.core import roles
 from linli.core.work import TASK, WorkItem
@@ -65,7 +66,7 @@ def answer_figures(station: Station, start: datetime.datetime, end: datetime.dat
         local = timezone.localtime(received)
         everything.append(wait)
         groups["day"][local.date().isoformat()].append(wait)
-        groups["shift"][_("day") if DAY_SHIFT[0] <= local.hour < DAY_SHIFT[1] else _("night")].append(wait)
+        groups["shift"][pgettext("shift", "day (08–20)") if DAY_SHIFT[0] <= local.hour < DAY_SHIFT[1] else pgettext("shift", "night (20–08)")].append(wait)
         if acked:
             groups["operator"][name or username or "—"].append(wait)
 
@@ -76,7 +77,7 @@ def answer_figures(station: Station, start: datetime.datetime, end: datetime.dat
         alarm__station=station, alarm__received_at__gte=start, alarm__received_at__lt=end, arrived_at__isnull=False)
         .values_list("alarm__received_at", "arrived_at")]
     return {
-        "total": line(_("all"), everything),
+        "total": line(_("All alarms"), everything),
         "days": [line(k, v) for k, v in sorted(groups["day"].items(), reverse=True)],
         "shifts": [line(k, v) for k, v in sorted(groups["shift"].items())],
         "operators": [line(k, v) for k, v in sorted(groups["operator"].items())],

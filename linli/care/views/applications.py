@@ -62,7 +62,13 @@ def application(request, pk):
         if action in calls:
             run(request, calls[action], _("Recorded."))
         return redirect("care:application", app.pk)
-    return render(request, "care/application.html", {"app": app, "steps": app.steps.select_related("actor"), "docs": app.documents.all(),
+    levels = {"community": _("Community"), "subdistrict": _("Subdistrict"), "civil_affairs": _("Civil affairs (民政)")}
+    steps = list(app.steps.select_related("actor"))
+    for s in steps:
+        s.level_label = levels.get(s.level, s.level)
+        s.state_label = Application.State(s.to_state).label if s.to_state in Application.State.values else s.to_state
+        s.urgent = s.use_case == "urgent_submit"
+    return render(request, "care/application.html", {"app": app, "steps": steps, "docs": app.documents.all(),
                                                      "own": own, "staff": not own})
 
 
