@@ -22,6 +22,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from linli.core.api_errors import Paginated, created, get_in
+from linli.core.api_limits import ListOf
 from linli.core import roles
 from linli.people.scopes import Scope, for_request
 from linli.places.models import Dwelling
@@ -103,7 +104,7 @@ def _at_version(case: Case, version: int | None) -> Case:
 
 # ---------------------------------------------------------------------------- reads
 class CaseQuery(Schema):
-    state: str = ""
+    state: ListOf(Case.State.values) = ""  # comma-separated
     category: str = ""
     grid: int | None = None
     q: str = ""

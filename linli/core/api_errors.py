@@ -5,7 +5,9 @@ Errors:
   same 404 body, so guessed ids tell nothing;
 - a record the caller may read but not change gives 403 (core.errors.OutOfScope);
 - bad input gives 422 ``{"detail": [{"field": ..., "message": ..., "code": ...}]}``,
-  from a service's ValidationError and from request parsing alike.
+  from a service's ValidationError and from request parsing alike;
+- a step the record's current state does not allow (core.errors.StateConflict, e.g. "already moved
+  out") gives 409 with the same body.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
+
+from linli.core.errors import StateConflict
 
 try:  # django-ninja >= 1.5
     from ninja.responses import Status
@@ -93,6 +97,9 @@ def register(api) -> None:
     def on_invalid(request, exc):
         return api.create_response(request, {"detail": validation_items(exc)}, status=422)
 
+    def on_conflict(request, exc):  # the record's state does not allow the step: 409, same body as 422
+        return api.create_response(request, {"detail": validation_items(exc)}, status=409)
+
     def on_parse_error(request, exc):
         return api.create_response(request, {"detail": _parse_items(exc)}, status=422)
 
@@ -100,6 +107,7 @@ def register(api) -> None:
     document_errors(api)
     api.add_exception_handler(PermissionDenied, on_denied)
     api.add_exception_handler(DjangoValidationError, on_invalid)
+    api.add_exception_handler(StateConflict, on_conflict)
     api.add_exception_handler(NinjaValidationError, on_parse_error)
     # Anything else: logged with its traceback and the request id, answered 500 with the id (never a trace).
     from linli.core.request_id import api_server_error

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import types
 import typing
+from decimal import Decimal
 from typing import Annotated, Any, Union
 
 import annotated_types
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints, WithJsonSchema
 from ninja.params.models import PathModel
 from pydantic.types import AllowInfNan
 
@@ -74,6 +75,60 @@ def Text(max_length: int, min_length: int = 0, pattern: str | None = None):
     return Annotated[str, *bounds, StringConstraints(pattern=pattern or NO_NUL), _CLEAN]
 
 
+# ---------------------------------------------------------------------------- rules a handler checks itself
+class Published:
+    """Schema-only metadata: states in the published schema a rule that the handler or the service
+    checks itself, with its own message naming the field and the rule (a choice from a fixed list,
+    a minimum length of the text without its surrounding spaces). Nothing is validated here.
+
+    A published ``pattern`` replaces the house no-NUL pattern (so it must refuse NUL itself);
+    clean_text still refuses NUL and lone surrogates."""
+
+    def __init__(self, **schema):
+        self.schema = schema
+        self.pattern = schema.get("pattern")  # seen by _has_pattern: no second pattern is added
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        json_schema = handler(core_schema)
+        json_schema.update(self.schema)
+        return json_schema
+
+    def __repr__(self):
+        return f"Published({self.schema!r})"
+
+
+def OneOf(values, blank: bool = True):
+    """A text that is one of `values` (or empty when `blank`): published as ``enum``; the handler
+    refuses anything else with its own 422 naming the field and the list."""
+    values = [str(v) for v in values]
+    return Annotated[str, Published(enum=([""] if blank else []) + values)]
+
+
+def ListOf(values):
+    """A comma-separated list of `values` (spaces around items and empty items ignored, as the
+    handler splits it): published as a ``pattern``; the handler refuses any other item itself."""
+    import re
+
+    item = "(?:" + "|".join(re.escape(str(v)) for v in values) + ")"
+    return Annotated[str, Published(pattern=rf"^\s*{item}?\s*(?:,\s*{item}?\s*)*$")]
+
+
+def non_blank_pattern(min_chars: int) -> str:
+    """A pattern true of a text whose stripped value (str.strip) has at least `min_chars` characters
+    and that carries no NUL: a non-space character, then at least min_chars - 2 more, then a non-space."""
+    edge = r"[^\s\x00]"
+    if min_chars <= 1:
+        return rf"^[^\x00]*{edge}[^\x00]*$"
+    return rf"^[^\x00]*{edge}[^\x00]{{{min_chars - 2},}}{edge}[^\x00]*$"
+
+
+def NonBlank(max_length: int, min_chars: int = 1):
+    """A text of at most max_length characters whose value without surrounding spaces has at least
+    min_chars (the service strips, then checks the length with its own message): the minimum is
+    published as a pattern (a JSON Schema minLength would count the spaces); no NUL, no lone surrogate."""
+    return Annotated[str, annotated_types.MaxLen(max_length), Published(pattern=non_blank_pattern(min_chars)), _CLEAN]
+
+
 Id = Annotated[int, annotated_types.Ge(1), annotated_types.Le(ID_MAX)]
 """A record id: 1 … 2^63-1 (a larger one cannot name a row; it answers 422, not a database error)."""
 
@@ -104,6 +159,17 @@ def _limits(base, meta, floor: int = -ID_MAX) -> list:
     elif base is float:
         if not _has(meta, AllowInfNan):
             add.append(AllowInfNan(False))
+    elif base is Decimal and not _has(meta, WithJsonSchema):
+        # pydantic publishes a decimal as "a number, or a string of digits" and the string form
+        # carries none of the bounds: publish the number with its bounds (strings are still read).
+        schema = {"type": "number"}
+        for m in meta:
+            for attr, key in (("ge", "minimum"), ("le", "maximum"), ("gt", "exclusiveMinimum"), ("lt", "exclusiveMaximum")):
+                if getattr(m, attr, None) is not None:
+                    schema[key] = float(getattr(m, attr))
+            if getattr(m, "decimal_places", None) is not None:
+                schema["multipleOf"] = float(Decimal(1).scaleb(-m.decimal_places))
+        add.append(WithJsonSchema(schema))
     return add
 
 
@@ -131,11 +197,11 @@ def _bounded_type(tp, seen):
 
 def _scalar(annotation):
     """The scalar type of `x`, `x | None` or Optional[x], else None."""
-    if annotation in (str, int, float):
+    if annotation in (str, int, float, Decimal):
         return annotation
     if typing.get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1 and args[0] in (str, int, float):
+        if len(args) == 1 and args[0] in (str, int, float, Decimal):
             return args[0]
     return None
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from linli.cases import rates
+from linli.core.api_limits import OneOf
 from linli.people.scopes import for_request
 
 from . import queries
@@ -89,7 +90,7 @@ class EvaluationSurveyResultOut(Schema):
 
 
 @router.get("/rates", response=list[EvaluationRateOut], summary="Rates per group for a period")
-def rates_view(request, group: str = "community", period: Query[PeriodIn] = None):
+def rates_view(request, group: OneOf(rates.GROUPS, blank=False) = "community", period: Query[PeriodIn] = None):
     if group not in rates.GROUPS:
         raise ValidationError({"group": f"group: one of {', '.join(rates.GROUPS)}"})
     rows = queries.rates_by(for_request(request), group, _period(period or PeriodIn()))
@@ -97,7 +98,7 @@ def rates_view(request, group: str = "community", period: Query[PeriodIn] = None
 
 
 @router.get("/scorecards/{subject}", response=list[EvaluationScorecardOut], summary="Scorecards of every subject of a kind the caller reads")
-def scorecards(request, subject: str, period: Query[PeriodIn] = None):
+def scorecards(request, subject: OneOf(Subject.values, blank=False), period: Query[PeriodIn] = None):
     if subject not in Subject.values:
         raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})
     scope, p = for_request(request), _period(period or PeriodIn())
@@ -105,7 +106,7 @@ def scorecards(request, subject: str, period: Query[PeriodIn] = None):
 
 
 @router.get("/scorecards/{subject}/{subject_id}", response=EvaluationScorecardOut, summary="One subject's scorecard")
-def scorecard(request, subject: str, subject_id: int, period: Query[PeriodIn] = None):
+def scorecard(request, subject: OneOf(Subject.values, blank=False), subject_id: int, period: Query[PeriodIn] = None):
     if subject not in Subject.values:
         raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})
     scope, p = for_request(request), _period(period or PeriodIn())

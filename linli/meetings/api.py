@@ -9,6 +9,8 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from linli.core.api_errors import Paginated, created
+from linli.core.api_limits import NonBlank, OneOf
+from linli.meetings.services.council import LEVELS
 from linli.people.scopes import for_request
 
 from . import queries, services
@@ -60,11 +62,11 @@ class MatterDetail(MatterOut):
 
 
 class MatterIn(Schema):
-    title: str
-    what: str
+    title: NonBlank(200)
+    what: NonBlank(4000, 4)
     why: str = ""
     place: str = ""
-    level: str = "compound"
+    level: OneOf(LEVELS, blank=False) = "compound"
 
 
 class TextIn(Schema):

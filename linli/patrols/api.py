@@ -8,7 +8,10 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from typing import Annotated
+
 from linli.core.api_errors import Paginated, created, get_in
+from linli.core.api_limits import NonBlank, Published
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Building, Dwelling, Venue
@@ -59,7 +62,7 @@ class StopOut(Schema):
 
 
 class HazardIn(Schema):
-    title: str
+    title: NonBlank(200, 2)
     stop_id: int | None = None
     building_id: int | None = None
     venue_id: int | None = None
@@ -88,8 +91,8 @@ class HazardOut(Schema):
 
 
 class NoticeIn(Schema):
-    hazard_ids: list[int]
-    requirements: str
+    hazard_ids: Annotated[list[int], Published(minItems=1)]
+    requirements: NonBlank(4000, 2)
     deadline: datetime.date
 
 

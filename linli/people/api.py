@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from linli.core.api_errors import Paginated, created, get_in
+from linli.core.api_limits import OneOf
 from linli.places.models import Building, Community, Compound, Dwelling, Entrance, Grid, Subdistrict
 
 from . import queries, services
@@ -55,7 +56,7 @@ class PersonQuery(Schema):
     building: int | None = None
     community: int | None = None
     age_band: str = ""
-    status: str = Person.Status.LIVING_HERE  # empty: any status
+    status: OneOf(Person.Status.values) = Person.Status.LIVING_HERE  # empty: any status
 
 
 # ---------------------------------------------------------------------------- persons
@@ -95,7 +96,8 @@ def register_person(request, payload: PersonIn):
 def update_person(request, person_id: int, payload: PersonPatch):
     scope = for_request(request)
     p = queries.person(scope, person_id)
-    changes = payload.dict(exclude_unset=True)
+    # null leaves a field alone (as an absent one), except the birth date, which null clears.
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in ("birth_date", "tags")}
     tags = changes.pop("tags", None)  # None: leave the tags alone; [] clears them
     with transaction.atomic():
         if changes:
@@ -156,7 +158,7 @@ def get_household(request, household_id: int):
 # ---------------------------------------------------------------------------- organisations and appointments
 @router.get("/organizations", response=list[OrganizationOut], summary="Organisations in scope")
 @paginate(Paginated)
-def list_organizations(request, kind: str = ""):
+def list_organizations(request, kind: OneOf(Organization.Kind.values) = ""):
     if kind and kind not in Organization.Kind.values:
         raise ValidationError({"kind": _("Kind: must be one of %(v)s") % {"v": ", ".join(Organization.Kind.values)}}, code="choice")
     return queries.organizations(for_request(request), kind=kind)

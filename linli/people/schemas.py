@@ -9,6 +9,8 @@ import datetime
 
 from ninja import Field, Schema
 
+from linli.core.api_limits import OneOf, NonBlank
+
 
 class TagOut(Schema):
     tag: str
@@ -160,8 +162,8 @@ class DeathIn(Schema):
 
 
 class RevealIn(Schema):
-    field: str
-    reason: str
+    field: OneOf(["id_number", "phone"], blank=False)
+    reason: NonBlank(4000, 2)
 
 
 class RevealOut(Schema):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import audit, crypto
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
 from linli.places.models import Dwelling
 
 from linli.core import roles
@@ -207,7 +207,7 @@ def _end_membership(person: Person, on: datetime.date, reason: str):
     if member is None:
         return None
     if on < member.since:
-        raise ValidationError({"on": _("Date: before the person moved in (%(d)s)") % {"d": member.since.isoformat()}})
+        raise StateConflict({"on": _("Date: before the person moved in (%(d)s)") % {"d": member.since.isoformat()}})
     member.until, member.end_reason = on, reason
     member.save(update_fields=["until", "end_reason"])
     household = member.household
@@ -225,7 +225,7 @@ def move(scope: Scope, person: Person, dwelling: Dwelling, *, household: Househo
         raise OutOfScope(_("This person lies outside your area."))
     _require_people_write(scope, dwelling, _("The new dwelling"))
     if person.status == Person.Status.DECEASED:
-        raise ValidationError({"person": _("Person: is recorded as deceased")})
+        raise StateConflict({"person": _("Person: is recorded as deceased")})
     on = on or timezone.localdate()
     old = _end_membership(person, on, HouseholdMember.EndReason.TRANSFERRED)
     if old is not None:
@@ -240,10 +240,10 @@ def move_out(scope: Scope, person: Person, *, on: datetime.date | None = None, d
     if not scope.allows(person, "write"):
         raise OutOfScope(_("This person lies outside your area."))
     if person.status != Person.Status.LIVING_HERE:
-        raise ValidationError({"person": _("Person: does not live here any more")})
+        raise StateConflict({"person": _("Person: does not live here any more")})
     on = on or timezone.localdate()
     if on > timezone.localdate():
-        raise ValidationError({"on": _("Date: lies in the future")})
+        raise StateConflict({"on": _("Date: lies in the future")})
     member = _end_membership(person, on, HouseholdMember.EndReason.MOVED_OUT)
     person.status, person.household, person.dwelling = Person.Status.MOVED_OUT, None, None
     person.save(update_fields=["status", "household", "dwelling", "updated_at"])
@@ -257,11 +257,11 @@ def record_death(scope: Scope, person: Person, *, on: datetime.date) -> Person:
     if not scope.allows(person, "write"):
         raise OutOfScope(_("This person lies outside your area."))
     if person.status == Person.Status.DECEASED:
-        raise ValidationError({"person": _("Person: already recorded as deceased")})
+        raise StateConflict({"person": _("Person: already recorded as deceased")})
     if on > timezone.localdate():
-        raise ValidationError({"on": _("Date: lies in the future")})
+        raise StateConflict({"on": _("Date: lies in the future")})
     if person.birth_date and on < person.birth_date:
-        raise ValidationError({"on": _("Date: before the birth date")})
+        raise StateConflict({"on": _("Date: before the birth date")})
     member = _end_membership(person, on, HouseholdMember.EndReason.DIED)
     person.status, person.died_on, person.household, person.dwelling = Person.Status.DECEASED, on, None, None
     person.save(update_fields=["status", "died_on", "household", "dwelling", "updated_at"])

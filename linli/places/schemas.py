@@ -4,6 +4,9 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from linli.core.api_limits import OneOf
+from linli.places.models import Building
+
 
 class CommunityOut(Schema):
     id: int
@@ -129,7 +132,7 @@ class BuildingIn(Schema):
     grid: int
     compound: int | None = None
     micro_grid: int | None = None
-    kind: str = "residential"
+    kind: OneOf(Building.Kind.values) = "residential"
     floors: int | None = Field(None, ge=0, le=200)
     built_year: int | None = Field(None, ge=1000, le=2200)
     address: str = ""

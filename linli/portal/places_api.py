@@ -10,6 +10,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from linli.core.api_errors import Paginated, created, get_in
+from linli.core.api_limits import OneOf
 from linli.people import queries as pq
 from linli.people.scopes import for_request
 from linli.places import locator, queries, services
@@ -44,7 +45,7 @@ def list_communities(request):
 
 @router.get("/grids", response=list[GridOut], summary="Grids in scope")
 @paginate(Paginated)
-def list_grids(request, community: int | None = None, kind: str = ""):
+def list_grids(request, community: int | None = None, kind: OneOf(Grid.Kind.values) = ""):
     _check_choice("kind", kind, Grid.Kind.values, _("Kind"))
     return queries.grids(for_request(request), community=community, kind=kind)
 
@@ -117,7 +118,7 @@ def create_building(request, payload: BuildingIn):
 # ---------------------------------------------------------------------------- venues
 @router.get("/venues", response=list[VenueOut], summary="Venues in scope (shops, nine small venues, institutions…)")
 @paginate(Paginated)
-def list_venues(request, kind: str = "", nine_small: str = "", grid: int | None = None, q: str = ""):
+def list_venues(request, kind: OneOf(Venue.Kind.values) = "", nine_small: OneOf(Venue.NineSmall.values) = "", grid: int | None = None, q: str = ""):
     _check_choice("kind", kind, Venue.Kind.values, _("Kind"))
     _check_choice("nine_small", nine_small, Venue.NineSmall.values, _("Nine-small category"))
     return queries.venues(for_request(request), grid=grid, kind=kind, nine_small=nine_small, q=q.strip())

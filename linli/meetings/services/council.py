@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import notify
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
 from linli.core import roles
 from linli.people.models import Account, Person
 from linli.people.scopes import Scope
@@ -91,7 +91,7 @@ def raise_matter(scope: Scope, *, title: str, what: str, why: str = "", place: s
     elif cases and cases[0].building_id:
         building = cases[0].building
     else:
-        raise ValidationError({"level": _("For whom: the resident has no registered home here, so the matter has no area.")})
+        raise StateConflict({"level": _("For whom: the resident has no registered home here, so the matter has no area.")})
     for c in cases:
         if not isinstance(c, Case) or c.community_id != building.community_id:
             raise ValidationError({"cases": _("Cases: every case must lie in the matter's community.")})

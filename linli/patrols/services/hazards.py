@@ -16,6 +16,7 @@ from linli.cases import services as cases
 from linli.cases.models import Case, Category, Tier
 from linli.core import notify
 from linli.core import roles
+from linli.core.errors import StateConflict
 from linli.people.models import Organization, Person
 from linli.people.scopes import Scope, system
 from linli.places.models import Building, Dwelling, Venue
@@ -77,17 +78,17 @@ def issue_notice(scope: Scope, hazards, *, requirements: str, deadline, today: d
         except ValueError:
             raise ValidationError({"deadline": _("Deadline: enter a date (YYYY-MM-DD).")})
     if deadline < today:
-        raise ValidationError({"deadline": _("Deadline: the date lies in the past.")})
+        raise StateConflict({"deadline": _("Deadline: the date lies in the past.")})
     if deadline > today + datetime.timedelta(days=90):
-        raise ValidationError({"deadline": _("Deadline: at most 90 days ahead.")})
+        raise StateConflict({"deadline": _("Deadline: at most 90 days ahead.")})
     requirements = _text(requirements, "requirements", _("Requirements"))
     first = hazards[0]
     for h in hazards:
         _require_write(scope, h.place, _("%(place)s lies outside your grid.") % {"place": h.place})
         if h.status != Hazard.Status.OPEN:
-            raise ValidationError({"hazards": _("Hazards: %(t)s already has a notice or is closed.") % {"t": h.title}})
+            raise StateConflict({"hazards": _("Hazards: %(t)s already has a notice or is closed.") % {"t": h.title}})
         if h.responsible_name != first.responsible_name:
-            raise ValidationError({"hazards": _("Hazards: one notice goes to one responsible party.")})
+            raise StateConflict({"hazards": _("Hazards: one notice goes to one responsible party.")})
     notice = _create_numbered(
         RectificationNotice, "ZG", today, community=first.community, grid=first.grid,
         responsible_name=first.responsible_name, responsible_org=first.responsible_org, responsible_person=first.responsible_person,
