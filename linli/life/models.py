@@ -128,7 +128,7 @@ class Order(models.Model):
     """One household's line in the 接龙 (one row per household per cycle; cancelling and re-joining reuse it)."""
 
     class State(models.TextChoices):
-        ACTIVE = "active", _("Signed up")
+        ACTIVE = "active", pgettext_lazy("life", "Signed up")
         CANCELLED = "cancelled", _("Cancelled")
         COLLECTED = "collected", _("Collected")
         MISSED = "missed", _("Not collected")
@@ -262,7 +262,7 @@ class Booking(models.Model):
 
     HOLDING = ("requested", "confirmed", "checked_in", "no_show")  # states that keep the slot taken
 
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("room"))
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings", verbose_name=pgettext_lazy("life", "room"))
     series = models.ForeignKey(BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="life_bookings")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="life_bookings")
@@ -369,7 +369,7 @@ class Loan(models.Model):
     hold = models.ForeignKey(Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OUT, db_index=True)
     lent_at = models.DateTimeField(default=timezone.now)
-    due_on = models.DateField(_("due"), db_index=True)
+    due_on = models.DateField(pgettext_lazy("life", "due"), db_index=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     condition_out = models.CharField(max_length=10, choices=ToolCopy.Condition.choices, default="good")
     condition_in = models.CharField(max_length=10, choices=ToolCopy.Condition.choices, blank=True)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core.work import TASK, WATCH, WorkItem
 from linli.people.scopes import Scope
@@ -121,7 +121,7 @@ def totals_xlsx(c: OrderCycle) -> bytes:
         ws.append([row["item"].name, row["item"].unit, float(row["item"].price), float(row["quantity"]), float(row["amount"])])
     ws.append([_("Total"), "", "", "", float(t["amount"])])
     ws2 = wb.create_sheet(_("Pickup points")[:31])
-    ws2.append([_("Pickup point"), _("Households")] + [f"{row['item'].name}({row['item'].unit})" for row in t["items"]])
+    ws2.append([_("Pickup point"), pgettext("life", "Households")] + [f"{row['item'].name}({row['item'].unit})" for row in t["items"]])
     for row in t["points"]:
         ws2.append([row["point"].name, row["households"]] + [float(q) for q in row["quantities"]])
     ws3 = wb.create_sheet(_("Picking list")[:31])
@@ -298,11 +298,15 @@ def workbench(scope: Scope, now) -> list:
             due = timezone.make_aware(datetime.datetime.combine(order.cycle.delivery_on, datetime.time(20)))
             items.append(WorkItem("life", WATCH, _("Group-buy pickup"), f"{order.cycle.title} · {order.pickup_point.name} {order.pickup_point.hours}",
                                   f"/life/groupbuy/{order.cycle_id}/", due=due, key=f"life:order:{order.pk}"))
-        for point in PickupPoint.objects.filter(attendants=person).prefetch_related("cycles")[:10]:
-            for c in point.cycles.filter(state="closed", delivery_on__lte=today + datetime.timedelta(days=1))[:10]:
-                due = timezone.make_aware(datetime.datetime.combine(c.delivery_on, datetime.time(20)))
-                items.append(WorkItem("life", TASK, _("Pickup point"), f"{c.title} · {point.name}", f"/life/groupbuy/{c.pk}/pick/{point.pk}/",
-                                      due=due, key=f"life:pick:{c.pk}:{point.pk}"))
+        # one query for all (cycle, point) pairs the person attends, whatever the number of points
+        pairs = OrderCycle.pickup_points.through.objects.filter(
+            pickuppoint__attendants=person, ordercycle__state="closed", ordercycle__delivery_on__lte=today + datetime.timedelta(days=1),
+        ).select_related("ordercycle", "pickuppoint").order_by("ordercycle__delivery_on", "ordercycle_id", "pickuppoint_id")[:50]
+        for pair in pairs:
+            c, point = pair.ordercycle, pair.pickuppoint
+            due = timezone.make_aware(datetime.datetime.combine(c.delivery_on, datetime.time(20)))
+            items.append(WorkItem("life", TASK, _("Pickup point"), f"{c.title} · {point.name}", f"/life/groupbuy/{c.pk}/pick/{point.pk}/",
+                                  due=due, key=f"life:pick:{c.pk}:{point.pk}"))
     orgs = org_ids(scope)
     if orgs:
         for c in OrderCycle.objects.filter(seller__organization_id__in=sorted(orgs), state="closed")[:20]:

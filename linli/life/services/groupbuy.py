@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope
@@ -46,7 +46,7 @@ def decide_seller(scope: Scope, seller: Seller, approve: bool, now=None) -> Sell
 
 def add_pickup_point(scope: Scope, community, *, name: str, hours: str, compound=None, attendants=()) -> PickupPoint:
     require_staff(scope, community.pk, _("Only the community's staff set up pickup points."))
-    name = _text(name, "name", _("Name"), maximum=100)
+    name = _text(name, "name", pgettext("life", "Name"), maximum=100)
     hours = _text(hours, "hours", _("Hours"), maximum=100)
     if compound is not None and compound.community_id != community.pk:
         raise ValidationError({"compound": _("Compound: choose one of the community's compounds.")})

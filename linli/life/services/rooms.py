@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify, roles
 from linli.core.errors import OutOfScope
@@ -33,7 +33,7 @@ def save_room(scope: Scope, community, *, name: str, kind: str = Room.Kind.ACTIV
               max_minutes: int = 120, weekly_quota_minutes=None, needs_approval=False, residents_may_book=True,
               organisations_may_book=True, capacity=10, building=None, venue=None, description="", weekdays="1234567") -> Room:
     require_staff(scope, community.pk, _("Only the community's staff set up rooms."))
-    name = _text(name, "name", _("Name"), maximum=100)
+    name = _text(name, "name", pgettext("life", "Name"), maximum=100)
     if opens >= closes:
         raise ValidationError({"closes": _("Closes: after it opens.")})
     if int(max_minutes) < 15:

@@ -11,7 +11,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope
@@ -27,7 +27,7 @@ REMIND_DAYS_BEFORE = 1
 def add_tool(scope: Scope, community, *, name: str, category: str, copies: int = 1, instructions: str = "", loan_days: int = 7,
              photo=None, code_prefix: str = "") -> Tool:
     require_staff(scope, community.pk, _("Only the community's staff keep the tool library."))
-    name = _text(name, "name", _("Name"), maximum=100)
+    name = _text(name, "name", pgettext("life", "Name"), maximum=100)
     category = _text(category, "category", _("Category"), maximum=40)
     if not 1 <= int(copies) <= 100:
         raise ValidationError({"copies": _("Copies: from 1 to 100.")})

@@ -4,6 +4,7 @@ my bookings (cancel, check in), the staff's approvals."""
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -37,7 +38,10 @@ def room_detail(request, pk):
 
         def go():
             start = parse_moment(p.get("starts_at"), "starts_at", _("Starts"))
-            minutes = int(p.get("minutes") or 0)
+            try:
+                minutes = int(p.get("minutes") or 0)
+            except ValueError:
+                raise ValidationError({"minutes": _("Length: enter a whole number of minutes.")}) from None
             if (p.get("repeat") or "1") not in ("", "1"):
                 return services.book_recurring(scope, room, first_starts_at=start, minutes=minutes, count=p.get("repeat"), title=p.get("title", ""),
                                                organization=org, public=bool(p.get("public")))

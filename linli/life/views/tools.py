@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.people.scopes import for_request
+from linli.places.models import Community
 
 from .. import queries, services
 from ..models import Hold, Loan, Tool, ToolCopy
@@ -54,8 +55,10 @@ def hold_cancel(request, pk):
 
 
 def _staff_community(request):
+    """The desk of the community the caller is staff of (not where they live)."""
     scope = for_request(request)
-    community = community_of(request)
+    ids = sorted({a.community_id for a in scope.appointments if a.community_id and services.is_staff_of(scope, a.community_id)})
+    community = Community.objects.filter(pk=ids[0]).first() if ids else community_of(request)
     if community is None or not services.is_staff_of(scope, community.pk):
         raise PermissionDenied
     return scope, community
