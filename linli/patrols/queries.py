@@ -77,6 +77,17 @@ def visits(scope: Scope):
                                                          "case", "wish", "service_order__item"))
 
 
+# The columns a list of visits never shows: the encrypted ones (each would be decrypted per row) of the people and the case.
+_VISIT_LIST_DEFERRED = ("person__id_number", "person__phone", "assigned_to__person__id_number", "assigned_to__person__phone",
+                        "case__reporter_phone")
+
+
+def visit_list(scope: Scope):
+    """`visits` for lists (the visits page, the grid-work home, the workbench): the same rows, without reading or
+    decrypting the encrypted fields of the visited person, the assignee and the case, which no list shows."""
+    return visits(scope).defer(*_VISIT_LIST_DEFERRED)
+
+
 def rules(scope: Scope):
     return scope.filter(VisitRule.objects.all())
 
@@ -222,7 +233,7 @@ def workbench(scope: Scope, now: datetime.datetime) -> list:
 
     writer = scope.can_write_anything(CareVisit)  # only those who write grid work are assigned visits or inspect
     # care visits assigned to the caller, due within the week or overdue (1 query)
-    for v in [] if not writer else visits(scope).filter(assigned_to=account, done_at__isnull=True, due_on__lte=today + datetime.timedelta(days=VISITS_AHEAD_DAYS)):
+    for v in [] if not writer else visit_list(scope).filter(assigned_to=account, done_at__isnull=True, due_on__lte=today + datetime.timedelta(days=VISITS_AHEAD_DAYS)):
         add(WorkItem(app="patrols", kind=TASK, what=_("Visit"), title=v.person.name, note=v.rule.name,
                      url=reverse("patrols:visit", args=[v.pk]), due=_end_of(v.due_on), key=f"visit:{v.pk}"))
     # re-inspections due where the caller is the inspector: due on the notice's deadline (1 query)
@@ -271,7 +282,7 @@ def workbench(scope: Scope, now: datetime.datetime) -> list:
                        if a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.home_community_id})
     if staff_of:
         # overdue visits escalated to the community (1 query)
-        for v in visits(scope).filter(community_id__in=staff_of, done_at__isnull=True, escalated_at__isnull=False):
+        for v in visit_list(scope).filter(community_id__in=staff_of, done_at__isnull=True, escalated_at__isnull=False):
             who = v.assigned_to.person.name if v.assigned_to_id and v.assigned_to.person_id else ""
             add(WorkItem(app="patrols", kind=TASK, what=_("Overdue visit"), title=v.person.name,
                          note=_("%(rule)s · assigned to %(who)s") % {"rule": v.rule.name, "who": who} if who else v.rule.name,

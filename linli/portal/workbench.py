@@ -53,15 +53,18 @@ def collect(scope, now=None) -> dict:
             "watch": sorted((i for i in items if i.kind == WATCH), key=key), "now": now}
 
 
-def task_counts(request) -> dict:
-    """{app: number of tasks} for the navigation, computed once per request from `collect`."""
+def task_counts(request, work: dict | None = None) -> dict:
+    """{app: number of tasks} for the navigation, computed once per request from `collect`. A page that has already
+    collected the workbench (the home) passes it as `work`, so the navigation does not collect it a second time."""
     cached = getattr(request, "_linli_task_counts", None)
-    if cached is not None:
+    if cached is not None and work is None:
         return cached
-    from linli.people.scopes import for_request
+    if work is None:
+        from linli.people.scopes import for_request
 
+        work = collect(for_request(request))
     counts: dict[str, int] = {}
-    for item in collect(for_request(request))["tasks"]:
+    for item in work["tasks"]:
         counts[item.app] = counts.get(item.app, 0) + 1
     request._linli_task_counts = counts
     return counts

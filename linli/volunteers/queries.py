@@ -157,6 +157,26 @@ def day_redemptions(community, day: datetime.date):
             .order_by("-at"))
 
 
+IN_NEED_SHOWN = 300  # the 'for a resident' list names at most this many (a select, not a register)
+
+
+def residents_in_need(scope: Scope, community):
+    """For grid workers and staff posting a wish for someone: residents they may write with a care tag or aged 60+."""
+    from linli.people.models import Person
+
+    if not scope.can_write_anything(Person):
+        return Person.objects.none()
+    old = timezone.localdate().replace(year=timezone.localdate().year - 60)
+    qs = Person.objects.filter(community=community, status=Person.Status.LIVING_HERE).filter(Q(tags__isnull=False) | Q(birth_date__lte=old))
+    return scope.filter(qs, "write").distinct().order_by("name", "pk").select_related("dwelling__building__compound", "dwelling__entrance")
+
+
+def residents_in_need_choices(in_need) -> list:
+    """The first IN_NEED_SHOWN of `residents_in_need` for the page's select: one query, the LIMIT in SQL, and none of
+    the encrypted fields (ID number, phone) read or decrypted, since the select shows a name and a dwelling."""
+    return list(in_need.defer("id_number", "phone")[:IN_NEED_SHOWN])
+
+
 def open_wishes(community):
     return Wish.objects.filter(community=community, status=Wish.Status.OPEN).select_related("person")
 

@@ -30,7 +30,7 @@ def home(request):
         "is_leader": scope.has_role(roles.BUILDING_LEADER),
         "is_staff": _is_staff(scope),
         "due_reinspections": list(queries.reinspections_due(scope, today)[:20]),
-        "due_visits": list(queries.visits(scope).filter(done_at__isnull=True, due_on__lte=today + datetime.timedelta(days=3))
+        "due_visits": list(queries.visit_list(scope).filter(done_at__isnull=True, due_on__lte=today + datetime.timedelta(days=3))
                            .order_by("due_on")[:20]),
         "open_hazards": queries.hazards(scope).filter(status=Hazard.Status.OPEN).count(),
         "recent_patrols": list(queries.patrols(scope)[:5]),

@@ -20,11 +20,11 @@ from ._common import _community, _fail, _is_staff
 def visits(request):
     scope = for_request(request)
     today = timezone.localdate()
-    qs = queries.visits(scope).filter(done_at__isnull=True)
+    qs = queries.visit_list(scope).filter(done_at__isnull=True)
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         qs = qs.filter(due_on__lt=today)
-    done = queries.visits(scope).filter(done_at__isnull=False).order_by("-done_at")[:20]
+    done = queries.visit_list(scope).filter(done_at__isnull=False).order_by("-done_at")[:20]
     return render(request, "patrols/visits.html", {"visits": qs.order_by("due_on")[:200], "done": done, "overdue": overdue, "today": today,
                                                     "overdue_count": queries.visits(scope).filter(done_at__isnull=True, due_on__lt=today).count()})
 

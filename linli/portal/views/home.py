@@ -165,8 +165,10 @@ def home(request):
         "subdistrict": _subdistrict_section(scope),
         "places": _places_section(scope),
     }
+    work = workbench.collect(scope, now)
+    workbench.task_counts(request, work)  # the navigation's counts from the same lists, not a second collect
     ctx = {
-        "work": workbench.collect(scope, now),
+        "work": work,
         "rates": _rates_section(scope, now),
         "sections": sections,
         "empty": not any(sections.values()),

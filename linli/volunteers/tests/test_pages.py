@@ -413,3 +413,32 @@ def test_the_counter_lists_the_day_s_redemptions_only(client, world, vol):
     assert "大米" not in section and other_b.name not in section
     section, rows = day_section({"day": yesterday.date().isoformat()})
     assert rows == [("大米（5斤）", "1")] and "洗衣液" not in section
+
+
+def test_the_wishes_page_names_the_residents_in_need_without_decrypting_them(client, world):
+    """The 'for a resident' select shows names and dwellings: no resident's phone or ID number is read or decrypted, and
+    the list is cut in SQL (LIMIT), not after loading every resident in need."""
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core import crypto
+    from linli.people.models import PersonTag
+
+    as_(client, world, "community_staff")
+    client.get(reverse("volunteers:wishes"))
+
+    def measure():
+        with CaptureQueriesContext(connection) as q, mock.patch.object(crypto, "decrypt", side_effect=crypto.decrypt) as dec:
+            page = client.get(reverse("volunteers:wishes")).content.decode()
+        return dec.call_count, [s["sql"] for s in q.captured_queries if 'FROM "people_person"' in s["sql"] and "people_persontag" in s["sql"]], page
+
+    few, sqls, _page = measure()
+    for key in ("a1", "a2", "a3"):
+        PersonTag.objects.get_or_create(person=world.persons[key], tag="living_alone")
+    more, sqls, page = measure()
+    assert world.persons["a3"].name in page
+    assert more == few
+    listed = [s for s in sqls if "ORDER BY" in s]
+    assert listed and all("LIMIT" in s and '"people_person"."phone"' not in s for s in listed), listed

@@ -2,13 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.people.models import Organization, Person
+from linli.people.models import Organization
 from linli.people.scopes import for_request
 
 from .. import queries, services
@@ -22,7 +20,7 @@ def wishes(request):
     if community is None:
         raise Http404
     scope = for_request(request)
-    in_need = _residents_in_need(scope, community)
+    in_need = queries.residents_in_need(scope, community)
     if request.method == "POST":
         for_person = in_need.filter(pk=request.POST.get("person") or 0).first() if request.POST.get("person") else None
         if request.POST.get("person") and for_person is None:
@@ -37,16 +35,7 @@ def wishes(request):
         "community": community, "open": queries.open_wishes(community),
         "mine": Wish.objects.filter(person=person) if person else [],
         "claimed": Wish.objects.filter(claimed_by__person=person).exclude(status=Wish.Status.OPEN) if person else [],
-        "staff": services.is_staff(scope, community), "in_need": in_need})
-
-
-def _residents_in_need(scope, community):
-    """For grid workers and staff posting a wish for someone: residents they may write with a care tag or aged 60+."""
-    if not scope.can_write_anything(Person):
-        return Person.objects.none()
-    old = timezone.localdate().replace(year=timezone.localdate().year - 60)
-    qs = Person.objects.filter(community=community, status=Person.Status.LIVING_HERE).filter(Q(tags__isnull=False) | Q(birth_date__lte=old))
-    return scope.filter(qs, "write").distinct().order_by("name", "pk").select_related("dwelling__building__compound", "dwelling__entrance")
+        "staff": services.is_staff(scope, community), "in_need": queries.residents_in_need_choices(in_need)})
 
 
 @login_required
