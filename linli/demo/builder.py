@@ -123,7 +123,7 @@ def build(verbosity: int = 1, residents: int = 3200) -> dict:
 
         cases_gen.build(d.main)
         # the other apps' demo records, each through its own services (linli/demo/<app>_gen.py: build(community))
-        for name in ("patrols_gen", "volunteers_gen", "meetings_gen", "life_gen", "evaluation_gen"):
+        for name in ("patrols_gen", "volunteers_gen", "meetings_gen", "life_gen", "evaluation_gen", "care_gen"):
             if importlib.util.find_spec(f"linli.demo.{name}") is not None:
                 _log(verbosity, f"  {name.removesuffix('_gen')} …")
                 importlib.import_module(f"linli.demo.{name}").build(d.main)
