@@ -98,8 +98,8 @@ class OrderCycle(models.Model):
 
 class CycleItem(models.Model):
     cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="items")
-    name = models.CharField(_("item"), max_length=60)
-    unit = models.CharField(_("unit"), max_length=10)
+    name = models.CharField(pgettext_lazy("life", "item"), max_length=60)
+    unit = models.CharField(pgettext_lazy("life", "unit"), max_length=10)
     price = models.DecimalField(_("price"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
     stock_cap = models.DecimalField(_("stock cap"), null=True, blank=True, **QTY)
     per_household = models.DecimalField(_("per household at most"), null=True, blank=True, **QTY)
@@ -130,7 +130,7 @@ class Order(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", pgettext_lazy("life", "Signed up")
         CANCELLED = "cancelled", _("Cancelled")
-        COLLECTED = "collected", _("Collected")
+        COLLECTED = "collected", pgettext_lazy("life", "Collected")
         MISSED = "missed", _("Not collected")
 
     class Payment(models.TextChoices):
@@ -218,8 +218,8 @@ class Room(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ACTIVITY)
     description = models.TextField(_("description"), blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), default=10)
-    opens = models.TimeField(_("opens"), default=datetime.time(8))
-    closes = models.TimeField(_("closes"), default=datetime.time(21))
+    opens = models.TimeField(pgettext_lazy("life", "opens"), default=datetime.time(8))
+    closes = models.TimeField(pgettext_lazy("life", "closes"), default=datetime.time(21))
     weekdays = models.CharField(_("open on weekdays"), max_length=7, default="1234567", help_text=_("ISO weekdays, 1 = Monday"))
     residents_may_book = models.BooleanField(_("residents may book"), default=True)
     organisations_may_book = models.BooleanField(_("organisations may book"), default=True)
@@ -254,7 +254,7 @@ class BookingSeries(models.Model):
 class Booking(models.Model):
     class State(models.TextChoices):
         REQUESTED = "requested", _("Waiting for approval")
-        CONFIRMED = "confirmed", _("Confirmed")
+        CONFIRMED = "confirmed", pgettext_lazy("life", "Confirmed")
         CHECKED_IN = "checked_in", _("Checked in")
         NO_SHOW = "no_show", _("No-show")
         REJECTED = "rejected", _("Rejected")

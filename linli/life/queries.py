@@ -116,7 +116,7 @@ def totals_xlsx(c: OrderCycle) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Items")[:31]
-    ws.append([_("Item"), _("Unit"), _("Price"), _("Quantity"), _("Amount")])
+    ws.append([_("Item"), pgettext("life", "Unit"), pgettext("life", "Price"), _("Quantity"), pgettext("life", "Amount")])
     for row in t["items"]:
         ws.append([row["item"].name, row["item"].unit, float(row["item"].price), float(row["quantity"]), float(row["amount"])])
     ws.append([_("Total"), "", "", "", float(t["amount"])])

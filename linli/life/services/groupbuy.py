@@ -47,7 +47,7 @@ def decide_seller(scope: Scope, seller: Seller, approve: bool, now=None) -> Sell
 def add_pickup_point(scope: Scope, community, *, name: str, hours: str, compound=None, attendants=()) -> PickupPoint:
     require_staff(scope, community.pk, _("Only the community's staff set up pickup points."))
     name = _text(name, "name", pgettext("life", "Name"), maximum=100)
-    hours = _text(hours, "hours", _("Hours"), maximum=100)
+    hours = _text(hours, "hours", pgettext("life", "Hours"), maximum=100)
     if compound is not None and compound.community_id != community.pk:
         raise ValidationError({"compound": _("Compound: choose one of the community's compounds.")})
     point = PickupPoint.objects.create(community=community, compound=compound, name=name, hours=hours)
@@ -71,7 +71,7 @@ def _clean_items(items) -> list[dict]:
         label = _("Item %(n)d") % {"n": i}
         out.append({
             "name": _text(raw.get("name"), f"items[{i}].name", label + " " + _("name"), maximum=60),
-            "unit": _text(raw.get("unit"), f"items[{i}].unit", label + " " + _("unit"), maximum=10),
+            "unit": _text(raw.get("unit"), f"items[{i}].unit", label + " " + pgettext("life", "unit"), maximum=10),
             "price": _decimal(raw.get("price"), f"items[{i}].price", label + " " + _("price")),
             "stock_cap": _decimal(raw.get("stock_cap"), f"items[{i}].stock_cap", label + " " + _("stock cap"), positive=True, allow_none=True),
             "per_household": _decimal(raw.get("per_household"), f"items[{i}].per_household", label + " " + _("per household"),

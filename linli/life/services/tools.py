@@ -181,7 +181,7 @@ def return_loan(scope: Scope, loan: Loan, *, condition: str, damage: str = "", n
 
 def record_loss(scope: Scope, loan: Loan, note: str, now=None) -> Loan:
     require_staff(scope, loan.copy.tool.community_id, _("Only the library's staff record losses."))
-    note = _text(note, "damage", _("What happened"), minimum=2, maximum=300)
+    note = _text(note, "damage", pgettext("life", "What happened"), minimum=2, maximum=300)
     with transaction.atomic():
         _transition("loan", loan, Loan.State.LOST, "record_loss", returned_at=_now(now), damage=note)
         _transition("copy", loan.copy, ToolCopy.State.LOST, "record_loss")
