@@ -12,8 +12,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
 
-from linli.core.excel import _cell_out, _sheet_title
 from linli.core import roles
+from linli.core.excel import _cell_out, _sheet_title
 from linli.core.pdf import find_font
 from linli.evaluation import queries as ev
 from linli.evaluation.indicators import Period, SubjectRef
@@ -104,6 +104,14 @@ def _lines(pdf, x, y, w, h, labels, series, title):
     pdf.line(x, y, x, y + h)
     n = max(len(labels) - 1, 1)
     pdf.set_font("cjk", size=7)
+    for pct_mark in (0, 50, 100):  # the scale, with faint guide lines
+        gy = y + h - pct_mark / 100 * h
+        pdf.set_xy(x - 9, gy - 2)
+        pdf.cell(8, 4, str(pct_mark), align="R")
+        if pct_mark:
+            pdf.set_draw_color(225, 225, 225)
+            pdf.line(x, gy, x + w, gy)
+    pdf.set_draw_color(120, 120, 120)
     for i, label in enumerate(labels):
         pdf.set_xy(x + i * w / n - 8, y + h + 1)
         pdf.cell(16, 4, str(label), align="C")

@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from linli.cases import queries as case_queries
-from linli.cases import rates
 from linli.cases.models import Case
 from linli.core import roles
 from linli.people.models import Account, Appointment, Organization

@@ -14,8 +14,8 @@ from linli.cases.models import Case
 from linli.people.scopes import for_request
 
 from . import casefacts, indicators, queries, services
-from .indicators import Period, SubjectRef
-from .models import Subject, Survey, SurveyAnswer
+from .indicators import Period
+from .models import Subject, SurveyAnswer
 
 
 def _fail(request, exc):

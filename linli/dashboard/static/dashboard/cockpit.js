@@ -7,6 +7,11 @@
   var data = JSON.parse(el.textContent);
   var charts = [];
 
+  // on a phone: legends wrap instead of scrolling, month labels shorten (24-10), no label is skipped
+  var narrow = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+  var legend = narrow ? { type: "plain", top: 0, itemGap: 6, itemWidth: 16, textStyle: { fontSize: 11 } } : { type: "scroll", top: 0 };
+  var legendRoom = narrow ? 64 : 40;
+
   function make(node, option) {
     if (!window.echarts) { return; }
     var chart = window.echarts.init(node, null, { renderer: "svg" });
@@ -19,21 +24,24 @@
     var kind = node.getAttribute("data-chart");
     if (kind === "trend") {
       make(node, {
-        tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { left: 40, right: 10, top: 40, bottom: 30 },
-        xAxis: { type: "category", data: data.trend.months }, yAxis: { type: "value", max: 100 },
+        tooltip: { trigger: "axis" }, legend: legend, grid: { left: 40, right: 16, top: legendRoom, bottom: 30 },
+        xAxis: { type: "category", data: data.trend.months,
+                 axisLabel: { interval: 0, formatter: function (v) { return narrow ? String(v).slice(2) : v; } } },
+        yAxis: { type: "value", max: 100 },
         series: data.trend.series.map(function (s) { return { name: s.name, type: "line", data: s.data, connectNulls: true }; })
       });
     } else if (kind === "compare") {
       make(node, {
-        tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 }, grid: { left: 40, right: 10, top: 40, bottom: 60 },
+        tooltip: { trigger: "axis" }, legend: legend, grid: { left: 40, right: 10, top: legendRoom, bottom: 60 },
         xAxis: { type: "category", data: data.compare.labels, axisLabel: { rotate: 30 } }, yAxis: { type: "value", max: 100 },
-        series: data.compare.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
+        series: data.compare.series.map(function (s) { return { name: s.name, type: "bar", data: s.data, barMaxWidth: 28 }; })
       });
     } else if (kind === "category") {
       make(node, {
-        tooltip: { trigger: "axis" }, grid: { left: 100, right: 10, top: 10, bottom: 20 },
-        yAxis: { type: "category", data: data.category.labels.slice().reverse() }, xAxis: { type: "value" },
-        series: [{ type: "bar", data: data.category.data.slice().reverse() }]
+        tooltip: { trigger: "axis" }, grid: { left: 8, right: 16, top: 10, bottom: 20, containLabel: true },
+        yAxis: { type: "category", data: data.category.labels.slice().reverse(), axisLabel: { width: narrow ? 80 : 140, overflow: "truncate" } },
+        xAxis: { type: "value", minInterval: 1 },
+        series: [{ type: "bar", data: data.category.data.slice().reverse(), barMaxWidth: 24 }]
       });
     }
   });
