@@ -16,6 +16,7 @@ PATROLS = "patrols"  # patrols, inspections, hazards, notices, disputes, buildin
 CARE = "care"
 VOLUNTEERS = "volunteers"  # volunteers, teams, activities, service records, points, charity shop, wishes
 COUNCIL = "council"  # council-hall matters, votes, meetings and their actions
+LIFE = "life"  # group-buy cycles and orders, room bookings, the tool library's loans
 
 RESIDENT = "resident"
 BUILDING_LEADER = "building_leader"
@@ -67,15 +68,17 @@ ROLE_SCOPES = {
 # role -> {"read": domains, "write": domains, "reveal": bool, "audit": bool}
 GRANTS = {
     RESIDENT: {"read": set(), "write": set()},
-    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PATROLS, CARE}},
+    BUILDING_LEADER: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE}, "write": {PATROLS, CARE}},
     ENTRANCE_LEADER: {"read": {PLACES, PEOPLE, PATROLS, CARE, COUNCIL}, "write": {PATROLS, CARE}},
-    GRID_WORKER: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, CARE}, "reveal": True},
+    GRID_WORKER: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE}, "write": {PLACES, PEOPLE, PATROLS, CARE}, "reveal": True},
     PARTY_GROUP_LEADER: {"read": {PLACES, COUNCIL}, "write": set()},
     PARTY_LIAISON: {"read": {PLACES, PEOPLE}, "write": set()},
-    COMMUNITY_SECRETARY: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL},
+    COMMUNITY_SECRETARY: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE},
+                          "write": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE},
                           "reveal": True, "audit": True},
-    COMMUNITY_STAFF: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "reveal": True},
-    SUBDISTRICT_STAFF: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL}, "write": set(), "audit": True},
+    COMMUNITY_STAFF: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE}, "write": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE},
+                      "reveal": True},
+    SUBDISTRICT_STAFF: {"read": {PLACES, PEOPLE, PATROLS, CARE, VOLUNTEERS, COUNCIL, LIFE}, "write": set(), "audit": True},
     DEPARTMENT_CONTACT: {"read": {PLACES}, "write": set()},
     PROPERTY_MANAGER: {"read": {PLACES, PATROLS}, "write": set()},
     VOLUNTEER_TEAM_LEAD: {"read": {VOLUNTEERS}, "write": {VOLUNTEERS}},
