@@ -65,7 +65,12 @@ def matters(scope: Scope, status: str = ""):
         qs = qs.filter(status__in=[Matter.Status.DONE, Matter.Status.EVALUATED, Matter.Status.REJECTED])
     elif status:
         qs = qs.filter(status=status)
-    return qs.select_related("community", "compound", "building", "raised_by").distinct()
+    return qs.select_related("community", "compound", "building__compound", "raised_by").distinct()
+
+
+def matter_list(scope: Scope, status: str = ""):
+    """`matters` for the list page: the raiser's encrypted fields (phone, ID number) are neither read nor decrypted."""
+    return matters(scope, status).defer("raised_by__id_number", "raised_by__phone")
 
 
 def matter(scope: Scope, pk) -> Matter:
@@ -107,6 +112,30 @@ def meeting(scope: Scope, pk) -> Meeting:
     if m is None:
         raise Http404
     return m
+
+
+# The people offered as chairs and invitees are shown by name: their encrypted fields (phone, ID number) are not read,
+# so a page listing hundreds of them decrypts none (a service that needs more loads it on the chosen few).
+_CHOICE_FIELDS = ("id", "name")
+
+
+def meeting_people_choices(community, limit: int = 200) -> list:
+    """Chairs and invitees offered on the meetings page: the community's appointed people."""
+    from linli.people.models import Person
+
+    if community is None:
+        return []
+    return list(Person.objects.filter(appointments__home_community=community).distinct().only(*_CHOICE_FIELDS)[:limit])
+
+
+def committee_chair_choices(community, limit: int = 500) -> list:
+    """Who may chair for a member organisation of a standing committee: the community's appointed people and residents."""
+    from linli.people.models import Person
+
+    if community is None:
+        return []
+    return list(Person.objects.filter(Q(appointments__home_community=community) | Q(community=community, dwelling__isnull=False))
+                .distinct().order_by("name").only(*_CHOICE_FIELDS)[:limit])
 
 
 def committees(scope: Scope):

@@ -169,7 +169,7 @@ def households(request):
         building = None
     qs = queries.households(scope, building=building)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/households.html", {"page_obj": page, "buildings": plq.buildings(scope), "building": building,
+    return render(request, "people/households.html", {"page_obj": page, "buildings": plq.building_choices(scope), "building": building,
                                                        "may_reveal_any": scope.can_reveal_any})
 
 

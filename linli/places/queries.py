@@ -45,6 +45,11 @@ def buildings(scope: "Scope", grid: int | None = None, compound: int | None = No
     ).order_by("community__code", "compound__name", "number")
 
 
+def building_choices(scope: "Scope") -> QuerySet:
+    """The buildings in scope for a filter's select (named by compound and number): no dwelling count, no GROUP BY."""
+    return scope.filter(Building.objects.all()).select_related("compound").order_by("community__code", "compound__name", "number")
+
+
 def building(scope: "Scope", pk: int) -> Building:
     return get_object_or_404(scope.filter(Building.objects.select_related("compound", "grid", "micro_grid", "community")), pk=pk)
 

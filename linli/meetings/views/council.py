@@ -26,7 +26,7 @@ from .common import EVENT_LABELS, STEP_OF, STEPS, _date, _dt, _errors, _frac, _o
 def home(request):
     scope = for_request(request)
     status = request.GET.get("status", "open")
-    rows = list(queries.matters(scope, status)[:200])
+    rows = list(queries.matter_list(scope, status)[:200])
     person = services.person_of(scope)
     return render(request, "meetings/home.html", {
         "matters": rows, "status": status, "is_staff": queries.is_staff(scope),

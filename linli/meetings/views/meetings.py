@@ -4,15 +4,15 @@ cancelling."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.people.models import Organization, Person
+from linli.people.models import Organization
 from linli.people.scopes import for_request
 
 from .. import queries, services
@@ -30,7 +30,7 @@ def meeting_list(request):
     staff = queries.is_staff(scope)
     ctx = {"meetings": list(queries.meetings(scope)[:100]), "staff": staff, "kinds": [k for k in Meeting.Kind.choices if k[0] != "whistle"],
            "committees": list(queries.committees(scope)), "values": {}, "errors": [],
-           "chairs": list(Person.objects.filter(appointments__home_community=community).distinct()[:200]) if staff and community else [],
+           "chairs": queries.meeting_people_choices(community) if staff else [],
            "invitable_orgs": _owner_orgs(community.pk)[:100] if staff and community else []}
     if request.method == "POST":
         if not staff:
@@ -122,8 +122,7 @@ def committee_list(request):
     errors = []
     orgs = list(Organization.objects.filter(active=True, community=community).exclude(kind=Organization.Kind.PARTY, party_level__in=[
         "compound_branch", "grid_group", "member_household"]))
-    chairs = list(Person.objects.filter(Q(appointments__home_community=community) | Q(community=community, dwelling__isnull=False))
-                  .distinct().order_by("name")[:500]) if community else []
+    chairs = queries.committee_chair_choices(community)
     if request.method == "POST":
         p = request.POST
         members = []
@@ -146,7 +145,9 @@ def committee_list(request):
         nxt = services.next_chair(c)
         rows.append({"committee": c, "members": list(c.members.select_related("organization", "chair_person")), "next": nxt,
                      "stats": services.committee_stats(c, start, end)})
-    return render(request, "meetings/committees.html", {"rows": rows, "start": start, "end": end, "orgs": orgs, "chairs": chairs,
+    # the same list of people in each of the six seats: its <option>s built once, not rendered six times by the template
+    chair_options = format_html_join("", '<option value="{}">{}</option>', ((c.pk, c.name) for c in chairs))
+    return render(request, "meetings/committees.html", {"rows": rows, "start": start, "end": end, "orgs": orgs, "chair_options": chair_options,
                                                          "errors": errors, "seats": range(1, 7)}, status=400 if errors else 200)
 
 

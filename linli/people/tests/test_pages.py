@@ -269,3 +269,34 @@ def test_place_exports_only_in_scope(client, world, name, inside, outside):
     assert r.status_code == 200
     text = _cells(r.content)
     assert inside in text and outside not in text
+
+
+def test_the_households_page_reads_a_fixed_number_of_queries_and_its_building_filter_counts_nothing(client, world):
+    """The building filter's select names the buildings in scope: one plain read (no dwelling count, no GROUP BY), the
+    same number of queries with one building or eleven."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.people import services as people
+    from linli.people.scopes import system
+    from linli.places import services as places
+
+    c = as_(client, world, "community_staff")
+    c.get(reverse("people:households"))
+
+    def measure():
+        with CaptureQueriesContext(connection) as q:
+            r = c.get(reverse("people:households"))
+        assert r.status_code == 200
+        return [s["sql"] for s in q.captured_queries], r.content.decode()
+
+    few, _page = measure()
+    for i in range(10):
+        b = places.create_building(system(), world.a, number=f"9{i}号楼", grid=world.grids["A1"])
+        d = places.add_dwelling(system(), b, room="101")
+        people.register_person(system(), dwelling=d, name=f"新住户{i}")
+    more, page = measure()
+    assert "99号楼" in page
+    assert len(more) == len(few)
+    buildings = [s for s in more if 'FROM "places_building"' in s and "ORDER BY" in s]
+    assert buildings and not any("GROUP BY" in s for s in buildings), buildings
