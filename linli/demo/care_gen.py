@@ -15,7 +15,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
-from linli.care.models import Alarm, AlarmLog, CareOrder, Contact, Device, Gateway, Station
+from linli.care.models import (
+    Alarm,
+    AlarmLog,
+    CareOrder,
+    Contact,
+    Device,
+    Gateway,
+    Station,
+)
 from linli.care.services.receiving import DEVICE_KINDS
 from linli.people.models import Organization, Person
 from linli.places.models import Community
