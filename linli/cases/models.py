@@ -177,8 +177,8 @@ class CaseCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("case counter")
-        verbose_name_plural = _("case counters")
+        verbose_name = pgettext_lazy("model", "case counter")
+        verbose_name_plural = pgettext_lazy("model", "case counters")
 
     def __str__(self):
         return f"{self.day:%Y%m%d}-{self.last:04d}"
