@@ -48,7 +48,11 @@ def _prepare() -> str:
         subprocess.run([sys.executable, "-m", "linli", "demo", "--no-serve"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     out = subprocess.run([sys.executable, "-m", "linli", "issue_token", "resident", "--name", "cold-start bench"], cwd=ROOT, env=env,
                          check=True, capture_output=True, text=True).stdout
-    return [line for line in out.split() if len(line) > 20][-1]
+    token = [line for line in out.split() if len(line) > 20][-1]
+    dwelling = subprocess.run([sys.executable, "-m", "linli", "shell", "-c",
+                               "from linli.people.models import Account; print(Account.objects.get(username='resident').person.dwelling_id)"],
+                              cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.split()[-1]
+    return token, int(dwelling)
 
 
 def _free_port() -> int:
@@ -70,7 +74,7 @@ def _request(port, method, path, token=None, body=None):
     return r.status, (time.perf_counter() - t0) * 1000
 
 
-def one_run(token: str) -> dict:
+def one_run(token: str, dwelling: int) -> dict:
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "linli", "serve", "--port", str(port)], cwd=ROOT, env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -93,12 +97,12 @@ def one_run(token: str) -> dict:
         threads = [threading.Thread(target=load) for _ in range(8)]
         for t in threads:
             t.start()
-        status, first = _request(port, "POST", "/api/v1/cases", token, {"description": TEXT})
+        status, first = _request(port, "POST", "/api/v1/cases", token, {"description": TEXT, "dwelling": dwelling})
         time.sleep(3)
         stop.set()
         for t in threads:
             t.join()
-        warm_status, warm = _request(port, "POST", "/api/v1/cases", token, {"description": TEXT + "，第二次"})
+        warm_status, warm = _request(port, "POST", "/api/v1/cases", token, {"description": TEXT + "，第二次", "dwelling": dwelling})
         return {"first_ms": first, "first_status": status, "warm_ms": warm, "warm_status": warm_status,
                 "others": len(others), "others_max_ms": max(ms for _s, ms in others), "others_p50_ms": statistics.median(ms for _s, ms in others),
                 "others_bad": sum(1 for s, _ms in others if s >= 500)}
@@ -112,8 +116,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
-    token = _prepare()
-    runs = [one_run(token) for _ in range(args.runs)]
+    token, dwelling = _prepare()
+    runs = [one_run(token, dwelling) for _ in range(args.runs)]
     for r in runs:
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in r.items()}))
     m = benchdoc.machine()
