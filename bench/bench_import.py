@@ -24,7 +24,6 @@ import datetime
 import gc
 import os
 import random
-import re
 import shutil
 import sys
 import time

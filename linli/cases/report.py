@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from linli.core import pdf, workdays
 from linli.core.scrub import scrub
 
-from .models import Case, CaseEvent, ClosingReport, Plan, Summons
+from .models import Case, ClosingReport, Plan, Summons
 
 
 def _fmt(dt) -> str:

@@ -212,7 +212,6 @@ def bound_model(model: type[BaseModel], seen: set | None = None) -> None:
     if model in seen:
         return
     seen.add(model)
-    changed = False
     # A path id is matched by Django's int converter (digits only): the schema says so (minimum 0).
     floor = 0 if issubclass(model, PathModel) else -ID_MAX
     for field in model.model_fields.values():
@@ -221,18 +220,15 @@ def bound_model(model: type[BaseModel], seen: set | None = None) -> None:
             add = _limits(scalar, field.metadata, floor)
             if add:
                 field.metadata.extend(add)
-                changed = True
-            continue
+                continue
         if typing.get_origin(field.annotation) in (list, set, frozenset) and not _has(field.metadata, annotated_types.MaxLen):
             field.metadata.append(annotated_types.MaxLen(LIST_MAX))
             (arg,) = typing.get_args(field.annotation)
             field.annotation = typing.get_origin(field.annotation)[_bounded_type(arg, seen)]
-            changed = True
             continue
         new = _bounded_type(field.annotation, seen)
         if new is not field.annotation:
             field.annotation = new
-            changed = True
     # Nested models were rebuilt first (depth first), so a rebuild here picks up their new schemas.
     model.model_rebuild(force=True)
 

@@ -22,7 +22,7 @@ from linli.people.models import (Account, Appointment, Household, HouseholdMembe
                                  ResidentEvent)
 from linli.people.scopes import system
 from linli.places import services as places
-from linli.places.models import Building, Community, Compound, District, Dwelling, Entrance, Grid, MapFeature, Subdistrict, Venue
+from linli.places.models import Building, Community, Compound, District, Dwelling, Entrance, MapFeature, Subdistrict, Venue
 
 from . import layout
 from .people_gen import NINE_SMALL_LINES, SHOP_LINES, SHOP_PREFIXES, PeopleMaker

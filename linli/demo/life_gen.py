@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from linli.life import services
-from linli.life.models import Loan, Order, Room, Tool, ToolCopy
+from linli.life.models import Loan, Tool, ToolCopy
 from linli.people.models import Organization, Person
 from linli.people.scopes import Scope, system
 from linli.places.models import Community
@@ -135,7 +135,6 @@ def _tools(main, rng, residents, now):
     copies = list(ToolCopy.objects.filter(tool__community=main).select_related("tool").order_by("id"))
     popular = rng.sample(copies, min(70, len(copies)))
     loans, out = [], []
-    today = timezone.localdate()
     for i, copy in enumerate(popular):
         person = rng.choice(residents)
         lent = now - datetime.timedelta(days=rng.randint(1, 30))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _, pgettext
 from linli.core.work import TASK, WATCH, WorkItem
 from linli.people.scopes import Scope
 
-from .models import Booking, CycleItem, Hold, Loan, Order, OrderCycle, OrderLine, PickupPoint, Room, Seller, SellerRating, Tool, ToolCopy
+from .models import Booking, Hold, Loan, Order, OrderCycle, OrderLine, PickupPoint, Room, Seller, SellerRating, Tool
 from .services._common import is_staff_of, masked_name, org_ids, person_of, reads_community
 
 

@@ -21,7 +21,7 @@ from linli.people.models import Organization
 from linli.people.scopes import system
 from linli.places import services as places
 from linli.places.geometry import rectangle
-from linli.places.models import Community, Compound, District, Entrance, Grid, Subdistrict, Venue
+from linli.places.models import Community, Compound, District, Entrance, Subdistrict, Venue
 
 PASSWORD = "linli-test-pass"
 

@@ -4,7 +4,7 @@ import datetime
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 

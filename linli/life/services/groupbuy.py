@@ -19,7 +19,7 @@ from linli.people.models import Organization
 from linli.people.scopes import Scope
 
 from ..models import CycleItem, Order, OrderCycle, OrderLine, PickupPoint, Seller, SellerRating
-from ._common import (_decimal, _now, _text, _transition, accounts_of_org, actor, community_staff, is_staff_of, org_ids,
+from ._common import (_decimal, _now, _text, _transition, accounts_of_org, actor, is_staff_of, org_ids,
                       person_of, require_staff, site_language)
 
 MAX_ITEMS = 50

@@ -9,16 +9,15 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext
 
-from linli.core import notify, roles
+from linli.core import notify
 from linli.core.errors import OutOfScope
 from linli.people.scopes import Scope
 
 from ..models import Booking, BookingSeries, Room
-from ._common import (_now, _text, _transition, account_of, actor, community_staff, is_staff_of, org_ids, person_of,
+from ._common import (_now, _text, _transition, actor, community_staff, is_staff_of, org_ids, person_of,
                       require_staff, site_language)
 
 NO_SHOW_MINUTES = 15

@@ -3,7 +3,6 @@ take returns with a condition check, record a loss), most- and never-lent."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +11,7 @@ from linli.people.scopes import for_request
 from linli.places.models import Community
 
 from .. import queries, services
-from ..models import Hold, Loan, Tool, ToolCopy
+from ..models import Hold, Loan, ToolCopy
 from ._common import community_of, run
 
 
