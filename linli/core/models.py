@@ -114,3 +114,16 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+
+class CacheGeneration(models.Model):
+    """One row per group of tables that process-local caches read (linli.core.memo). A database trigger on each
+    table of the group gives the row a new random value in the same transaction as any insert, update or delete,
+    bulk and raw ones included, so every server process sees the change with the data it guards."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "cache generation")
+        verbose_name_plural = pgettext_lazy("model", "cache generations")
