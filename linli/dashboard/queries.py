@@ -1,10 +1,11 @@
 """The cockpit's figures, each a table (headers + rows) that a chart draws and an xlsx export repeats.
 Everything reads through linli.evaluation.queries (the caller's scope) and the case timelines."""
 
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.cases.models import Case, CaseEvent, Summons
+from linli.cases.models import Case, Summons
 from linli.evaluation import casefacts
 from linli.evaluation import queries as ev
 from linli.evaluation.indicators import Period
@@ -24,41 +25,43 @@ def pct(value):
 
 
 def cockpit(scope, period: Period, group: str) -> dict:
+    """Every figure from SQL sums over the case-figures rollup (evaluation.casefacts.aggregate): a fixed number of
+    queries, whatever the number of cases, grids or people."""
     cases = ev.cases_for(scope)
-    rows = casefacts.case_facts(cases, period.start_dt, period.end_dt)
-    prev_rows = casefacts.case_facts(cases, period.previous().start_dt, period.previous().end_dt)
-    now_t, prev_t = casefacts.tally(rows), casefacts.tally(prev_rows)
+    months, p = [], period
+    for _i in range(MONTHS):
+        months.append(p)
+        p = p.previous()
+    win6 = casefacts.fresh_window(cases, months[-1].start_dt, period.end_dt)  # the rollup refreshed once for all six
+    win = casefacts.window(cases, period.start_dt, period.end_dt)
+    empty = casefacts.finish({k: 0 for k in casefacts.SUMS}, None)
+    by_month = casefacts.aggregate(win6, "month")
+    now_t, prev_t = by_month.get(period.start, empty), by_month.get(period.previous().start, empty)
     names = rate_names()
     kpis = [{"key": k, "label": names[k], "value": pct(now_t[k]), "previous": pct(prev_t[k]),
              "change": None if now_t[k] is None or prev_t[k] is None else round((now_t[k] - prev_t[k]) * 100, 2),
              "parts": now_t[k + "_parts"]} for k in RATE_KEYS]
     tables = {}
     # trends by month
-    months, p = [], period
-    for _i in range(MONTHS):
-        months.append(p)
-        p = p.previous()
     trend_rows = []
     for m in reversed(months):
-        t = now_t if m == period else casefacts.tally(casefacts.case_facts(cases, m.start_dt, m.end_dt))
+        t = by_month.get(m.start, empty)
         trend_rows.append([m.label, t["reported"]] + [pct(t[k]) for k in RATE_KEYS])
     tables["trend"] = {"title": _("Trends by month"), "headers": [_("Month"), _("Cases")] + [names[k] + " %" for k in RATE_KEYS],
                        "rows": trend_rows}
     # comparison by the chosen group (each rate drills down to its cases)
-    buckets = casefacts.grouped(rows, group)
+    buckets = casefacts.aggregate(win, group)
     labels = casefacts.labels(group, buckets)
-    comp = []
-    for key, members in buckets.items():
-        t = casefacts.tally(members)
-        comp.append({"key": key, "label": str(labels.get(key, "—")), "reported": t["reported"], "rates": [(k, pct(t[k])) for k in RATE_KEYS]})
+    comp = [{"key": key, "label": str(labels.get(key, "—")), "reported": t["reported"], "rates": [(k, pct(t[k])) for k in RATE_KEYS]}
+            for key, t in buckets.items()]
     comp.sort(key=lambda r: (-r["reported"], r["label"]))
     tables["compare"] = {"title": _("Comparison"), "headers": [_("Group"), _("Cases")] + [names[k] + " %" for k in RATE_KEYS],
                          "rows": [[r["label"], r["reported"]] + [v for _k, v in r["rates"]] for r in comp], "links": comp}
     # volume by category
-    by_cat = casefacts.grouped(rows, "category")
+    by_cat = dict(win.order_by().values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
     cat_labels = casefacts.labels("category", by_cat)
     tables["category"] = {"title": _("Cases by category"), "headers": [_("Category"), _("Cases")],
-                          "rows": sorted(([str(cat_labels.get(k, "—")), len(v)] for k, v in by_cat.items()), key=lambda r: -r[1])}
+                          "rows": sorted(([str(cat_labels.get(k, "—")), n] for k, n in by_cat.items()), key=lambda r: -r[1])}
     # overdue and escalated (open now, in scope)
     open_cases = cases.filter(state__in=Case.OPEN_STATES).select_related("category", "grid")
     now = timezone.now()
@@ -66,7 +69,7 @@ def cockpit(scope, period: Period, group: str) -> dict:
     tables["overdue"] = {"title": _("Overdue cases"), "headers": [_("Number"), _("Title"), _("Grid"), _("Handling due")],
                          "rows": [[c.number, c.title, str(c.grid or "—"), timezone.localtime(c.handling_due).strftime("%Y-%m-%d %H:%M") if c.handling_due else ""]
                                   for c in overdue[:100]], "ids": [c.pk for c in overdue[:100]]}
-    escalated = [c for c, _f, fl in rows if fl["escalated"]]
+    escalated = list(win.filter(evaluation_fact__escalated=True).order_by("created_at", "id")[:100])
     tables["escalated"] = {"title": _("Escalated cases"), "headers": [_("Number"), _("Title"), _("Tier"), _("State")],
                            "rows": [[c.number, c.title, c.get_tier_display(), c.get_state_display()] for c in escalated[:100]],
                            "ids": [c.pk for c in escalated[:100]]}
@@ -82,22 +85,16 @@ def cockpit(scope, period: Period, group: str) -> dict:
                                      pct(d["on_time"] / (d["on_time"] + d["late"] + d["missing"])) if d["on_time"] + d["late"] + d["missing"] else None]
                                     for name, d in sorted(per_dept.items())]}
     # triage share and the classifier's accuracy on cases a person re-categorised
-    reported = [c for c, _f, _fl in rows]
-    ids = [c.pk for c in reported]
-    sent_ids = set()
-    for i in range(0, len(ids), 500):  # the timeline says where each case went on intake
-        sent_ids |= set(CaseEvent.objects.filter(case_id__in=ids[i:i + 500], action=CaseEvent.Action.SUBMIT,
-                                                 to_state=Case.State.TRIAGE).values_list("case_id", flat=True))
-    sent = [c for c in reported if c.pk in sent_ids]
-    judged = [c for c in reported if c.categorised_by_person and c.suggested_category_id]
-    right = [c for c in judged if c.suggested_category_id == c.category_id]
+    judged = win.filter(categorised_by_person=True, suggested_category_id__isnull=False).aggregate(
+        n=Count("id"), right=Count("id", filter=Q(suggested_category_id=F("category_id"))))
+    reported, sent = now_t["reported"], now_t["triaged"]
     triage_now = cases.filter(state=Case.State.TRIAGE).count()
     tables["triage"] = {"title": _("Triage and the classifier"), "headers": [_("Figure"), _("Value")], "rows": [
-        [_("Cases reported"), len(reported)],
-        [_("Sent to triage (no confident category)"), len(sent)],
-        [_("Share sent to triage %"), pct(len(sent) / len(reported)) if reported else None],
-        [_("Categorised by a person, with a suggestion"), len(judged)],
-        [_("Classifier right on those %"), pct(len(right) / len(judged)) if judged else None],
+        [_("Cases reported"), reported],
+        [_("Sent to triage (no confident category)"), sent],
+        [_("Share sent to triage %"), pct(sent / reported) if reported else None],
+        [_("Categorised by a person, with a suggestion"), judged["n"]],
+        [_("Classifier right on those %"), pct(judged["right"] / judged["n"]) if judged["n"] else None],
         [_("Waiting in triage now"), triage_now],
     ]}
     return {"kpis": kpis, "tables": tables, "period": period, "group": group}

@@ -102,7 +102,7 @@ def scorecards(request, subject: OneOf(Subject.values, blank=False), period: Que
     if subject not in Subject.values:
         raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})
     scope, p = for_request(request), _period(period or PeriodIn())
-    return [queries.scorecard(scope, s, p).as_dict() for s in queries.subjects(scope, subject, p)[:200]]
+    return [card.as_dict() for card in queries.scorecards(scope, subject, queries.subjects(scope, subject, p)[:200], p)]
 
 
 @router.get("/scorecards/{subject}/{subject_id}", response=EvaluationScorecardOut, summary="One subject's scorecard")

@@ -142,3 +142,43 @@ class SurveyAnswer(models.Model):
         verbose_name = pgettext_lazy("model", "survey answer")
         verbose_name_plural = pgettext_lazy("model", "survey answers")
 
+
+
+class CaseFact(models.Model):
+    """Rollup: what one case's timeline says as of the end of the month it was reported in (the figures of every
+    monthly period), computed by cases.rates.facts_of. Derived, never edited: rollup.refresh rebuilds the row of
+    every case with a timeline step newer than the mark, rollup.rebuild a whole period; the timeline stays the
+    source of truth (tests check both agree)."""
+
+    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="evaluation_fact")
+    month = models.DateField(db_index=True)  # first day of the month reported (local time)
+    routed = models.BooleanField(default=False)
+    responded = models.BooleanField(default=False)  # routed and first response by its deadline
+    resolved = models.BooleanField(default=False)
+    closed = models.BooleanField(default=False)
+    closed_on_time = models.BooleanField(default=False)
+    reworked = models.BooleanField(default=False)  # resolved and reopened
+    verdicts = models.PositiveSmallIntegerField(default=0)
+    content = models.PositiveSmallIntegerField(default=0)  # satisfied or basically satisfied
+    handling_hours = models.FloatField(null=True)
+    handler_id = models.BigIntegerField(null=True, db_index=True)  # the account that accepted first
+    department_id = models.BigIntegerField(null=True, db_index=True)  # the organisation holding it when resolved
+    overdue = models.BooleanField(default=False)
+    escalated = models.BooleanField(default=False)
+    triaged = models.BooleanField(default=False)  # sent to triage on intake
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "case figures (rollup)")
+        verbose_name_plural = pgettext_lazy("model", "case figures (rollup)")
+
+
+class RollupMark(models.Model):
+    """How far rollup.refresh has read the timelines (the highest case-step id seen)."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "rollup mark")
+        verbose_name_plural = pgettext_lazy("model", "rollup marks")

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from linli.cases import queries as case_queries
+from linli.cases import rates
 from linli.cases.models import Case
 from linli.core import roles
 from linli.people.models import Account, Appointment, Organization
@@ -23,6 +24,8 @@ from .indicators import Period, SubjectRef
 from .models import Rule, Subject, Survey
 
 READ_ROLES = (roles.COMMUNITY_SECRETARY, roles.COMMUNITY_STAFF, roles.SUBDISTRICT_STAFF, roles.DEPARTMENT_CONTACT, roles.PROPERTY_MANAGER)
+DRILL_GROUP = {Subject.GRID_WORKER: "handler", Subject.COMMUNITY: "community", Subject.SUBDISTRICT: "subdistrict",
+               Subject.DEPARTMENT: "department", Subject.PROPERTY_COMPANY: "department"}
 STAFF = (roles.COMMUNITY_SECRETARY, roles.COMMUNITY_STAFF, roles.SUBDISTRICT_STAFF)
 
 
@@ -60,34 +63,35 @@ def rules(subject: str | None = None):
 # ----------------------------------------------------------------- rates
 def rates_by(scope, group: str, period: Period) -> list[dict]:
     """Rates per group for the period, with numerator and denominator of each (for the drill-down)."""
-    rows = casefacts.case_facts(cases_for(scope), period.start_dt, period.end_dt)
-    buckets = casefacts.grouped(rows, group)
-    labels = casefacts.labels(group, buckets)
-    out = []
-    for key, members in buckets.items():
-        row = casefacts.tally(members)
-        row.update(key=key, label=labels.get(key, "—"))
-        out.append(row)
+    if group not in rates.GROUPS:
+        raise ValueError(f"group must be one of {', '.join(rates.GROUPS)}")
+    cases = cases_for(scope)
+    if casefacts.is_month(period.start_dt, period.end_dt):  # SQL sums of the rollup
+        tallies = casefacts.aggregate(casefacts.fresh_window(cases, period.start_dt, period.end_dt), group)
+    else:
+        tallies = {k: casefacts.tally(v) for k, v in casefacts.grouped(casefacts.rows(cases, period.start_dt, period.end_dt), group).items()}
+    labels = casefacts.labels(group, tallies)
+    out = [{**row, "key": key, "label": labels.get(key, "—")} for key, row in tallies.items()]
     return sorted(out, key=lambda r: (-r["reported"], str(r["label"])))
 
 
 def totals(scope, period: Period) -> dict:
-    return casefacts.tally(casefacts.case_facts(cases_for(scope), period.start_dt, period.end_dt))
+    cases = cases_for(scope)
+    if casefacts.is_month(period.start_dt, period.end_dt):
+        return casefacts.aggregate(casefacts.fresh_window(cases, period.start_dt, period.end_dt))
+    return casefacts.tally(casefacts.rows(cases, period.start_dt, period.end_dt))
 
 
 def drill(scope, group: str, key, rate: str, period: Period) -> list[dict]:
     """The cases behind one group's rate: every case in its denominator, with whether it counts in the numerator."""
     if rate not in casefacts.PARTS:
         raise ValueError(f"rate must be one of {', '.join(casefacts.RATES)}")
-    rows = casefacts.case_facts(cases_for(scope), period.start_dt, period.end_dt)
-    out = []
-    for case, facts, _flags in rows:
-        if group and str(casefacts.key_of(group, case, facts)) != str(key):
-            continue
-        num, den = casefacts.PARTS[rate][0](facts), casefacts.PARTS[rate][1](facts)
-        if den:
-            out.append({"case": case, "numerator": num, "denominator": den, "verdicts": facts.verdicts, "counted": num > 0})
-    return out
+    rows = [r for r in casefacts.rows(cases_for(scope), period.start_dt, period.end_dt)
+            if casefacts.in_denominator(rate, r) and (not group or str(casefacts.key_of(group, r)) == str(key))]
+    cases = Case.objects.in_bulk([r["id"] for r in rows])
+    verdicts = casefacts.verdicts_of(cases, period.end_dt) if rate == "satisfaction_rate" else {}
+    return [{"case": cases[r["id"]], "numerator": casefacts.num(rate, r), "denominator": casefacts.den(rate, r),
+             "verdicts": verdicts.get(r["id"], []), "counted": casefacts.in_numerator(rate, r)} for r in rows]
 
 
 # ----------------------------------------------------------------- scorecards
@@ -117,33 +121,46 @@ class Scorecard:
 
 
 def scorecard(scope, subject: SubjectRef, period: Period, with_records: bool = False) -> Scorecard:
-    """Under the rule in force on the period's first day. An indicator with nothing to measure (no denominator) is
-    left out and the others are scaled to the rule's full marks."""
+    """One subject's card (scorecards() of one)."""
+    return scorecards(scope, subject.kind, [subject], period, with_records)[0]
+
+
+def scorecards(scope, kind: str, subjects_: list, period: Period, with_records: bool = False) -> list[Scorecard]:
+    """The cards of some subjects of one kind, under the rule in force on the period's first day, computed in one pass
+    (indicators.Batch: the queries do not grow with the number of subjects or cases). An indicator with nothing to
+    measure (no denominator) is left out and the others are scaled to the rule's full marks."""
     cases = cases_for(scope)
-    if not subject.label:
-        subject.label = indicators.label_of(subject)
-    rule = rule_for(subject.kind, period.start)
-    card = Scorecard(subject, period, rule)
-    if rule is None:
-        return card
-    full = sum(float(i.weight) for i in rule.indicators.all())
-    got = weight_measured = 0.0
-    for ind in rule.indicators.all():
-        m = indicators.measure(ind.code, subject, period, cases)
-        applicable = m.value is not None and (indicators.DEFINITIONS[ind.code].unit == indicators.COUNT or m.denominator)
-        points = score_of(m.value, float(ind.weight), ind.floor, ind.target) if applicable else None
-        line = {"code": ind.code, "label": str(indicators.DEFINITIONS[ind.code].label), "weight": float(ind.weight),
-                "floor": ind.floor, "target": ind.target, "value": m.value, "numerator": m.numerator,
-                "denominator": m.denominator, "points": points}
-        if with_records:
-            line["records"] = m.records
-        card.lines.append(line)
-        if points is not None:
-            got += points
-            weight_measured += float(ind.weight)
-    card.full = full
-    card.score = round(got * full / weight_measured, 2) if weight_measured else None
-    return card
+    for s in subjects_:
+        if not s.label:
+            s.label = indicators.label_of(s)
+    rule = rule_for(kind, period.start)
+    batch = indicators.Batch(kind, subjects_, period, cases)
+    cards = []
+    for subject in subjects_:
+        card = Scorecard(subject, period, rule)
+        cards.append(card)
+        if rule is None:
+            continue
+        full = sum(float(i.weight) for i in rule.indicators.all())
+        got = weight_measured = 0.0
+        for ind in rule.indicators.all():
+            m = indicators.measure(ind.code, subject, batch)
+            applicable = m.value is not None and (indicators.DEFINITIONS[ind.code].unit == indicators.COUNT or m.denominator)
+            points = score_of(m.value, float(ind.weight), ind.floor, ind.target) if applicable else None
+            line = {"code": ind.code, "label": str(indicators.DEFINITIONS[ind.code].label), "weight": float(ind.weight),
+                    "floor": ind.floor, "target": ind.target, "value": m.value, "numerator": m.numerator,
+                    "denominator": m.denominator, "points": points}
+            if with_records:
+                line["records"] = m.records
+                if ind.code in casefacts.PARTS and DRILL_GROUP.get(kind):  # the drill-down lists all the cases behind a rate
+                    line["drill"] = f"group={DRILL_GROUP[kind]}&key={subject.pk}&rate={ind.code}"
+            card.lines.append(line)
+            if points is not None:
+                got += points
+                weight_measured += float(ind.weight)
+        card.full = full
+        card.score = round(got * full / weight_measured, 2) if weight_measured else None
+    return cards
 
 
 def subjects(scope, kind: str, period: Period) -> list[SubjectRef]:

@@ -31,7 +31,7 @@ def home(request):
     kind = request.GET.get("subject") or (Subject.COMMUNITY if queries.is_staff(scope) else Subject.DEPARTMENT)
     if kind not in Subject.values:
         kind = Subject.COMMUNITY
-    cards = [queries.scorecard(scope, s, period, with_records=True) for s in queries.subjects(scope, kind, period)[:100]]
+    cards = queries.scorecards(scope, kind, queries.subjects(scope, kind, period)[:100], period, with_records=True)
     return render(request, "evaluation/home.html", {"cards": cards, "kind": kind, "subjects": Subject.choices, "month": period.label})
 
 
