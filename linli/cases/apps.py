@@ -30,6 +30,12 @@ class CasesConfig(AppConfig):
             "household": [],
         }, roles.PEOPLE)
         post_migrate.connect(seed_if_empty, sender=self, dispatch_uid="linli.cases.seed_categories")
+
+        from linli.core.memo import watch
+
+        from .models import Category
+
+        watch(Category, "categories")  # intake's category look-up is cached per process (linli.core.memo)
         from . import privacy
 
         privacy.register()  # its part of a person's copy (and of anonymisation): linli.people.privacy

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.core import roles
+from linli.core.memo import Memo, copy_instance
 from linli.people.models import Account, Appointment, Organization
 
 from .models import Tier
@@ -40,8 +41,22 @@ def department_for(case, department_type: str) -> Organization | None:
             or qs.filter(community__isnull=True, subdistrict__isnull=True).first())
 
 
+# who holds a tier's post for a place, per day; valid until a post, an account, a person, an organisation or a place
+# changes (linli.core.memo): routing reads the same few posts for every case of a grid
+_holders = Memo("routing", ["posts", "auth", "people", "orgs", "places"], maxsize=16384)
+
+
 def handler_at(case, tier: str, on: datetime.date | None = None) -> tuple[Account | None, Organization | None]:
     on = on or timezone.localdate()
+    compound_id = case.building.compound_id if case.building_id else None
+    department_type = case.category.department_type if tier == Tier.DEPARTMENT and case.category_id else ""
+    key = (tier, on, case.building_id, compound_id, case.grid_id, case.micro_grid_id, case.community_id,
+           case.subdistrict_id, department_type)
+    account, org = _holders.get(key, lambda: _handler_at(case, tier, on))
+    return copy_instance(account), copy_instance(org)
+
+
+def _handler_at(case, tier: str, on: datetime.date) -> tuple[Account | None, Organization | None]:
     current = _current(on)
     if tier == Tier.BUILDING and case.building_id:
         return _account_of(current.filter(role=roles.BUILDING_LEADER, building_id=case.building_id)), None

@@ -11,3 +11,10 @@ class CoreConfig(AppConfig):
         from . import checks, crypto, jobs, notify  # noqa: F401  (jobs and notify register their sweeps; checks its system check)
 
         crypto.check_configuration()
+
+        from django.db.models.signals import post_migrate
+
+        from . import memo
+
+        # after every migrate: a SQLite table rebuilt by a migration loses its triggers
+        post_migrate.connect(memo.install_triggers, sender=self, dispatch_uid="linli.core.memo.triggers")

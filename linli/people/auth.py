@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import crypto
+from linli.core.memo import Memo, copy_instance
 
 from .models import Account, ApiToken
 from linli.core.validation import normalize_phone
@@ -89,12 +90,32 @@ def record_token_failure(request) -> None:
     user_login_failed.send(sender=__name__, credentials=dict(API_TOKEN_CREDENTIALS), request=request)
 
 
+# An address with no lock-out stays allowed until a new failure is recorded (which moves the "lockouts" generation);
+# a locked address is asked again every time (its cool-off runs out with the clock, not with a change).
+_allowed_addresses = Memo("allowed-addresses", ["lockouts"], maxsize=16384)
+
+
 def token_address_locked(request) -> bool:
     from axes.handlers.proxy import AxesProxyHandler
 
     if not settings.AXES_ENABLED:
         return False
-    return not AxesProxyHandler.is_allowed(request, dict(API_TOKEN_CREDENTIALS))
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+
+    def allowed():
+        ok = AxesProxyHandler.is_allowed(request, dict(API_TOKEN_CREDENTIALS))
+        if not ok:
+            raise _Locked
+        return True
+
+    try:
+        return not _allowed_addresses.get(address, allowed)
+    except _Locked:
+        return True
+
+
+class _Locked(Exception):
+    """Not kept: a locked answer is recomputed on every request."""
 
 
 class PhoneOrUsernameBackend(ModelBackend):
@@ -128,14 +149,24 @@ def issue_token(account, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
+# key hash → the live token with its account and person, or None; valid until a token, an account or a person
+# changes anywhere (revoking a token, deactivating an account: the next request of every process sees it).
+_tokens = Memo("tokens", ["auth", "people"], maxsize=8192)
+
+
 def account_for_token(secret: str):
     if not secret:
         return None
-    token = ApiToken.objects.select_related("account", "account__person").filter(key_hash=_hash_key(secret), revoked_at__isnull=True).first()
+    key_hash = _hash_key(secret)
+
+    def lookup():
+        return ApiToken.objects.select_related("account", "account__person").filter(key_hash=key_hash, revoked_at__isnull=True).first()
+
+    token = _tokens.get(key_hash, lookup)
     if token is None or not token.account.is_active:
         return None
     _touch(token)
-    return token.account
+    return copy_instance(token.account)
 
 
 LAST_USED_EVERY = datetime.timedelta(minutes=5)

@@ -10,12 +10,14 @@ building, entrance, household. Each model states how it reaches each level
 (AREA_PATHS); a record is in scope if any of its paths lands in a granted area.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
 
+from linli.core.memo import Memo
 from linli.core.models import AuditLog
 from linli.places.models import Building, Community, Compound, Dwelling, Entrance, Grid, Subdistrict, Venue
 
@@ -298,8 +300,23 @@ def _area_of(appt: Appointment) -> tuple[str, int, list[tuple[str, int]]]:
     return level, getattr(appt, f"{level}_id"), []
 
 
+# (account, date) → the resolved scope; valid until a post, an account, a person, a household, a place or an
+# organisation changes (linli.core.memo). Each caller gets its own Scope object around shared, unchanged parts.
+_resolved = Memo("scopes", ["auth", "posts", "people", "places", "orgs"], maxsize=8192)
+
+
 def resolve(account, on: datetime.date | None = None) -> Scope:
     on = on or timezone.localdate()
+    if not getattr(account, "is_authenticated", False) or not account.is_active or not getattr(account, "pk", None):
+        return _resolve(account, on)
+    person = account.person if account.person_id else None
+    key = (account.pk, on, account.is_superuser, account.person_id,  # the object in hand decides, as before
+           getattr(person, "household_id", None), getattr(person, "status", None))
+    kept = _resolved.get(key, lambda: _resolve(account, on))
+    return dataclasses.replace(kept, account=account)
+
+
+def _resolve(account, on: datetime.date) -> Scope:
     scope = Scope(account=account, on=on)
     if not getattr(account, "is_authenticated", False) or not account.is_active:
         return scope

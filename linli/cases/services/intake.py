@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import OutOfScope
+from linli.core.memo import Memo
 from linli.core import roles
 from linli.core.models import OutboxMessage
 from linli.people.models import Account, Person
@@ -38,10 +39,21 @@ def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> d
         raise ValidationError({"location": _("Location: choose a dwelling or a point on the map.")})
     if not loc.found:
         raise ValidationError({"location": _("Location: the point lies outside every grid; choose a place inside the community.")})
-    grid = Grid.objects.select_related("community__subdistrict").get(pk=loc.grid_id)  # one read: grid, community, subdistrict
-    community = grid.community if grid.community_id == loc.community_id else Community.objects.select_related("subdistrict").get(pk=loc.community_id)
+    grid, community = _places.get((loc.grid_id, loc.community_id), lambda: _grid_and_community(loc.grid_id, loc.community_id))
     where.update(grid=grid, micro_grid_id=loc.micro_grid_id, community=community, subdistrict=community.subdistrict)
     return where
+
+
+# (grid, community) ids → their rows with the subdistrict; valid until a place changes (linli.core.memo)
+_places = Memo("intake-places", ["places"])
+# category code → its row with its group; valid until a category changes
+_categories = Memo("intake-categories", ["categories"])
+
+
+def _grid_and_community(grid_id, community_id):
+    grid = Grid.objects.select_related("community__subdistrict").get(pk=grid_id)  # one read: grid, community, subdistrict
+    community = grid.community if grid.community_id == community_id else Community.objects.select_related("subdistrict").get(pk=community_id)
+    return grid, community
 
 
 def _check_intake_scope(scope: Scope, source: str, where: dict, reporter_person: Person | None):
@@ -74,7 +86,8 @@ def _category(value) -> Category | None:
         return None
     if isinstance(value, Category):
         return value
-    cat = Category.objects.filter(code=value, active=True, parent__isnull=False).select_related("parent").first()  # str() names the group
+    cat = _categories.get(("leaf", value), lambda: Category.objects.filter(code=value, active=True, parent__isnull=False)
+                          .select_related("parent").first())  # str() names the group
     if cat is None:
         raise ValidationError({"category": _("Category: unknown category %(code)s.") % {"code": value}})
     return cat
@@ -146,7 +159,7 @@ def _prepare(scope: Scope, *, source, description, title, category, dwelling, la
         from .. import classifier
 
         code, confidence = classifier.current().predict(f"{(title or '')[:200]} {description}")  # the title is kept to 200
-        suggested = Category.objects.filter(code=code, active=True).select_related("parent").first()
+        suggested = _categories.get(("any", code), lambda: Category.objects.filter(code=code, active=True).select_related("parent").first())
         if suggested is not None and confidence >= getattr(settings, "LINLI_CLASSIFIER_THRESHOLD", classifier.THRESHOLD):
             category = suggested
     now = timezone.now()

@@ -1,0 +1,172 @@
+"""Process-local caches that stay right across server processes (issue 12).
+
+An intake used to read the same rarely-changing rows on every request — the token and its account, the caller's
+posts, the category, the place of a dwelling, who holds a post — each through the ORM, whose SQL compilation cost
+more than the database's work. A `Memo` keeps such answers in the process, tagged with the *generation* of the
+tables they were read from.
+
+A generation is a row of `core_cachegeneration`, one per group of tables (GROUPS). A trigger on every table of a
+group (registered with `watch` by each app for its own tables, installed after every migrate) gives the group's row a new
+random value in the same transaction as any insert, update or delete — bulk updates, imports and raw SQL
+included. Every `Memo.get` first reads its groups' values (one small query, no ORM) and drops its entries when
+they changed; so a change committed by any process is seen by every process on its next look-up, exactly when the
+data itself becomes visible. The values are random rather than counted so that a rolled-back change or a flushed
+test database can never bring back a value an old entry was tagged with.
+
+The cost of a look-up is that one query (about 30 µs on SQLite); a miss computes as before and stores the answer
+when the generation did not move meanwhile. Entries are shared between a process's threads: callers copy model
+instances they hand out for changing (`copy_instance`).
+"""
+
+import copy
+import threading
+
+from django.db import connection
+
+# group → the tables whose changes move it. Each app's migration installs the triggers of its own tables.
+GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts")
+
+TABLE = "core_cachegeneration"
+
+
+def snapshot(groups) -> tuple:
+    """The current values of these groups (0 for a group no change has touched yet)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, value FROM {TABLE}")
+        values = dict(cursor.fetchall())
+    return tuple(values.get(g, 0) for g in groups)
+
+
+class Memo:
+    """A dict of answers valid while the generations of `groups` stay as they were when the answers were read."""
+
+    def __init__(self, name: str, groups, maxsize: int = 4096):
+        unknown = set(groups) - set(GROUPS)
+        if unknown:
+            raise ValueError(f"memo {name}: unknown groups {sorted(unknown)}")
+        self.name, self.groups, self.maxsize = name, tuple(groups), maxsize
+        self._lock = threading.Lock()
+        self._tag = None
+        self._data = {}
+        self.hits = self.misses = 0
+
+    def get(self, key, compute):
+        tag = snapshot(self.groups)
+        with self._lock:
+            if tag != self._tag:
+                self._data.clear()
+                self._tag = tag
+            elif key in self._data:
+                self.hits += 1
+                return self._data[key]
+        self.misses += 1
+        value = compute()
+        with self._lock:
+            if tag == self._tag:  # a newer generation came in meanwhile: the answer may be stale, do not keep it
+                if len(self._data) >= self.maxsize:
+                    self._data.clear()
+                self._data[key] = value
+        return value
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+            self._tag = None
+
+
+def copy_instance(obj):
+    """A copy of a cached model instance (own field values and own cache of related objects), one level deep."""
+    if obj is None:
+        return None
+    twin = copy.copy(obj)  # Model.__getstate__ copies _state and its fields_cache
+    cache = twin._state.fields_cache
+    for name, related in list(cache.items()):
+        if related is not None and hasattr(related, "_state"):
+            cache[name] = copy.copy(related)
+    return twin
+
+
+# ---------------------------------------------------------------------------- the triggers
+def _trigger_name(table: str, op: str) -> str:
+    return f"linli_gen_{table}_{op}"[:63]
+
+
+def _sqlite_sql(table: str, group: str, columns) -> tuple[list[str], list[str]]:
+    create, drop = [], []
+    for op in ("insert", "update", "delete"):
+        name = _trigger_name(table, op)
+        event = op.upper()
+        if op == "update" and columns:
+            event = "UPDATE OF " + ", ".join(f'"{c}"' for c in columns)
+        create.append(f'DROP TRIGGER IF EXISTS "{name}"')
+        create.append(
+            f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '
+            f"INSERT OR IGNORE INTO {TABLE} (name, value) VALUES ('{group}', 0); "
+            f"UPDATE {TABLE} SET value = abs(random()) WHERE name = '{group}'; END"
+        )
+        drop.append(f'DROP TRIGGER IF EXISTS "{name}"')
+    return create, drop
+
+
+def _postgres_sql(table: str, group: str, columns) -> tuple[list[str], list[str]]:
+    func = f"linli_gen_bump_{group}"
+    create = [
+        f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"INSERT INTO {TABLE} (name, value) VALUES ('{group}', floor(random() * 9e15)::bigint) "
+        f"ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value; RETURN NULL; END $$"
+    ]
+    drop = []
+    for op in ("insert", "update", "delete"):
+        name = _trigger_name(table, op)
+        event = op.upper()
+        if op == "update" and columns:
+            event = "UPDATE OF " + ", ".join(f'"{c}"' for c in columns)
+        # once per statement: a bulk insert of 100,000 rows moves the generation once, not 100,000 times
+        create.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+        create.append(f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION {func}()')
+        drop.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+    return create, drop
+
+
+_REGISTERED: dict[str, tuple] = {}
+
+
+def watch(model, group: str, update_fields=None) -> None:
+    """Move `group` on every change of `model`'s table. With update_fields, an UPDATE moves it only when it sets
+    one of those fields (e.g. not for a token's last-used time). Apps call this in their AppConfig.ready."""
+    if group not in GROUPS:
+        raise ValueError(f"generation trigger on {model}: unknown group {group}")
+    _REGISTERED[model._meta.label_lower] = (model, group, tuple(update_fields or ()))
+
+
+def trigger_statements(vendor: str) -> list[str]:
+    statements = []
+    for model, group, fields in _REGISTERED.values():
+        columns = [model._meta.get_field(f).column for f in fields]
+        maker = _postgres_sql if vendor == "postgresql" else _sqlite_sql
+        statements += maker(model._meta.db_table, group, columns)[0]
+    return statements
+
+
+def install_triggers(using="default", **kwargs) -> int:
+    """(Re)install every registered trigger; idempotent. Runs after every migrate (a SQLite table rebuilt by a
+    migration loses its triggers) and after a restore."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor not in ("sqlite", "postgresql"):
+        return 0
+    tables = set(conn.introspection.table_names())
+    if TABLE not in tables:
+        return 0
+    count = 0
+    with conn.cursor() as cursor:
+        for model, group, fields in _REGISTERED.values():
+            if model._meta.db_table not in tables:
+                continue
+            columns = [model._meta.get_field(f).column for f in fields]
+            maker = _postgres_sql if conn.vendor == "postgresql" else _sqlite_sql
+            for statement in maker(model._meta.db_table, group, columns)[0]:
+                cursor.execute(statement)
+            count += 1
+    return count
