@@ -5,10 +5,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from typing import Annotated
+
+from ninja import Field, Query, Router, Schema
+from pydantic import AfterValidator
 
 from linli.cases import rates
-from linli.core.api_limits import OneOf
+from linli.core.api_limits import OneOf, Published, Text
 from linli.people.scopes import for_request
 
 from . import queries
@@ -18,17 +21,32 @@ from .models import Subject
 router = Router(tags=["evaluation"])
 
 
+MONTH_PATTERN = r"^((19|20)[0-9]{2}-(0[1-9]|1[0-2]))?$"
+DAYS_MAX = 3660  # ten years
+
+
+def _year_in_range(day: datetime.date) -> datetime.date:
+    if not 1900 <= day.year <= 2099:  # the published pattern says so; a 422 naming the field otherwise
+        raise ValueError("start: a date from 1900 to 2099")
+    return day
+
+
+# a date whose year is 1900–2099 (so start + days stays a real moment in every time zone): format date + pattern
+StartDay = Annotated[datetime.date, AfterValidator(_year_in_range), Published(pattern=r"^(19|20)[0-9]{2}-")]
+
+
 class PeriodIn(Schema):
-    month: str | None = None  # YYYY-MM; empty = this month
-    start: datetime.date | None = None  # or any period [start, end)
-    end: datetime.date | None = None
+    """A calendar month (month=YYYY-MM; empty: this month), or any period of `days` days from `start` (start given:
+    [start, start + days); days 1–3660, 31 when left out). Every value the schema allows is answered."""
+
+    month: Text(7, pattern=MONTH_PATTERN) | None = None
+    start: StartDay | None = None
+    days: int = Field(31, ge=1, le=DAYS_MAX)
 
 
 def _period(p: PeriodIn) -> Period:
-    if p.start and p.end:
-        if p.end <= p.start or (p.end - p.start).days > 3660:
-            raise ValidationError({"end": "end: after start, at most 10 years later"})
-        return Period(p.start, p.end)
+    if p.start:
+        return Period(p.start, p.start + datetime.timedelta(days=p.days))
     return Period.parse(p.month)
 
 

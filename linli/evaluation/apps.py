@@ -12,6 +12,7 @@ class EvaluationConfig(AppConfig):
         from linli.core import roles
         from linli.people import scopes
 
+        from . import sweeps  # noqa: F401  (registers the rollup sweep)
         from .models import Survey
 
         # a survey is read where its compound lies (domain PLACES: property companies read their compounds)

@@ -50,7 +50,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.start:%Y-%m}" if (self.end - self.start).days <= 31 and self.start.day == 1 else f"{self.start} – {self.end}"
+        return f"{self.start:%Y-%m}" if self.start.day == 1 and self.end == Period.month(self.start.year, self.start.month).end \
+            else f"{self.start} – {self.end}"
 
     def previous(self) -> "Period":
         prev = self.start - datetime.timedelta(days=1)
