@@ -267,6 +267,11 @@ LINLI_MAIL_ENABLED = _flag("LINLI_MAIL_ENABLED", default=bool(os.environ.get("LI
 LINLI_WEBHOOK_URL = os.environ.get("LINLI_WEBHOOK_URL", "")
 LINLI_WEBHOOK_SECRET = os.environ.get("LINLI_WEBHOOK_SECRET", "")
 LINLI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8"))
+# Retention (docs/privacy.md): the worker anonymises residents this many years after they moved out or died,
+# deletes audit rows older than this many years, and looks again every so many hours (0: the sweep is off).
+LINLI_RETENTION_RESIDENT_YEARS = int(os.environ.get("LINLI_RETENTION_RESIDENT_YEARS", "3"))
+LINLI_RETENTION_AUDIT_YEARS = int(os.environ.get("LINLI_RETENTION_AUDIT_YEARS", "5"))
+LINLI_RETENTION_EVERY_HOURS = float(os.environ.get("LINLI_RETENTION_EVERY_HOURS", "24"))
 
 # Imports: rows per transaction batch.
 LINLI_IMPORT_BATCH = int(os.environ.get("LINLI_IMPORT_BATCH", "2000"))
