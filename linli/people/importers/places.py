@@ -78,5 +78,5 @@ class Places:
 class HouseholdState:
     pk: int | None = None
     has_head: bool = False
-    obj: Household | None = None  # a household this import creates
+    created: bool = False  # a household this import creates (its pk handed out by the batch being written)
 

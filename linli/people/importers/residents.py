@@ -23,6 +23,26 @@ POLITICAL_CODES = frozenset(Person.Political.values)
 PROGRESS_EVERY = 500
 
 
+class Registered:
+    """A resident (or a membership) already in the register, as the batch read it: the columns the comparison needs."""
+
+    PERSON = ("id", "id_number_hash", "phone_hash", "name", "gender", "birth_date", "ethnicity", "political_status", "registered_residence",
+              "registered_here", "work_unit", "note", "status", "dwelling_id", "household_id")
+    MEMBER = ("id", "person_id", "household_id", "relation")
+
+    def __init__(self, names, row):
+        self.__dict__.update(zip(names, row))
+        self.pk = self.id
+
+    @classmethod
+    def person(cls, row) -> "Registered":
+        return cls(cls.PERSON, row)
+
+    @classmethod
+    def member(cls, row) -> "Registered":
+        return cls(cls.MEMBER, row)
+
+
 class ResidentImport(RowChecks, Writing):
     def __init__(self, scope: Scope, *, dry_run: bool, community=None, on_progress=None):
         self.scope = scope
@@ -73,17 +93,19 @@ class ResidentImport(RowChecks, Writing):
     def flush(self, batch: list[Parsed]) -> None:
         for p in batch:
             p.hash = crypto.lookup_hash(p.number)
-        # One read for the batch; the encrypted columns stay unread (no decryption): they are compared by their keyed hash.
-        existing = {x.id_number_hash: x for x in Person.objects.filter(id_number_hash__in=[p.hash for p in batch]).defer("id_number", "phone")}
+        # One read for the batch, as plain rows (no model instances); the encrypted columns stay unread (no
+        # decryption): they are compared by their keyed hash. Instances are read only for the rows that change.
+        rows = Person.objects.filter(id_number_hash__in=[p.hash for p in batch]).values_list(*Registered.PERSON)
+        existing = {x.id_number_hash: x for x in map(Registered.person, rows)}
         writable = set()
         tags: dict[int, dict] = {}
-        membership: dict[int, HouseholdMember] = {}
+        membership: dict[int, Registered] = {}
         if existing:
             ids = [x.pk for x in existing.values()]
             writable = set(self.scope.filter(Person.objects.filter(pk__in=ids), "write").values_list("pk", flat=True))
-            for t in PersonTag.objects.filter(person_id__in=ids).values("person_id", "tag", "level"):
-                tags.setdefault(t["person_id"], {})[t["tag"]] = t["level"]
-            for m in HouseholdMember.objects.filter(person_id__in=ids, until__isnull=True):
+            for person_id, tag, level in PersonTag.objects.filter(person_id__in=ids).values_list("person_id", "tag", "level"):
+                tags.setdefault(person_id, {})[tag] = level
+            for m in map(Registered.member, HouseholdMember.objects.filter(person_id__in=ids, until__isnull=True).values_list(*Registered.MEMBER)):
                 membership[m.person_id] = m
         creates, updates = [], []
         for p in batch:
@@ -113,8 +135,13 @@ class ResidentImport(RowChecks, Writing):
             self.report.updated += len(updates)
             return
         self.write_creates(creates)
-        for p, person, change in updates:
-            self.write_update(p, person, change)
+        if updates:  # the services change model instances: read those of the rows that change
+            people = Person.objects.defer("id_number", "phone").in_bulk([person.pk for _p, person, _c in updates])
+            members = HouseholdMember.objects.in_bulk([c["relation"][0].pk for _p, _x, c in updates if "relation" in c])
+            for p, person, change in updates:
+                if "relation" in change:
+                    change["relation"] = (members[change["relation"][0].pk], change["relation"][1])
+                self.write_update(p, people[person.pk], change)
 
     def household_for(self, key: tuple) -> HouseholdState | None:
         if key in self.new_households:
@@ -145,7 +172,7 @@ class ResidentImport(RowChecks, Writing):
         return True
 
     @staticmethod
-    def same(person: Person, name: str, value) -> bool:
+    def same(person: "Registered", name: str, value) -> bool:
         """person.<name> == value; the encrypted columns by their keyed hash (the batch read left them encrypted)."""
         if name == "id_number":
             return True  # the person was found by this number's hash
@@ -153,7 +180,7 @@ class ResidentImport(RowChecks, Writing):
             return person.phone_hash == (crypto.lookup_hash(value) if value else "")
         return getattr(person, name) == value
 
-    def unchanged(self, p: Parsed, person: Person, current_tags: dict, member: HouseholdMember | None) -> bool:
+    def unchanged(self, p: Parsed, person: Registered, current_tags: dict, member: Registered | None) -> bool:
         """True only when the row would clean to exactly what the register holds and plan no change: the
         comparison of its normalised values with the record read in the batch, without the full clean.
         False sends the row the full way (clean_person_fields, plan_update), which finds what differs."""
@@ -173,6 +200,10 @@ class ResidentImport(RowChecks, Writing):
                 if value != facts.birth_date:
                     return False
             elif name == "phone":
+                # The register holds a normalised phone, which normalises to itself: a cell that reads the same after
+                # the separators normalize_phone drops is that phone (its hash says so) without parsing it again.
+                if person.phone_hash and person.phone_hash == crypto.lookup_hash(value.strip().replace(" ", "").replace("-", "")):
+                    continue
                 try:
                     phone = normalize_phone(value)
                 except ValidationError:
@@ -194,7 +225,7 @@ class ResidentImport(RowChecks, Writing):
             return False
         return not p.relation or member.relation == p.relation
 
-    def plan_update(self, p: Parsed, person: Person, data: dict, current_tags: dict, member: HouseholdMember | None):
+    def plan_update(self, p: Parsed, person: Registered, data: dict, current_tags: dict, member: Registered | None):
         """What would change for a resident already registered: {} when nothing, None on an error."""
         change = {}
         fields = {k: val for k, val in data.items() if not self.same(person, k, val)}

@@ -11,7 +11,7 @@ from linli.core.validation import IdNumberFacts, check_id_number, normalize_phon
 from linli.places.models import Building
 
 from .. import services
-from ..models import Person, Tag
+from ..models import Tag
 from .cleaning import _level, _yes, entrance_key, parse_tags, room_key
 from .columns import ALIASES, GENDERS, POLITICAL, RELATIONS, RESIDENT_TYPES, TAG_COLUMNS
 
@@ -182,7 +182,7 @@ class RowChecks:
             self.fail(p, "room", rules.TOO_LONG, _("Room: at most 20 characters"))
         p.room = room
 
-    def clean(self, p: Parsed, existing: Person | None) -> dict | None:
+    def clean(self, p: Parsed, existing) -> dict | None:
         """services.clean_person_fields on the row; its errors become row errors.
 
         The ID number was checked by parse (its facts are passed on) and its hash looked up for the whole

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from linli.core import crypto
 from linli.core import imports as rules
 from linli.core.errors import OutOfScope
 from linli.places.models import Dwelling, Entrance
@@ -11,8 +12,16 @@ from linli.places.models import Dwelling, Entrance
 from .. import services
 from ..models import Household, HouseholdMember, Person, PersonTag, ResidentEvent
 from .columns import ALIASES
+from .inserts import insert
 from .places import HouseholdState
 from .rows import Parsed
+
+# A new resident's columns: the cleaned fields (with the model's defaults where the sheet is silent), then the
+# encrypted ID number and phone with their keyed hashes, the place and the status.
+PERSON_DEFAULTS = [(name, Person._meta.get_field(name).get_default()) for name in (
+    "name", "gender", "birth_date", "ethnicity", "political_status", "registered_residence", "registered_here", "work_unit", "note")]
+PERSON_FIELDS = [name for name, _default in PERSON_DEFAULTS] + [
+    "id_number", "id_number_hash", "phone", "phone_hash", "community", "dwelling", "household", "status"]
 
 
 class Writing:
@@ -31,59 +40,67 @@ class Writing:
                 self._create_one(p, data)
         else:
             self.report.created += len(creates)
+        for p, _data in creates:
+            p._household.created = False  # committed (or forgotten): no longer this batch's
 
     def _bulk_create(self, creates: list) -> None:
+        """The rows register_person would write for each new resident, as plain multi-row inserts (inserts.py):
+        dwellings the sheet names that do not exist yet, a household per new one, the person (ID number and phone
+        encrypted in one pass), the membership, the "registered" and "moved in" events, the tags."""
         places = self.places
         new_dwellings = {}
         for p, _data in creates:
             key = p.dwelling_key
-            if key not in places.dwellings and key not in new_dwellings:
-                new_dwellings[key] = Dwelling(building_id=key[0], entrance_id=key[1], room=key[2])
-        if new_dwellings:
-            Dwelling.objects.bulk_create(new_dwellings.values())
-            for key, d in new_dwellings.items():
-                places.dwellings[key] = d.pk
-        new_households = []
+            if key not in places.dwellings:
+                new_dwellings.setdefault(key, None)
+        got = insert(Dwelling, ["building", "entrance", "room"], list(new_dwellings), returning=("id", "building", "entrance", "room"))
+        for pk, building_id, entrance_id, room in got:
+            places.dwellings[(building_id, entrance_id, room)] = pk
+        new_households = {}  # dwelling key -> the state of the household this batch creates there
         for p, _data in creates:
             state = p._household
-            if state.pk is None and state.obj is None:
-                state.obj = Household(dwelling_id=places.dwellings[p.dwelling_key], created_on=self.today)
-                new_households.append(state.obj)
-        if new_households:
-            Household.objects.bulk_create(new_households)
-            for p, _data in creates:
-                state = p._household
-                if state.pk is None and state.obj is not None:
-                    state.pk = state.obj.pk
-                    places.households.setdefault(places.dwellings[p.dwelling_key], state)
-                    self.new_households.pop(p.dwelling_key, None)
-        persons = []
-        for p, data in creates:
-            dwelling_id = places.dwellings[p.dwelling_key]
-            persons.append(Person(**data, community_id=p.building.community_id, dwelling_id=dwelling_id,
-                                  household_id=p._household.pk, status=Person.Status.LIVING_HERE))
-        Person.objects.bulk_create(persons)
+            if state.pk is None and not state.created:
+                state.created = True
+                new_households[p.dwelling_key] = state
+        keys = {places.dwellings[key]: key for key in new_households}
+        got = insert(Household, ["dwelling", "created_on"], [(d, self.today) for d in keys], returning=("id", "dwelling"))
+        for pk, dwelling_id in got:
+            key = keys[dwelling_id]
+            new_households[key].pk = pk
+            places.households.setdefault(dwelling_id, new_households[key])
+            self.new_households.pop(key, None)
+        secrets = [data.get(name) or "" for _p, data in creates for name in ("id_number", "phone")]
+        tokens = iter(crypto.encrypt_many([v for v in secrets if v]))  # each value its own IV, as encrypt() gives it
+        tokens = [next(tokens) if v else "" for v in secrets]
+        rows = []
+        for k, (p, data) in enumerate(creates):
+            phone = secrets[2 * k + 1]
+            rows.append(tuple(data.get(name, default) for name, default in PERSON_DEFAULTS) + (
+                tokens[2 * k], p.hash if secrets[2 * k] else "", tokens[2 * k + 1], crypto.lookup_hash(phone) if phone else "",
+                p.building.community_id, places.dwellings[p.dwelling_key], p._household.pk, Person.Status.LIVING_HERE))
+        got = insert(Person, PERSON_FIELDS, rows, returning=("id", "id_number_hash"))
+        person_ids = {h: pk for pk, h in got}
         members, events, tags = [], [], []
-        for (p, _data), person in zip(creates, persons):
-            members.append(HouseholdMember(household_id=p._household.pk, person_id=person.pk, relation=p.relation, since=self.today))
-            events.append(ResidentEvent(person_id=person.pk, kind=ResidentEvent.Kind.REGISTERED, actor=self.actor, on=self.today))
-            events.append(ResidentEvent(person_id=person.pk, household_id=p._household.pk, kind=ResidentEvent.Kind.MOVED_IN,
-                                        on=self.today, actor=self.actor, note=places.label(*p.dwelling_key)))
+        registered, moved_in, actor = ResidentEvent.Kind.REGISTERED, ResidentEvent.Kind.MOVED_IN, getattr(self.actor, "pk", None)
+        for p, _data in creates:
+            person_id, household_id = person_ids[p.hash], p._household.pk
+            members.append((household_id, person_id, p.relation, self.today))
+            events.append((person_id, None, registered, self.today, actor, ""))
+            events.append((person_id, household_id, moved_in, self.today, actor, places.label(*p.dwelling_key)))
             for tag, level in (p.tags or {}).items():
-                tags.append(PersonTag(person_id=person.pk, tag=tag, level=level))
-        HouseholdMember.objects.bulk_create(members)
-        ResidentEvent.objects.bulk_create(events)
-        if tags:
-            PersonTag.objects.bulk_create(tags)
+                tags.append((person_id, tag, level))
+        insert(HouseholdMember, ["household", "person", "relation", "since"], members)
+        insert(ResidentEvent, ["person", "household", "kind", "on", "actor", "note"], events)
+        insert(PersonTag, ["person", "tag", "level"], tags)
 
     def _forget_new(self, creates: list) -> None:
         """After a rolled-back batch: drop the ids it handed out and reload the dwellings' state."""
         places = self.places
         for p, _data in creates:
             state = p._household
-            if state.obj is not None:
+            if state.created:
                 places.households.pop(places.dwellings.get(p.dwelling_key), None)
-                state.pk, state.obj = None, None
+                state.pk, state.created = None, False
         valid = set(Dwelling.objects.filter(pk__in=[places.dwellings[p.dwelling_key] for p, _ in creates if p.dwelling_key in places.dwellings]).values_list("pk", flat=True))
         for p, _data in creates:
             if places.dwellings.get(p.dwelling_key) not in valid:
