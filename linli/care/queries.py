@@ -128,3 +128,15 @@ def workbench(scope, now) -> list[WorkItem]:
         items.append(WorkItem(app="care", kind=TASK, what=_("Six-aid visit"), title=f"{o.get_kind_display()} · {o.person.name}",
                               url=f"/care/orders/{o.pk}/", due=o.window_end, key=f"care:order:{o.pk}"))
     return items
+
+
+def workbench_counts(scope, now) -> int:
+    """The number of tasks `workbench` lists (alarms to answer, six-aid visits to make), counted in the database for the
+    navigation's badge, with the same caps. Two COUNT queries."""
+    account = scope.account
+    if not getattr(account, "is_authenticated", False):
+        return 0
+    alarms = Alarm.objects.filter(status=Alarm.Status.NEW, station__operators=account)[:50].count()
+    orders = CareOrder.objects.filter(provider_account=account, recurrence="", status__in=[CareOrder.Status.SCHEDULED, CareOrder.Status.ARRIVED],
+                                      window_start__lte=now + datetime.timedelta(days=1))[:50].count()
+    return alarms + orders

@@ -273,3 +273,42 @@ def workbench(scope: Scope, now) -> list:
             items.append(_item(WATCH, _("My reception booking"), b["topic"][:80], reception_url, b["slot__starts_at"],
                                f"booking:{b['pk']}:mine", note=b["slot__place"]))
     return items
+
+
+def workbench_counts(scope: Scope, now) -> int:
+    """The number of tasks `workbench` lists (votes, actions, meetings, staff's matters, reception bookings to receive),
+    counted in the database for the navigation's badge: at most 5 COUNT queries, no rows read."""
+    if scope.is_anonymous:
+        return 0
+    me = getattr(scope.account, "pk", None)
+    person = services.person_of(scope)
+    orgs = sorted({a.organization_id for a in scope.appointments if a.organization_id})
+    staff = sorted({a.community_id for a in scope.appointments
+                    if a.role in (roles.COMMUNITY_STAFF, roles.COMMUNITY_SECRETARY) and a.community_id})
+    n = 0
+    if person is not None and person.dwelling_id:  # 1. one task per open vote still to cast
+        unit = Q(vote__unit=Vote.Unit.ADULT, person_id=person.pk)
+        if person.household_id:
+            unit |= Q(vote__unit=Vote.Unit.HOUSEHOLD, household_id=person.household_id)
+        n += (RollEntry.objects.filter(unit, vote__status=Vote.Status.OPEN, vote__opens_at__lte=now, vote__closes_at__gt=now)
+              .exclude(Exists(Ballot.objects.filter(entry_id=OuterRef("pk")))).values("vote_id").distinct().count())
+    if me or orgs:  # 2. open actions
+        owned = (Q(owner_id=me) if me else Q(pk__in=[])) | (Q(owner_org_id__in=orgs) if orgs else Q(pk__in=[]))
+        n += Action.objects.filter(owned, status=Action.Status.OPEN).count()
+    invited = Q(pk__in=[])  # 3. meetings of the coming week
+    if person is not None:
+        invited |= Q(chair_id=person.pk) | Q(pk__in=Meeting.objects.filter(attendances__person_id=person.pk).values("pk"))
+    if orgs:
+        invited |= Q(chair_org_id__in=orgs) | Q(pk__in=Meeting.objects.filter(attendances__organization_id__in=orgs).values("pk"))
+    if staff:
+        invited |= Q(community_id__in=staff)
+    if person is not None or orgs or staff:
+        today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+        n += Meeting.objects.filter(invited, held=False, cancelled=False, starts_at__gte=today, starts_at__lt=now + WEEK).count()
+    if staff:  # 4. matters waiting for staff's next step
+        n += Matter.objects.filter(community_id__in=staff, status__in=[Matter.Status.ON_AGENDA, Matter.Status.DELIBERATING,
+                                                                       Matter.Status.DECIDED]).count()
+    if me or staff:  # 5. reception bookings to receive
+        receives = (Q(slot__host_id=me) if me else Q(pk__in=[])) | (Q(slot__community_id__in=staff) if staff else Q(pk__in=[]))
+        n += Booking.objects.filter(receives, status=Booking.Status.BOOKED).count()
+    return n
