@@ -1,10 +1,15 @@
 """The cockpit's figures, each a table (headers + rows) that a chart draws and an xlsx export repeats.
-Everything reads through linli.evaluation.queries (the caller's scope) and the case timelines."""
+Everything reads through linli.evaluation.queries (the caller's scope) and the case-figures rollup.
+
+Community and subdistrict staff see their areas; a department contact or property manager sees a read-only view of
+its own figures: the cases it holds or was summoned to (cases.queries.staff_q), its own report-in punctuality and,
+compared by department, its own row only."""
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.cases import queries as case_queries
 from linli.cases.models import Case, Summons
 from linli.evaluation import casefacts
 from linli.evaluation import queries as ev
@@ -28,6 +33,7 @@ def cockpit(scope, period: Period, group: str) -> dict:
     """Every figure from SQL sums over the case-figures rollup (evaluation.casefacts.aggregate): a fixed number of
     queries, whatever the number of cases, grids or people."""
     cases = ev.cases_for(scope)
+    own = None if ev.is_staff(scope) else case_queries.org_ids(scope)  # a department or company: its own figures only
     months, p = [], period
     for _i in range(MONTHS):
         months.append(p)
@@ -51,6 +57,8 @@ def cockpit(scope, period: Period, group: str) -> dict:
                        "rows": trend_rows}
     # comparison by the chosen group (each rate drills down to its cases)
     buckets = casefacts.aggregate(win, group)
+    if own is not None and group == "department":
+        buckets = {k: v for k, v in buckets.items() if k in own}
     labels = casefacts.labels(group, buckets)
     comp = [{"key": key, "label": str(labels.get(key, "—")), "reported": t["reported"], "rates": [(k, pct(t[k])) for k in RATE_KEYS]}
             for key, t in buckets.items()]
@@ -75,6 +83,8 @@ def cockpit(scope, period: Period, group: str) -> dict:
                            "ids": [c.pk for c in escalated[:100]]}
     # report-in punctuality after a whistle
     summonses = Summons.objects.filter(whistle__case__in=cases, whistle__blown_at__gte=period.start_dt, whistle__blown_at__lt=period.end_dt)
+    if own is not None:  # not another department's punctuality on a case both were summoned to
+        summonses = summonses.filter(department_id__in=own)
     per_dept = {}
     for s in summonses.select_related("department"):
         d = per_dept.setdefault(s.department.name, {k: 0 for k in Summons.Status.values})
@@ -97,7 +107,7 @@ def cockpit(scope, period: Period, group: str) -> dict:
         [_("Classifier right on those %"), pct(judged["right"] / judged["n"]) if judged["n"] else None],
         [_("Waiting in triage now"), triage_now],
     ]}
-    return {"kpis": kpis, "tables": tables, "period": period, "group": group}
+    return {"kpis": kpis, "tables": tables, "period": period, "group": group, "readonly": own is not None}
 
 
 def chart_data(data: dict) -> dict:

@@ -47,7 +47,7 @@
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 
-  // the map: linli's base layer, cases as points coloured by status
+  // the map: linli's base layer, cases as points coloured by status or as a heat layer (heat.js)
   var mapEl = document.getElementById("ck-map");
   if (mapEl && window.L) {
     var d = mapEl.dataset;
@@ -57,19 +57,35 @@
     var COLORS = { open: "#1f6feb", overdue: "#d1242f", closed: "#8c959f" };
     var statusSel = document.getElementById("ck-map-status"), catSel = document.getElementById("ck-map-category");
     var countEl = document.getElementById("ck-map-count");
-    var markers = [];  // [{marker, status, category}]
+    var markers = [];  // [{marker, latlng, status, category}]
     var layer = L.layerGroup().addTo(map);
-    function applyFilter() {  // cases by state and category: markers shown or hidden, the count beside
-      var st = statusSel ? statusSel.value : "", cat = catSel ? catSel.value : "", shown = 0;
+    var heat = window.linliHeat ? window.linliHeat({ radius: 18, blur: 14 }) : null;
+    var modeInputs = document.querySelectorAll("input[name=ck-map-mode]");
+    function mode() {
+      var m = "points";
+      Array.prototype.forEach.call(modeInputs, function (i) { if (i.checked) { m = i.value; } });
+      return heat ? m : "points";
+    }
+    function applyFilter() {  // cases by state and category, as points or as a heat layer; the count beside
+      var st = statusSel ? statusSel.value : "", cat = catSel ? catSel.value : "", shown = [], m = mode();
       layer.clearLayers();
-      markers.forEach(function (m) {
-        if ((!st || m.status === st) && (!cat || m.category === cat)) { layer.addLayer(m.marker); shown += 1; }
+      markers.forEach(function (mk) {
+        if ((!st || mk.status === st) && (!cat || mk.category === cat)) { shown.push(mk); }
       });
-      mapEl.setAttribute("data-shown", String(shown));
-      if (countEl) { countEl.textContent = shown + " / " + markers.length; }
+      if (m === "heat") {
+        heat.setLatLngs(shown.map(function (mk) { return mk.latlng; }));
+        if (!map.hasLayer(heat)) { heat.addTo(map); }
+      } else {
+        if (heat && map.hasLayer(heat)) { map.removeLayer(heat); }
+        shown.forEach(function (mk) { layer.addLayer(mk.marker); });
+      }
+      mapEl.setAttribute("data-shown", String(shown.length));
+      mapEl.setAttribute("data-mode", m);
+      if (countEl) { countEl.textContent = shown.length + " / " + markers.length; }
     }
     if (statusSel) { statusSel.addEventListener("change", applyFilter); }
     if (catSel) { catSel.addEventListener("change", applyFilter); }
+    Array.prototype.forEach.call(modeInputs, function (i) { i.addEventListener("change", applyFilter); });
     fetch(d.cases, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (geo) {
@@ -79,7 +95,7 @@
           pts.push([c[1], c[0]]);
           var marker = L.circleMarker([c[1], c[0]], { radius: 5, color: "#fff", weight: 1, fillColor: COLORS[p.status] || "#1f6feb", fillOpacity: 0.9 })
             .bindTooltip(String(p.number || "") + " " + String(p.category || ""));
-          markers.push({ marker: marker, status: p.status, category: p.category || "" });
+          markers.push({ marker: marker, latlng: [c[1], c[0]], status: p.status, category: p.category || "" });
           if (p.category) { cats[p.category] = (cats[p.category] || 0) + 1; }
         });
         if (catSel) {
