@@ -214,8 +214,10 @@ def stop_server(proc, log) -> None:
 
 def run_database(db: str, args) -> dict:
     var = ROOT / "var" / "bench" / f"cases-api-{db}"
-    shutil.rmtree(var, ignore_errors=True)
-    var.mkdir(parents=True)
+    reuse = args.reuse and db == "sqlite" and (var / "linli.sqlite3").exists()
+    if not reuse:
+        shutil.rmtree(var, ignore_errors=True)
+        var.mkdir(parents=True)
     env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, LINLI_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1",
                LINLI_SERVER_LOG_LEVEL="warning")
     env.pop("LINLI_DATABASE_URL", None)
@@ -240,7 +242,10 @@ def run_database(db: str, args) -> dict:
 
             version = f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL, BEGIN IMMEDIATE, connections kept)"
         t0 = time.perf_counter()
-        out = linli(env, "demo", "--no-serve", "--residents", str(args.residents), capture_output=True, text=True)
+        if reuse:  # the last run's demo database, brought to the current schema (cases from earlier runs stay)
+            out = linli(env, "migrate", capture_output=True, text=True)
+        else:
+            out = linli(env, "demo", "--no-serve", "--residents", str(args.residents), capture_output=True, text=True)
         if out.returncode:
             raise RuntimeError(f"linli demo failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
         build_s = time.perf_counter() - t0
@@ -359,6 +364,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
     parser.add_argument("--residents", type=int, default=3200, help="residents in the demo community")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="SQLite: reuse the last run's demo database (a quick check; not for the published table)")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--clients-tokens", dest="tokens", type=int, default=64, help="resident accounts with tokens")
     args = parser.parse_args()

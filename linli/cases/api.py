@@ -13,7 +13,7 @@ they hold (e.g. a grid worker reporting their own home as a resident).
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -21,7 +21,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from linli.core.api_errors import Paginated, created, get_in
+from linli.core.api_errors import Paginated, ReferenceNotFound, created, get_in
+from linli.core.memo import Memo, copy_instance
 from linli.core.api_limits import ListOf
 from linli.core import roles
 from linli.people.scopes import Scope, for_request
@@ -142,6 +143,9 @@ def get_case(request, case_id: int):
 
 
 # ---------------------------------------------------------------------------- intake
+API_SOURCES = (Case.Source.RESIDENT, Case.Source.PATROL, Case.Source.BUILDING_LEADER, Case.Source.HOTLINE)
+
+
 def _source_for(scope: Scope, wanted: str) -> str:
     held = set()
     if scope.everything or scope.has_role(*STAFF):
@@ -153,13 +157,29 @@ def _source_for(scope: Scope, wanted: str) -> str:
     if getattr(scope.account, "person_id", None):
         held.add(Case.Source.RESIDENT)
     if wanted:
-        if wanted not in held:
-            raise ValidationError({"source": _("Source: you cannot report as %(s)s.") % {"s": wanted}}, code="choice")
+        if wanted not in API_SOURCES:
+            raise ValidationError({"source": _("Source: unknown source %(s)s.") % {"s": wanted}}, code="choice")
+        if wanted not in held:  # a source the caller's roles do not give: who they are, not what they sent (403)
+            raise PermissionDenied(_("Source: you cannot report as %(s)s.") % {"s": wanted})
         return wanted
     for source in (Case.Source.HOTLINE, Case.Source.PATROL, Case.Source.BUILDING_LEADER, Case.Source.RESIDENT):
         if source in held:
             return source
-    raise ValidationError({"source": _("Source: this account cannot report cases.")}, code="choice")
+    raise PermissionDenied(_("Source: this account cannot report cases."))
+
+
+# (scope, dwelling id) → the dwelling with its building if the scope sees it; the same generations as the scope's
+_dwellings = Memo("api-dwellings", ["auth", "posts", "people", "places", "orgs"], maxsize=16384)
+
+
+def _dwelling(scope: Scope, pk: int) -> Dwelling:
+    def lookup():
+        return scope.filter(Dwelling.objects.select_related("building")).filter(pk=pk).first()
+
+    dwelling = _dwellings.get((scope.cache_key, pk), lookup) if scope.cache_key else lookup()
+    if dwelling is None:
+        raise ReferenceNotFound("dwelling")
+    return copy_instance(dwelling)
 
 
 @router.post("", response={201: CaseDetail}, summary="Report a case (source from the caller's role)")
@@ -168,7 +188,7 @@ def report(request, payload: CaseIn):
     source = _source_for(scope, payload.source)
     dwelling = None
     if payload.dwelling is not None:
-        dwelling = get_in(scope.filter(Dwelling.objects.select_related("building")), payload.dwelling, "dwelling")
+        dwelling = _dwelling(scope, payload.dwelling)
     case = _act(services.submit, scope, source=source, description=payload.description, title=payload.title,
                 category=payload.category or None, dwelling=dwelling, lat=payload.lat, lng=payload.lng,
                 address=payload.address, reporter_name=payload.reporter_name if source != Case.Source.RESIDENT else "",

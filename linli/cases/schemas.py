@@ -9,6 +9,10 @@ import datetime
 from ninja import Field, Schema
 
 from linli.core.crypto import mask_phone
+from linli.core.api_limits import PRESENT_ID, NonBlank, OneOf, Phone, at_least_one, rules_config
+from linli.cases.models import Category
+
+from .models import Case, CaseEvent
 
 
 class CaseOut(Schema):
@@ -32,7 +36,7 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_state_label(obj):
-        return str(obj.get_state_display())
+        return str(_STATE_LABELS.get(obj.state, obj.state))  # as get_state_display(), without rebuilding the choices
 
     @staticmethod
     def resolve_category(obj):
@@ -45,6 +49,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_grid_name(obj):
         return obj.grid.name if obj.grid_id else None
+
+
+_ACTION_LABELS = dict(CaseEvent.Action.choices)  # lazy labels: translated when read
+_STATE_LABELS = dict(Case.State.choices)
 
 
 class CaseEventOut(Schema):
@@ -61,7 +69,8 @@ class CaseEventOut(Schema):
 
     @staticmethod
     def resolve_action_label(obj):
-        return str(obj.get_action_display())
+        # the label from the choices directly: get_action_display() rebuilds a dict of every choice on each call
+        return str(_ACTION_LABELS.get(obj.action, obj.action))
 
     @staticmethod
     def resolve_actor(obj):
@@ -114,17 +123,28 @@ class CaseDetail(CaseOut):
         return obj.parent.number if obj.parent_id else None
 
 
+def leaf_category_codes() -> list[str]:
+    """The codes a case may be filed under (active leaf categories), read when the schema is built."""
+    return list(Category.objects.filter(active=True, parent__isnull=False).order_by("code").values_list("code", flat=True))
+
+
 class CaseIn(Schema):
-    description: str = Field(..., max_length=4000, description="what the problem is (at least 4 characters)")
+    """Where: a dwelling, or a point (lat and lng) — stated in the schema. A point outside every grid
+    answers 409 (the map holds no grid there)."""
+
+    model_config = rules_config(at_least_one({"dwelling": PRESENT_ID}, {"lat": {"type": "number"}, "lng": {"type": "number"}}))
+
+    description: NonBlank(4000, 4) = Field(..., description="what the problem is (at least 4 characters)")
     title: str = Field("", max_length=200)
-    category: str = Field("", description="a leaf category code, e.g. env.clutter; empty: the classifier proposes one")
+    category: OneOf(leaf_category_codes) = Field("", description="a leaf category code, e.g. env.clutter; empty: the classifier proposes one")
     dwelling: int | None = Field(None, description="a dwelling id (the resident's own, or one in the caller's area)")
-    lat: float | None = None
-    lng: float | None = None
-    address: str = ""
-    reporter_name: str = Field("", description="hotline / building leader: who called or asked")
-    reporter_phone: str = Field("", description="hotline: the caller's phone (matched to a registered resident)")
-    source: str = Field("", description="empty: from the caller's role (resident, patrol, building_leader, hotline)")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    address: str = Field("", max_length=300)
+    reporter_name: str = Field("", max_length=100, description="hotline / building leader: who called or asked")
+    reporter_phone: Phone = Field("", description="hotline: the caller's phone (matched to a registered resident)")
+    source: OneOf(["resident", "patrol", "building_leader", "hotline"]) = Field(
+        "", description="empty: from the caller's role; a source the caller's roles do not give answers 403")
 
 
 class ActionIn(Schema):

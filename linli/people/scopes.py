@@ -179,6 +179,8 @@ class Scope:
     audit_community_ids: set = field(default_factory=set)
     audit_all: bool = False
     appointments: list = field(default_factory=list)
+    # what the scope was resolved from (linli.core.memo): answers that depend only on it may be cached under it
+    cache_key: tuple | None = field(default=None, compare=False)
 
     # ------------------------------------------------------------------ building
     def grant(self, mode: str, domain: str, level: str, obj_id: int) -> None:
@@ -305,6 +307,14 @@ def _area_of(appt: Appointment) -> tuple[str, int, list[tuple[str, int]]]:
 _resolved = Memo("scopes", ["auth", "posts", "people", "places", "orgs"], maxsize=8192)
 
 
+# everyone who holds or held a post: the others' scopes need no look-up of appointments
+_post_holders = Memo("post-holders", ["posts"], maxsize=2)
+
+
+def _holders_of_posts() -> frozenset:
+    return frozenset(Appointment.objects.values_list("person_id", flat=True).distinct())
+
+
 def resolve(account, on: datetime.date | None = None) -> Scope:
     on = on or timezone.localdate()
     if not getattr(account, "is_authenticated", False) or not account.is_active or not getattr(account, "pk", None):
@@ -313,7 +323,7 @@ def resolve(account, on: datetime.date | None = None) -> Scope:
     key = (account.pk, on, account.is_superuser, account.person_id,  # the object in hand decides, as before
            getattr(person, "household_id", None), getattr(person, "status", None))
     kept = _resolved.get(key, lambda: _resolve(account, on))
-    return dataclasses.replace(kept, account=account)
+    return dataclasses.replace(kept, account=account, cache_key=key)
 
 
 def _resolve(account, on: datetime.date) -> Scope:
@@ -330,6 +340,8 @@ def _resolve(account, on: datetime.date) -> Scope:
     if person.household_id and person.status == Person.Status.LIVING_HERE:
         scope.grant("own", roles.PEOPLE, "household", person.household_id)
         scope.role_set.add(roles.RESIDENT)
+    if person.pk not in _post_holders.get("all", _holders_of_posts):  # most accounts are residents without a post
+        return scope
     appts = list(
         Appointment.objects.filter(person=person, starts_on__lte=on)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
+from linli.core.inserts import insert_instances
 from linli.core.memo import Memo
 from linli.core import roles
 from linli.core.models import OutboxMessage
@@ -38,7 +39,7 @@ def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> d
     else:
         raise ValidationError({"location": _("Location: choose a dwelling or a point on the map.")})
     if not loc.found:
-        raise ValidationError({"location": _("Location: the point lies outside every grid; choose a place inside the community.")})
+        raise StateConflict({"location": _("Location: the point lies outside every grid; choose a place inside the community.")})
     grid, community = _places.get((loc.grid_id, loc.community_id), lambda: _grid_and_community(loc.grid_id, loc.community_id))
     where.update(grid=grid, micro_grid_id=loc.micro_grid_id, community=community, subdistrict=community.subdistrict)
     return where
@@ -200,15 +201,15 @@ def _write(case: Case, rows: dict, intake_key: str | None) -> Case:
         try:
             with transaction.atomic():
                 case.number = take_number(day)
-                case.save(force_insert=True)
-                CaseEvent.objects.bulk_create(events)
+                insert_instances([case])
+                insert_instances(events)
                 if photos:
                     for photo in photos:
                         photo.case, photo.event = case, events[0]
                     CasePhoto.objects.bulk_create(photos)
                 outbox = _intake_messages(case, events, rows)
                 if outbox:
-                    OutboxMessage.objects.bulk_create(outbox)
+                    insert_instances(outbox)
             break
         except IntegrityError:
             case.pk = case.id = None
