@@ -1,5 +1,6 @@
 """The cockpit in a browser (issue 15): the community secretary opens it, switches the period and the grouping,
-drills from a grid's satisfaction rate to the cases behind it; the charts draw (ECharts, vendored), the page is
+drills from a grid's satisfaction rate to the cases behind it; the map shows the cases as points or as a heat layer;
+the charts draw (ECharts, vendored), the page is
 Chinese, no script error, no CSP violation (script-src 'self'), and nothing overflows a 390 px phone."""
 
 import pytest
@@ -64,6 +65,18 @@ def test_secretary_switches_period_and_grouping_and_drills_to_the_cases(dataset,
     page.select_option("#ck-map-category", index=1)
     assert 1 <= int(page.get_attribute("#ck-map", "data-shown")) <= total
     page.select_option("#ck-map-category", "")
+    # points → heat layer (a canvas over the base map, the same filtered cases) → points again
+    assert page.get_attribute("#ck-map", "data-mode") == "points"
+    page.check('input[name="ck-map-mode"][value="heat"]')
+    assert page.get_attribute("#ck-map", "data-mode") == "heat" and page.locator("#ck-map .leaflet-interactive").count() == 0
+    assert page.get_attribute("#ck-map canvas.ck-heat", "data-drawn") == str(total)
+    page.select_option("#ck-map-status", "closed")
+    assert page.get_attribute("#ck-map canvas.ck-heat", "data-drawn") == "0"
+    page.select_option("#ck-map-status", "")
+    page.locator("#ck-map").scroll_into_view_if_needed()
+    shoot(page, f"cockpit-heat-{name}", full_page=False)
+    page.check('input[name="ck-map-mode"][value="points"]')
+    assert page.locator("#ck-map canvas.ck-heat").count() == 0 and page.get_attribute("#ck-map", "data-shown") == str(total)
     page.wait_for_timeout(300)  # the charts' entrance animation
     assert _overflow(page) <= 1, f"the page is {_overflow(page)} px wider than the {viewport['width']} px viewport"
     # every chart is at least as wide as most of its column and tall enough to read
