@@ -127,7 +127,7 @@ def coverage(scope: Scope, days: int, today: datetime.date | None = None) -> dic
     """Buildings and venues (in the caller's grids) not visited on a patrol for `days` days."""
     today = today or timezone.localdate()
     since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time()))
-    buildings = scope.filter(Building.objects.select_related("grid"), "read").annotate(
+    buildings = scope.filter(Building.objects.select_related("grid", "compound"), "read").annotate(  # str() names the compound
         last=Max("patrol_stops__at")).order_by("grid__code", "number")
     venues = scope.filter(Venue.objects.select_related("grid"), "read").annotate(last=Max("patrol_stops__at")).order_by("grid__code", "name")
     b_all, v_all = list(buildings), list(venues)

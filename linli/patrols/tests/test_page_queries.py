@@ -51,3 +51,32 @@ def test_the_visit_lists_read_a_fixed_number_of_queries_and_decrypt_nothing_per_
     assert "走访对象19" in page or url == "patrols:home"
     assert more == few, (few, more)
     assert more_dec == few_dec, (few_dec, more_dec)
+
+
+@pytest.mark.parametrize("key", ["community_staff", "grid_worker", "property_manager"])
+def test_the_coverage_page_reads_a_fixed_number_of_queries_and_decrypts_nothing_per_row(client, gw, key):
+    """The activity table and the not-visited lists: more stops, workers and buildings, the same queries, no decryption."""
+    from linli.patrols import services
+    from linli.people.scopes import resolve
+    from linli.places import services as places
+
+    def patrol(worker, *buildings):
+        s = resolve(gw.accounts[worker])
+        p = services.start_patrol(s)
+        for b in buildings:
+            services.record_stop(s, p, seen="楼道整洁", building=b)
+        services.end_patrol(s, p)
+
+    patrol("grid_worker", gw.buildings["A1"])
+    assert client.login(username=key, password=PASSWORD)
+    url = reverse("patrols:coverage") + "?by=worker"
+    few, few_dec, _page = _measure(client, url)
+    new = [places.create_building(system(), gw.a, number=f"{10 + i}号楼", compound=gw.compounds["A"], grid=gw.grids["A1"])
+           for i in range(4)]
+    patrol("grid_worker", gw.buildings["A1"], new[0])
+    patrol("micro_grid_worker", gw.buildings["A1"])
+    more, more_dec, page = _measure(client, url)
+    assert more == few, (few, more)
+    assert more_dec == few_dec, (few_dec, more_dec)
+    if key != "property_manager":
+        assert "13号楼" in page
