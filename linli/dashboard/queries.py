@@ -71,13 +71,13 @@ def cockpit(scope, period: Period, group: str) -> dict:
     tables["category"] = {"title": _("Cases by category"), "headers": [_("Category"), _("Cases")],
                           "rows": sorted(([str(cat_labels.get(k, "—")), n] for k, n in by_cat.items()), key=lambda r: -r[1])}
     # overdue and escalated (open now, in scope)
-    open_cases = cases.filter(state__in=Case.OPEN_STATES).select_related("category", "grid")
     now = timezone.now()
-    overdue = [c for c in open_cases.order_by("handling_due")[:500] if c.overdue or (c.handling_due and c.handling_due < now)]
+    overdue = list(cases.filter(Q(overdue=True) | Q(handling_due__lt=now), state__in=Case.OPEN_STATES).select_related("grid")
+                   .only("id", "number", "title", "handling_due", "grid__name").order_by("handling_due", "id")[:100])
     tables["overdue"] = {"title": _("Overdue cases"), "headers": [_("Number"), _("Title"), _("Grid"), _("Handling due")],
                          "rows": [[c.number, c.title, str(c.grid or "—"), timezone.localtime(c.handling_due).strftime("%Y-%m-%d %H:%M") if c.handling_due else ""]
                                   for c in overdue[:100]], "ids": [c.pk for c in overdue[:100]]}
-    escalated = list(win.filter(evaluation_fact__escalated=True).order_by("created_at", "id")[:100])
+    escalated = list(win.filter(evaluation_fact__escalated=True).only("id", "number", "title", "tier", "state").order_by("created_at", "id")[:100])
     tables["escalated"] = {"title": _("Escalated cases"), "headers": [_("Number"), _("Title"), _("Tier"), _("State")],
                            "rows": [[c.number, c.title, c.get_tier_display(), c.get_state_display()] for c in escalated[:100]],
                            "ids": [c.pk for c in escalated[:100]]}
@@ -86,9 +86,8 @@ def cockpit(scope, period: Period, group: str) -> dict:
     if own is not None:  # not another department's punctuality on a case both were summoned to
         summonses = summonses.filter(department_id__in=own)
     per_dept = {}
-    for s in summonses.select_related("department"):
-        d = per_dept.setdefault(s.department.name, {k: 0 for k in Summons.Status.values})
-        d[s.status] += 1
+    for name, status, n in summonses.order_by().values_list("department__name", "status").annotate(n=Count("id")):
+        per_dept.setdefault(name, {k: 0 for k in Summons.Status.values})[status] += n
     tables["report_in"] = {"title": _("Report-in after a whistle"),
                            "headers": [_("Department"), _("On time"), _("Late"), _("Missing"), _("Waiting"), _("On time %")],
                            "rows": [[name, d["on_time"], d["late"], d["missing"], d["waiting"],
