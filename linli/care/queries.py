@@ -136,7 +136,7 @@ def workbench_counts(scope, now) -> int:
     account = scope.account
     if not getattr(account, "is_authenticated", False):
         return 0
-    alarms = Alarm.objects.filter(status=Alarm.Status.NEW, station__operators=account)[:50].count()
+    alarms = Alarm.objects.filter(status=Alarm.Status.NEW, station__operators=account).order_by()[:50].count()
     orders = CareOrder.objects.filter(provider_account=account, recurrence="", status__in=[CareOrder.Status.SCHEDULED, CareOrder.Status.ARRIVED],
-                                      window_start__lte=now + datetime.timedelta(days=1))[:50].count()
+                                      window_start__lte=now + datetime.timedelta(days=1)).order_by()[:50].count()
     return alarms + orders

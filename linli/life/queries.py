@@ -330,14 +330,14 @@ def workbench_counts(scope: Scope, now) -> int:
     person = person_of(scope)
     if person is not None:
         today = timezone.localdate(now)
-        n += Loan.objects.filter(person=person, state="out", due_on__lte=today + datetime.timedelta(days=2))[:20].count()
-        n += Hold.objects.filter(person=person, state="ready")[:20].count()
+        n += Loan.objects.filter(person=person, state="out", due_on__lte=today + datetime.timedelta(days=2)).order_by()[:20].count()
+        n += Hold.objects.filter(person=person, state="ready").order_by()[:20].count()
         n += OrderCycle.pickup_points.through.objects.filter(
             pickuppoint__attendants=person, ordercycle__state="closed", ordercycle__delivery_on__lte=today + datetime.timedelta(days=1),
-        )[:50].count()
+        ).order_by()[:50].count()
     orgs = org_ids(scope)
     if orgs:
-        n += OrderCycle.objects.filter(seller__organization_id__in=sorted(orgs), state="closed")[:20].count()
+        n += OrderCycle.objects.filter(seller__organization_id__in=sorted(orgs), state="closed").order_by()[:20].count()
     if scope.everything or any(is_staff_of(scope, a.community_id) for a in scope.appointments if a.community_id):
         n += 1 if approvals(scope).exists() else 0
     return n
