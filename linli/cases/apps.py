@@ -33,9 +33,10 @@ class CasesConfig(AppConfig):
 
         from linli.core.memo import watch
 
-        from .models import Category
+        from .models import Category, Open311Client
 
-        watch(Category, "categories")  # intake's category look-up is cached per process (linli.core.memo)
+        watch(Category, "categories")
+        watch(Open311Client, "auth")  # an Open311 client's key, cached per process, stops working everywhere when revoked  # intake's category look-up is cached per process (linli.core.memo)
         from . import privacy
 
         privacy.register()  # its part of a person's copy (and of anonymisation): linli.people.privacy

@@ -9,6 +9,10 @@
     GET  requests/{service_request_id}.{fmt}
     GET  tokens/{token}.{fmt}             token → service_request_id
 
+Limits: every parameter has a published maximum length (``LIMITS``; any other parameter
+``OTHER_MAX``; at most ``PARAMS_MAX`` parameters), listed in discovery under ``limits``. A longer
+value is answered 400 naming the parameter before any other work (no key look-up, no query).
+
 Errors use the spec's body, ``[{"code": 400, "description": "…"}]`` (XML:
 ``<errors><error><code/><description/></error></errors>``), with the same HTTP status:
 400 bad input (the description names the field), 403 missing/unknown/inactive api_key,
@@ -52,6 +56,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from linli.core.errors import OutOfScope
+from linli.core.memo import Memo, copy_instance
 from linli.people.scopes import system
 
 from . import queries, services
@@ -65,6 +70,21 @@ MAX_REQUESTS = 1000
 KEY_PREFIX = "o311_"
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 CLOSED_STATES = (Case.State.CLOSED, Case.State.MERGED)
+# The published limits (characters) of every parameter; a longer value is refused with 400 naming the
+# parameter, before any other work (no key look-up, no query). Listed in discovery.{json,xml} ("limits").
+LIMITS = {
+    # POST requests
+    "api_key": 100, "jurisdiction_id": 100, "service_code": 64, "lat": 40, "long": 40,
+    "address_string": 300, "address_id": 100, "email": 254, "device_id": 100, "account_id": 100,
+    "first_name": 50, "last_name": 49,  # kept together as the reporter's name (100)
+    "phone": 30,
+    "description": 3000, "media_url": 990,  # the link is appended to the description (the case keeps 4,000)
+    # GET requests (comma lists) and the ids in paths
+    "service_request_id": 20000, "start_date": 40, "end_date": 40, "status": 20, "token": 40,
+}
+LIST_LIMITS = {"service_code": 2000}  # a read's service_code is a comma list of codes
+OTHER_MAX = 1000  # characters of any other parameter (attribute[…], unknown ones)
+PARAMS_MAX = 100  # parameters of one request
 # Submit's field names → the Open311 parameter a client sent.
 FIELD_NAMES = {"category": "service_code", "location": "lat/long", "description": "description",
                "reporter_phone": "phone", "photos": "media", "source": "api_key"}
@@ -85,10 +105,15 @@ def create_client(name: str, account=None) -> tuple[Open311Client, str]:
     return client, key
 
 
+# key hash → the active client or None; valid until a client row changes anywhere (linli.core.memo)
+_clients = Memo("open311-clients", ["auth"], maxsize=4096)
+
+
 def client_for_key(key: str) -> Open311Client | None:
     if not key:
         return None
-    return Open311Client.objects.filter(key_hash=hash_key(key), active=True).first()
+    key_hash = hash_key(key)
+    return copy_instance(_clients.get(key_hash, lambda: Open311Client.objects.filter(key_hash=key_hash, active=True).first()))
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -121,7 +146,8 @@ def _fill(el, row: dict):
         if isinstance(value, dict):
             _fill(child, value)
         elif isinstance(value, list):
-            singular = {"attributes": "attribute", "endpoints": "endpoint", "formats": "format", "values": "value"}.get(key, "item")
+            singular = {"attributes": "attribute", "endpoints": "endpoint", "formats": "format", "values": "value",
+                        "limits": "limit"}.get(key, "item")
             for v in value:
                 sub = ET.SubElement(child, singular)
                 if isinstance(v, dict):
@@ -162,6 +188,7 @@ def endpoint(methods):
                     raise Open311Error(405, _("Method %(m)s is not allowed here; use %(allowed)s.")
                                        % {"m": request.method, "allowed": ", ".join(methods)})
                 params = request.GET if request.method == "GET" else _form(request)
+                _check_limits(request, params, kwargs)
                 jurisdiction = (params.get("jurisdiction_id") or request.GET.get("jurisdiction_id") or "").strip()
                 if jurisdiction and jurisdiction != getattr(settings, "LINLI_OPEN311_JURISDICTION", "linli"):
                     raise Open311Error(404, _("jurisdiction_id: unknown jurisdiction %(j)s.") % {"j": jurisdiction})
@@ -179,6 +206,32 @@ def endpoint(methods):
         return inner
 
     return wrap
+
+
+PATH_PARAMS = {"code": "service_code", "number": "service_request_id", "token": "token"}
+
+
+def _check_limits(request, params, kwargs) -> None:
+    """Every parameter (query, body, path) within its published limit, else 400 naming it."""
+    if len(params) + (len(request.GET) if request.method != "GET" else 0) > PARAMS_MAX:
+        raise Open311Error(400, _("Too many parameters: at most %(n)d.") % {"n": PARAMS_MAX})
+    lists = LIST_LIMITS if request.method == "GET" else {}  # a read's filters may be comma lists
+    items = [(k, v, lists.get(k)) for k, v in params.items()]
+    items += [(k, v, None) for k, v in request.GET.items()] if request.method != "GET" else []
+    items += [(PATH_PARAMS[k], v, None) for k, v in kwargs.items() if k in PATH_PARAMS]
+    for name, value, limit in items:
+        limit = limit or LIMITS.get(name, OTHER_MAX)
+        if value is not None and len(str(value)) > limit:
+            raise Open311Error(400, _("%(f)s: at most %(n)d characters.") % {"f": name[:100], "n": limit})
+
+
+def limits() -> list[dict]:
+    """The published limits, as discovery lists them."""
+    rows = [{"parameter": name, "max_length": n} for name, n in LIMITS.items()]
+    rows += [{"parameter": f"{name} (GET requests, a comma list)", "max_length": n} for name, n in LIST_LIMITS.items()]
+    rows.append({"parameter": "*", "max_length": OTHER_MAX})
+    rows.append({"parameter": "parameters", "max_count": PARAMS_MAX})
+    return rows
 
 
 def _form(request):
@@ -292,6 +345,9 @@ def discovery(request, params, fmt):
         "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
                        "changeset": "2026-01-01T00:00:00Z", "type": "production",
                        "formats": ["application/json", "text/xml"]}],
+        # linli's extension: the longest value each parameter may have ("*": any other), and how many
+        # parameters one request may send; a request beyond them is answered 400 naming the parameter.
+        "limits": limits(),
     }
     return render(fmt, data, root="discovery", item="discovery")
 
@@ -355,7 +411,8 @@ def _create(request, params, fmt):
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, _("service_code: required."))
-    if not _leaves().filter(code=code).exists():
+    category = services.leaf_category(code)
+    if category is None:
         raise Open311Error(404, _("service_code: unknown service %(code)s.") % {"code": code})
     lat_raw, lng_raw = (params.get("lat") or "").strip(), (params.get("long") or "").strip()
     if not lat_raw or not lng_raw:
@@ -385,7 +442,7 @@ def _create(request, params, fmt):
     name = " ".join(p for p in ((params.get("first_name") or "").strip(), (params.get("last_name") or "").strip()) if p)
     try:
         case = services.submit(
-            system(), source=Case.Source.OPEN311, description=description, category=code, lat=lat, lng=lng,
+            system(), source=Case.Source.OPEN311, description=description, category=category, lat=lat, lng=lng,
             address=(params.get("address_string") or "").strip(), reporter_name=name[:100],
             reporter_phone=(params.get("phone") or "").strip(), open311_client=client,
         )

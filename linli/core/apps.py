@@ -18,3 +18,7 @@ class CoreConfig(AppConfig):
 
         # after every migrate: a SQLite table rebuilt by a migration loses its triggers
         post_migrate.connect(memo.install_triggers, sender=self, dispatch_uid="linli.core.memo.triggers")
+        from django.core.signals import request_finished, request_started
+
+        request_started.connect(memo.request_started, dispatch_uid="linli.core.memo.request_started")
+        request_finished.connect(memo.request_finished, dispatch_uid="linli.core.memo.request_finished")

@@ -29,12 +29,48 @@ GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts")
 TABLE = "core_cachegeneration"
 
 
-def snapshot(groups) -> tuple:
-    """The current values of these groups (0 for a group no change has touched yet)."""
+_local = threading.local()
+
+
+def _read() -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT name, value FROM {TABLE}")
-        values = dict(cursor.fetchall())
+        return dict(cursor.fetchall())
+
+
+def snapshot(groups) -> tuple:
+    """The current values of these groups (0 for a group no change has touched yet).
+
+    Inside a request the values are read once and kept until the request writes anything (any statement but a
+    SELECT clears them: the request may just have moved a generation) — so a request sees the generations as of
+    its start or its last write, as it sees the data. Outside requests (commands, the worker, tests calling
+    services) every call reads."""
+    values = getattr(_local, "values", None)
+    if values is None:
+        values = _read()
+        if getattr(_local, "in_request", False):
+            _local.values = values
     return tuple(values.get(g, 0) for g in groups)
+
+
+def _forget_on_write(execute, sql, params, many, context):
+    if _local.values is not None and not sql.lstrip()[:6].upper().startswith("SELECT"):
+        _local.values = None
+    return execute(sql, params, many, context)
+
+
+def request_started(**kwargs) -> None:
+    _local.values = None
+    _local.in_request = True
+    if _forget_on_write not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_forget_on_write)
+
+
+def request_finished(**kwargs) -> None:
+    _local.values = None
+    _local.in_request = False
+    if _forget_on_write in connection.execute_wrappers:
+        connection.execute_wrappers.remove(_forget_on_write)
 
 
 class Memo:

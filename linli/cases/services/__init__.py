@@ -15,7 +15,7 @@ from .base import (MAX_PHOTOS, PHOTO_TYPES, ROUTING_ACTIONS, Action, Conflict, S
                    _transition, clean_photos, may_handle, repair_counter, take_number)
 from .handling import (_escalate, accept, add_note, categorise, escalate, escalate_overdue, merge, propose_plan, resolve,
                        transfer)
-from .intake import _category, _check_intake_scope, _locate, submit
+from .intake import _category, _check_intake_scope, _locate, leaf_category, submit
 from .rating import _close, close_unrated, may_rate, rate
 from .whistle import (check_whistle_meeting, mark_missing_report_in, note_action_progress, note_whistle_meeting, report_in,
                       whistle)

@@ -68,7 +68,7 @@ def _check_intake_scope(scope: Scope, source: str, where: dict, reporter_person:
         if person is None:
             raise OutOfScope(_("Only a signed-in resident can report as a resident."))
         if dwelling is not None and dwelling.pk != person.dwelling_id:
-            raise ValidationError({"dwelling": _("Dwelling: a resident reports for their own home or a point on the map.")})
+            raise OutOfScope(_("Dwelling: a resident reports for their own home or a point on the map."))
         return
     place = dwelling.building if dwelling is not None else where["grid"]
     if source == Source.PATROL:
@@ -82,13 +82,18 @@ def _check_intake_scope(scope: Scope, source: str, where: dict, reporter_person:
             raise OutOfScope(_("Hotline staff enter calls for their own community or subdistrict."))
 
 
+def leaf_category(code: str) -> Category | None:
+    """The active category (not a group) of this code, with its group; cached per process (linli.core.memo)."""
+    return _categories.get(("leaf", code), lambda: Category.objects.filter(code=code, active=True, parent__isnull=False)
+                           .select_related("parent").first())  # str() names the group
+
+
 def _category(value) -> Category | None:
     if value in (None, ""):
         return None
     if isinstance(value, Category):
         return value
-    cat = _categories.get(("leaf", value), lambda: Category.objects.filter(code=value, active=True, parent__isnull=False)
-                          .select_related("parent").first())  # str() names the group
+    cat = leaf_category(value)
     if cat is None:
         raise ValidationError({"category": _("Category: unknown category %(code)s.") % {"code": value}})
     return cat

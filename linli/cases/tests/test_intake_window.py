@@ -152,13 +152,13 @@ def test_no_way_in_runs_slow_work_inside_a_write_transaction(spied, statements, 
 
 
 def _count(fn):
-    """The answer, and the statements it ran besides the cache-generation reads (linli.core.memo: one small read per
-    cached look-up, counted by test_cache_checks_per_intake_are_few)."""
+    """The answer, and the statements it ran besides the cache-generation reads (linli.core.memo: read once per
+    request, again only after the request wrote something)."""
     with CaptureQueriesContext(connection) as q:
         r = fn()
     work = [x["sql"] for x in q.captured_queries if "core_cachegeneration" not in x["sql"]]
     checks = len(q.captured_queries) - len(work)
-    assert checks <= 8, f"{checks} cache-generation reads in one request"
+    assert 1 <= checks <= 3, f"{checks} cache-generation reads in one request"
     return r, len(work)
 
 

@@ -159,3 +159,35 @@ def test_another_process_sees_a_revoked_token_and_an_ended_post_on_its_next_look
         child.kill()
     assert child.returncode == 0, err[-3000:]
     assert "token False" in out and "staff False" in out, out
+
+
+@pytest.mark.django_db
+def test_a_request_reads_the_generations_once_and_again_after_it_writes():
+    """Inside a request the generations are read once; a write (which may move one) makes the next look-up read again."""
+    from django.core.signals import request_finished, request_started
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.cases.models import Category
+
+    # the handlers are connected to Django's request signals (sending request_finished here would close the test's
+    # database connection, as it closes old connections after a real request)
+    assert memo.request_started in request_started._live_receivers(None)[0]
+    assert memo.request_finished in request_finished._live_receivers(None)[0]
+    m = Memo("t", ["categories"])
+    memo.request_started()
+    try:
+        with CaptureQueriesContext(connection) as q:
+            m.get("a", lambda: 1)
+            m.get("b", lambda: 2)
+            m.get("a", lambda: 3)
+            reads = sum("core_cachegeneration" in x["sql"] for x in q.captured_queries)
+            assert reads == 1
+            Category.objects.create(code="t.memo2", name="测试")  # a write inside the request moves the generation
+            assert m.get("a", lambda: 4) == 4  # read again: the old answer is gone
+            assert sum("core_cachegeneration" in x["sql"] for x in q.captured_queries) == 2
+    finally:
+        memo.request_finished()
+    with CaptureQueriesContext(connection) as q:  # outside a request every look-up reads
+        m.get("a", lambda: 5)
+        m.get("a", lambda: 6)
+    assert sum("core_cachegeneration" in x["sql"] for x in q.captured_queries) == 2
