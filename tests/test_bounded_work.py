@@ -77,12 +77,15 @@ def test_nul_characters_are_refused(api_as, text):
     assert _fields(_post(api_as("resident"), f"{API}/cases", {**CASE, "description": text})) == {"description"}
 
 
-def test_the_schema_states_the_limits(client):
+def test_the_schema_states_the_limits(client, db):  # the schema lists category codes from the database
+    from linli.core.api_limits import non_blank_pattern
+
     schema = client.get(f"{API}/openapi.json").json()
     case_in = schema["components"]["schemas"]["CaseIn"]["properties"]
     assert case_in["title"]["maxLength"] == 200
     assert case_in["description"]["maxLength"] == 4000
-    assert case_in["description"]["pattern"] == "^[^\\x00]*$"
+    assert case_in["description"]["pattern"] == non_blank_pattern(4)  # at least 4 characters besides spaces, no NUL
+    assert case_in["address"]["pattern"] == "^[^\\x00]*$"
     params = {p["name"]: p["schema"] for p in schema["paths"][f"{API}/cases"]["get"]["parameters"]}
     assert params["offset"]["maximum"] == 10**9 and params["limit"]["maximum"] == 500
     grid = next(s for s in params["grid"]["anyOf"] if s.get("type") == "integer")

@@ -87,10 +87,13 @@ class Published:
     def __init__(self, **schema):
         self.schema = schema
         self.pattern = schema.get("pattern")  # seen by _has_pattern: no second pattern is added
+        # a named format stands alone: a pattern beside it would be what a generator follows instead
+        self.stands_alone = "format" in schema
 
     def __get_pydantic_json_schema__(self, core_schema, handler):
         json_schema = handler(core_schema)
-        json_schema.update(self.schema)
+        # a callable value is read when the schema is built (a list kept in the database, e.g. category codes)
+        json_schema.update({k: v() if callable(v) else v for k, v in self.schema.items()})
         return json_schema
 
     def __repr__(self):
@@ -99,9 +102,35 @@ class Published:
 
 def OneOf(values, blank: bool = True):
     """A text that is one of `values` (or empty when `blank`): published as ``enum``; the handler
-    refuses anything else with its own 422 naming the field and the list."""
+    refuses anything else with its own 422 naming the field and the list. `values` may be a function
+    (a list kept in the database): it is read each time the schema is built."""
+    if callable(values):
+        def enum():
+            return ([""] if blank else []) + [str(v) for v in values()]
+
+        return Annotated[str, Published(enum=enum)]
     values = [str(v) for v in values]
     return Annotated[str, Published(enum=([""] if blank else []) + values)]
+
+
+FORMATS = {
+    "cn-resident-id": "a mainland resident ID number: 17 digits and a check digit (0-9 or X) by GB 11643, "
+                      "the first two digits a province code, "
+                      "its birth date a real day; or empty",
+    "cn-phone": "a mainland China mobile (11 digits, e.g. 13912345678) or landline number with its area code "
+                "(e.g. 03522345678) that is in service by the numbering plan; spaces and dashes ignored; or empty",
+}
+
+
+def Formatted(name: str, max_length: int):
+    """A text with a rule of its own that a pattern cannot state (a check digit, a numbering plan),
+    published as a named ``format`` (FORMATS says what each means, in the schema's description too);
+    the handler or the service checks it with its own message naming the field."""
+    return Annotated[str, annotated_types.MaxLen(max_length), Published(format=name, description=FORMATS[name]), _CLEAN]
+
+
+ResidentId = Formatted("cn-resident-id", 18)
+Phone = Formatted("cn-phone", 30)
 
 
 def ListOf(values):
@@ -129,6 +158,43 @@ def NonBlank(max_length: int, min_chars: int = 1):
     return Annotated[str, annotated_types.MaxLen(max_length), Published(pattern=non_blank_pattern(min_chars)), _CLEAN]
 
 
+# ---------------------------------------------------------------------------- rules over several fields
+PRESENT_ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+"""The schema of an id field that counts as given (present, not null, a possible id)."""
+
+
+def present_text(min_chars: int = 1) -> dict:
+    """The schema of a text field that counts as given: at least min_chars characters besides spaces."""
+    return {"type": "string", "pattern": non_blank_pattern(min_chars)}
+
+
+def at_least_one(*alternatives: dict) -> dict:
+    """A rule over several fields, for a model's ``json_schema_extra``: at least one of the
+    `alternatives` holds. Each alternative maps field names to the schema the field must then
+    satisfy (it is also required: sent and, by its schema, not null), e.g.
+    ``at_least_one({"dwelling": PRESENT_ID}, {"community": PRESENT_ID})`` — "a dwelling or a
+    community". Published as ``anyOf`` of required sets, so a client that follows the schema sends one.
+    The handler or the service still checks the rule itself, with its own message naming the field."""
+    return {"anyOf": [{"required": sorted(alt), "properties": dict(alt)} for alt in alternatives]}
+
+
+def all_rules(*rules: dict) -> dict:
+    """Several at_least_one rules on one model: all of them hold (``allOf``)."""
+    return rules[0] if len(rules) == 1 else {"allOf": list(rules)}
+
+
+def rules_config(*rules: dict):
+    """The model_config of a Schema whose fields obey `rules` (at_least_one…), for ``model_config = …``."""
+    from pydantic import ConfigDict
+
+    extra = all_rules(*rules)
+
+    def publish(schema: dict, model) -> None:
+        schema.update(extra)
+
+    return ConfigDict(json_schema_extra=publish)
+
+
 Id = Annotated[int, annotated_types.Ge(1), annotated_types.Le(ID_MAX)]
 """A record id: 1 … 2^63-1 (a larger one cannot name a row; it answers 422, not a database error)."""
 
@@ -139,7 +205,7 @@ def _has(metadata, kind) -> bool:
 
 
 def _has_pattern(metadata) -> bool:
-    return any(getattr(m, "pattern", None) for m in metadata)
+    return any(getattr(m, "pattern", None) or getattr(m, "stands_alone", False) for m in metadata)
 
 
 def _limits(base, meta, floor: int = -ID_MAX) -> list:

@@ -4,14 +4,17 @@ answers 422 naming the field, a place outside the caller's area 403, an id outsi
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from typing import Annotated
 
+from linli.core import roles
 from linli.core.api_errors import Paginated, created, get_in
-from linli.core.api_limits import NonBlank, Published
+from linli.core.api_limits import PRESENT_ID, NonBlank, OneOf, Published, at_least_one, present_text, rules_config
 from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.places.models import Building, Dwelling, Venue
@@ -61,13 +64,29 @@ class StopOut(Schema):
         return str(obj.place or "")
 
 
+def _category_codes() -> list[str]:
+    """The case categories a hazard may name (leaf codes), read when the schema is built."""
+    from linli.cases.models import Category
+
+    return list(Category.objects.filter(parent__isnull=False).order_by("code").values_list("code", flat=True))
+
+
 class HazardIn(Schema):
+    """Where: a stop, a building or a venue (building before venue before the stop's place). Who fixes it:
+    an organisation, a name, or else the venue itself (the schema states both rules)."""
+
+    model_config = rules_config(
+        at_least_one({"stop_id": PRESENT_ID}, {"building_id": PRESENT_ID}, {"venue_id": PRESENT_ID}),
+        at_least_one({"responsible_org_id": PRESENT_ID}, {"responsible_name": present_text()},
+                     {"venue_id": PRESENT_ID, "building_id": {"type": "null"}}),
+    )
+
     title: NonBlank(200, 2)
     stop_id: int | None = None
     building_id: int | None = None
     venue_id: int | None = None
     description: str = ""
-    category_code: str = ""
+    category_code: OneOf(_category_codes) = ""  # empty: the inspection's, else corridor clutter
     responsible_org_id: int | None = None
     responsible_name: str = ""
 
@@ -146,9 +165,13 @@ class VisitOut(Schema):
         return obj.done_at is None and obj.due_on < timezone.localdate()
 
 
-@router.post("/patrols", response={201: PatrolOut}, summary="Start a patrol of the caller's grid")
+@router.post("/patrols", response={201: PatrolOut}, summary="Start a patrol of the caller's grid",
+             description="Only a grid worker patrols through the API (their own grid); anyone else is answered 403.")
 def start_patrol(request):
-    return created(services.start_patrol(for_request(request)))
+    scope = for_request(request)
+    if not any(a.role == roles.GRID_WORKER and a.grid_id for a in scope.appointments):  # who the caller is decides, not what they sent: a permission matter
+        raise PermissionDenied(_("Patrols: only a grid worker starts a patrol here, of their own grid."))
+    return created(services.start_patrol(scope))
 
 
 @router.post("/patrols/{int:patrol_id}/stops", response={201: StopOut}, summary="Record a visit (one building, venue or dwelling)")

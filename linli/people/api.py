@@ -51,11 +51,11 @@ SCOPE_MODELS = {
 
 class PersonQuery(Schema):
     q: str = ""
-    tag: str = ""
+    tag: OneOf(queries.tag_labels) = ""
     grid: int | None = None
     building: int | None = None
     community: int | None = None
-    age_band: str = ""
+    age_band: OneOf(queries.AGE_BANDS) = ""
     status: OneOf(Person.Status.values) = Person.Status.LIVING_HERE  # empty: any status
 
 

@@ -10,7 +10,6 @@ class PeopleConfig(AppConfig):
     def ready(self):
         from . import importers  # noqa: F401  (registers the import.residents job handler)
         from . import retention  # noqa: F401  (registers the retention sweep with the worker)
-        from . import retention  # noqa: F401  (registers the retention sweep with the worker)
         from linli.core.imports import use_scope_resolver
 
         from .scopes import resolve

@@ -9,7 +9,13 @@ import datetime
 
 from ninja import Field, Schema
 
-from linli.core.api_limits import OneOf, NonBlank
+from typing import Annotated
+
+from pydantic import WithJsonSchema
+
+from linli.core.api_limits import PRESENT_ID, NonBlank, OneOf, Phone, ResidentId, at_least_one, rules_config
+
+from .models import HouseholdMember, Person, Tag
 
 
 class TagOut(Schema):
@@ -106,16 +112,37 @@ class PersonDetail(PersonOut):
         return obj.membership_list
 
 
-class PersonIn(Schema):
-    """Register a resident: in a dwelling (joining `household`, or its current one, or a new one), or only in a community."""
+# Stored tags: a list of codes, or {code: level} where only "disabled" takes a level (1-4) and the others null.
+TagList = list[OneOf(Tag.values, blank=False)]
+TagLevels = Annotated[dict[str, int | None], WithJsonSchema({
+    "type": "object",
+    "properties": {t: ({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 4}, {"type": "null"}]}
+                       if t == Tag.DISABLED else {"type": "null"}) for t in Tag.values},
+    "additionalProperties": False,
+})]
+# An ID number carries the birth date and gender: with one, they are derived from it (and are not sent).
+ID_CARRIES_BIRTH = {"anyOf": [
+    {"not": {"required": ["id_number"]}},
+    {"properties": {"id_number": {"enum": ["", None]}}},
+    {"properties": {"birth_date": {"type": "null"}, "gender": {"enum": ["", None]}}},
+]}
 
-    name: str
-    id_number: str = ""
-    phone: str = ""
-    gender: str = ""
+
+class PersonIn(Schema):
+    """Register a resident: in a dwelling (joining `household`, or its current one, or a new one), or only in a community.
+
+    At least one of `dwelling`, `household` (then its dwelling) or `community` is given (stated in the schema)."""
+
+    model_config = rules_config(at_least_one({"dwelling": PRESENT_ID}, {"household": PRESENT_ID}, {"community": PRESENT_ID}),
+                                ID_CARRIES_BIRTH)
+
+    name: NonBlank(50)
+    id_number: ResidentId = ""
+    phone: Phone = ""
+    gender: OneOf(Person.Gender.values) = ""
     birth_date: datetime.date | None = None
     ethnicity: str = Field("", max_length=20)
-    political_status: str = "masses"
+    political_status: OneOf(Person.Political.values) = "masses"
     registered_residence: str = Field("", max_length=200)
     registered_here: bool = True
     work_unit: str = Field("", max_length=100)
@@ -123,26 +150,28 @@ class PersonIn(Schema):
     dwelling: int | None = None
     household: int | None = None
     community: int | None = None
-    relation: str = ""
-    tags: list[str] | dict[str, int | None] | None = None
+    relation: OneOf(HouseholdMember.Relation.values) = ""
+    tags: TagList | TagLevels | None = None
     since: datetime.date | None = None
 
 
 class PersonPatch(Schema):
     """Change a resident's details; only the fields sent are changed. `tags` replaces the stored tags."""
 
-    name: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    gender: str | None = None
+    model_config = rules_config(ID_CARRIES_BIRTH)
+
+    name: NonBlank(50) | None = None
+    id_number: ResidentId | None = None
+    phone: Phone | None = None
+    gender: OneOf(Person.Gender.values) | None = None
     birth_date: datetime.date | None = None
     ethnicity: str | None = Field(None, max_length=20)
-    political_status: str | None = None
+    political_status: OneOf(Person.Political.values) | None = None
     registered_residence: str | None = Field(None, max_length=200)
     registered_here: bool | None = None
     work_unit: str | None = Field(None, max_length=100)
     note: str | None = None
-    tags: list[str] | dict[str, int | None] | None = None
+    tags: TagList | TagLevels | None = None
 
 
 class MoveIn(Schema):

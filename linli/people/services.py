@@ -47,6 +47,7 @@ def clean_person_fields(data: dict, *, existing: Person | None = None, id_facts=
     id_facts: check_id_number's result for data["id_number"] when the caller has it already; unique_checked:
     the caller has looked the ID number's hash up itself (the import, one query per batch)."""
     errors = {}
+    conflicts = {}  # refusals that depend on other records or on today's date, not on the input alone: 409
     out = dict(data)
     if "name" in data or existing is None:
         name = (data.get("name") or "").strip()
@@ -73,7 +74,7 @@ def clean_person_fields(data: dict, *, existing: Person | None = None, id_facts=
                 if existing is not None:
                     other = other.exclude(pk=existing.pk)
                 if other.exists():
-                    errors["id_number"] = _("ID number: already registered to another person")
+                    conflicts["id_number"] = _("ID number: already registered to another person")
     elif "id_number" in data:
         out["id_number"] = ""
     if "phone" in data:
@@ -85,13 +86,15 @@ def clean_person_fields(data: dict, *, existing: Person | None = None, id_facts=
         errors["gender"] = _("Gender: must be M or F")
     if out.get("political_status") and out["political_status"] not in _POLITICAL:
         errors["political_status"] = _("Political status: unknown value")
-    if out.get("birth_date") and out["birth_date"] > timezone.localdate():
-        errors["birth_date"] = _("Birth date: lies in the future")
+    if out.get("birth_date") and out["birth_date"] > timezone.localdate() and "birth_date" not in errors:
+        conflicts["birth_date"] = _("Birth date: lies in the future")
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         errors["__all__"] = _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({**conflicts, **errors})
+    if conflicts:
+        raise StateConflict(conflicts)
     return out
 
 
@@ -152,7 +155,7 @@ def _join(scope, person, dwelling, household, relation, on):
     if relation not in HouseholdMember.Relation.values:
         raise ValidationError({"relation": _("Relation: unknown value %(v)s") % {"v": relation}})
     if relation == HouseholdMember.Relation.HEAD and household.members.filter(relation="head", until__isnull=True).exists():
-        raise ValidationError({"relation": _("Relation: this household already has a head")})
+        raise StateConflict({"relation": _("Relation: this household already has a head")})
     HouseholdMember.objects.create(household=household, person=person, relation=relation, since=on)
     person.household = household
     person.dwelling = dwelling

@@ -1,7 +1,9 @@
 """Shapes of places in the JSON API (in and out)."""
 
 from decimal import Decimal
+from typing import Annotated, Literal
 
+import annotated_types
 from ninja import Field, Schema
 
 from linli.core.api_limits import OneOf
@@ -51,8 +53,42 @@ class GridDetail(GridOut):
         return obj.visible_micro_grids
 
 
+# ---------------------------------------------------------------------------- GeoJSON boundaries (RFC 7946)
+Lng = Annotated[float, annotated_types.Ge(-180), annotated_types.Le(180)]
+Lat = Annotated[float, annotated_types.Ge(-90), annotated_types.Le(90)]
+Position = tuple[Lng, Lat]  # published as [longitude, latitude] (prefixItems)
+RING_MAX = 5000  # positions of one ring
+RINGS_MAX = 100  # rings of a polygon (the outline and its holes), polygons of a multipolygon
+Ring = Annotated[list[Position], annotated_types.MinLen(4), annotated_types.MaxLen(RING_MAX)]
+
+
+class PolygonIn(Schema):
+    type: Literal["Polygon"]
+    coordinates: Annotated[list[Ring], annotated_types.MinLen(1), annotated_types.MaxLen(RINGS_MAX)]
+
+
+class MultiPolygonIn(Schema):
+    type: Literal["MultiPolygon"]
+    coordinates: Annotated[list[Annotated[list[Ring], annotated_types.MinLen(1), annotated_types.MaxLen(RINGS_MAX)]],
+                           annotated_types.MinLen(1), annotated_types.MaxLen(RINGS_MAX)]
+
+
+class BoundaryFeatureIn(Schema):
+    type: Literal["Feature"]
+    geometry: PolygonIn | MultiPolygonIn
+    properties: dict | None = None
+
+
 class GridBoundaryIn(Schema):
-    boundary: dict
+    """A GeoJSON Polygon or MultiPolygon (or a Feature holding one), longitude before latitude, each ring
+    at least 4 positions, the last repeating the first. The schema states the shape; the polygon must
+    also be valid (rings that do not cross themselves or each other, an area above zero), which JSON
+    Schema cannot state: an invalid one answers 422 naming `boundary` and what is wrong."""
+
+    boundary: PolygonIn | MultiPolygonIn | BoundaryFeatureIn = Field(..., discriminator="type")
+
+    def geojson(self) -> dict:
+        return self.boundary.model_dump(mode="json", exclude_none=True)
 
 
 class LocateOut(Schema):

@@ -68,7 +68,7 @@ def get_grid(request, grid_id: int):
 def set_grid_boundary(request, grid_id: int, payload: GridBoundaryIn):
     scope = for_request(request)
     g = queries.grid(scope, grid_id)
-    services.set_grid_boundary(scope, g, payload.boundary)
+    services.set_grid_boundary(scope, g, payload.geojson())
     return get_grid(request, grid_id)
 
 

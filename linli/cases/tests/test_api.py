@@ -85,14 +85,20 @@ def test_source_follows_the_role(as_, world, role, data, source):
 
 
 def test_resident_cannot_claim_another_source(as_, world):
-    assert "source" in fields(post(as_("resident"), API, {"description": "巡查发现楼道堆物", "source": "patrol", **A1_POINT}))
+    # Who the caller is decides: a source their roles do not give is a permission matter (403), an
+    # unknown source bad input (422, the schema lists the sources).
+    before = Case.objects.count()
+    r = post(as_("resident"), API, {"description": "巡查发现楼道堆物", "source": "patrol", **A1_POINT})
+    assert r.status_code == 403, r.content
+    assert "patrol" in r.json()["detail"]
+    assert "source" in fields(post(as_("resident"), API, {"description": "巡查发现楼道堆物", "source": "pigeon", **A1_POINT}))
+    assert Case.objects.count() == before
 
 
 @pytest.mark.parametrize("data, field", [
     ({"description": ""}, "description"),
     ({"description": "漏"}, "description"),
     ({"category": "no.such"}, "category"),
-    ({"lat": 39.9, "lng": 113.1}, "location"),
     ({"lat": None, "lng": None}, "location"),
     ({"lat": "north"}, "lat"),
 ])
@@ -100,6 +106,15 @@ def test_bad_input_names_the_field_and_stores_nothing(as_, data, field):
     before = Case.objects.count(), CaseEvent.objects.count()
     payload = {"description": "楼道里堆满了纸箱", "category": "home.leak", **A1_POINT, **data}
     assert field in fields(post(as_("grid_worker"), API, payload))
+    assert (Case.objects.count(), CaseEvent.objects.count()) == before
+
+
+def test_point_outside_every_grid_is_409_naming_the_location(as_):
+    # well formed (the schema's ranges), but the map holds no grid there: the system's state, not the input
+    before = Case.objects.count(), CaseEvent.objects.count()
+    r = post(as_("grid_worker"), API, {"description": "楼道里堆满了纸箱", "category": "home.leak", "lat": 39.9, "lng": 113.1})
+    assert r.status_code == 409, r.content
+    assert [d["field"] for d in r.json()["detail"]] == ["location"]
     assert (Case.objects.count(), CaseEvent.objects.count()) == before
 
 

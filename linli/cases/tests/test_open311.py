@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from linli.cases import services
+from linli.cases import open311, services
 from linli.cases.models import Case, CaseEvent, Open311Client
 from linli.cases.open311 import create_client, hash_key
 from linli.people.scopes import resolve, system
@@ -295,6 +295,65 @@ def test_filters(http, filed):
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_bad_filters_are_400(http, filed, params, field, fmt):
     assert error_of(http.get(f"{BASE}/requests.{fmt}", params), 400, fmt).startswith(field)
+
+
+# ---------------------------------------------------------------------------- published limits
+POST_LIMITS = [name for name in open311.LIMITS if name not in ("service_request_id", "start_date", "end_date", "status", "token")]
+
+
+@pytest.mark.parametrize("name", POST_LIMITS)
+def test_oversized_parameter_is_400_naming_it_before_any_other_work(http, key, name):
+    limit = open311.LIMITS[name]
+    before = counts()
+    for fmt in ("json", "xml"):
+        # one character over the published limit: refused, naming the parameter, nothing stored
+        assert error_of(post(http, fmt, **valid(key, **{name: "1" * (limit + 1)})), 400, fmt).startswith(name + ":")
+    # checked before the key: a wrong key with an oversized value is still the 400 of the value
+    assert error_of(post(http, **valid("o311_guessed", **{name: "x" * (limit + 1)})), 400).startswith(name + ":")
+    r = http.post(f"{BASE}/requests.json", json.dumps(valid(key, **{name: "x" * 100_000})), content_type="application/json")
+    assert error_of(r, 400).startswith(name + ":")
+    assert counts() == before
+
+
+def test_values_at_the_published_limits_are_accepted(http, key):
+    limits = open311.LIMITS
+    data = valid(key, description="楼上卫生间渗水" + "漏" * (limits["description"] - 7), first_name="秀" * limits["first_name"],
+                 last_name="李" * limits["last_name"], address_string="柳" * limits["address_string"],
+                 media_url="https://example.org/" + "p" * (limits["media_url"] - 20), device_id="d" * limits["device_id"])
+    r = post(http, **data)
+    assert r.status_code == 201, r.content
+    case = Case.objects.get(number=r.json()[0]["service_request_id"])
+    assert len(case.reporter_name) == 100 and case.description.endswith("p" * 100) and len(case.description) <= 4000
+
+
+def test_too_many_or_oversized_other_parameters_are_400(http, key):
+    before = counts()
+    many = valid(key, **{f"attribute[a{i}]": "1" for i in range(open311.PARAMS_MAX)})
+    assert error_of(post(http, **many), 400).startswith("Too many parameters")
+    big = valid(key, **{"attribute[color]": "x" * (open311.OTHER_MAX + 1)})
+    assert error_of(post(http, **big), 400).startswith("attribute[color]:")
+    assert counts() == before
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_oversized_read_parameters_are_400(http, filed, fmt):
+    assert error_of(http.get(f"{BASE}/requests.{fmt}", {"service_request_id": "1," * 10_001}), 400, fmt).startswith("service_request_id:")
+    assert error_of(http.get(f"{BASE}/requests.{fmt}", {"service_code": "a," * 1001}), 400, fmt).startswith("service_code:")
+    assert error_of(http.get(f"{BASE}/requests.{fmt}", {"start_date": "2" * 41}), 400, fmt).startswith("start_date:")
+    assert error_of(http.get(f"{BASE}/tokens/{'t' * 41}.{fmt}"), 400, fmt).startswith("token:")
+    assert error_of(http.get(f"{BASE}/services/{'s' * 65}.{fmt}"), 400, fmt).startswith("service_code:")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_discovery_publishes_the_limits(http, db, fmt):
+    r = http.get(f"{BASE}/discovery.{fmt}")
+    if fmt == "json":
+        rows = r.json()["limits"]
+    else:
+        rows = [{c.tag: (int(c.text) if c.text.isdigit() else c.text) for c in el} for el in xml(r).findall("limits/limit")]
+    published = {row["parameter"]: row.get("max_length") for row in rows}
+    assert all(published[name] == n for name, n in open311.LIMITS.items())
+    assert published["*"] == open311.OTHER_MAX and {"parameter": "parameters", "max_count": open311.PARAMS_MAX} in rows
 
 
 def test_get_requests_xml(http, filed):

@@ -88,8 +88,8 @@ def test_bad_input_is_refused_and_nothing_is_stored(world, cats, kwargs, field):
 
 
 def test_intake_scope(world, cats):
-    # a resident reports only for their own home
-    with pytest.raises(ValidationError):
+    # a resident reports only for their own home (who they are decides: a permission matter)
+    with pytest.raises(OutOfScope):
         report_leak(world, dwelling=world.dwellings["A2-301"])
     # a grid worker's patrol report must lie in their grid
     with pytest.raises(OutOfScope):

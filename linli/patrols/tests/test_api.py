@@ -85,7 +85,7 @@ def test_a_leaders_points_for_them_their_staff_and_their_grid_worker_only(gw):
     assert r.status_code == 404 and "person_id" in r.content.decode()
 
 
-def test_the_router_is_in_the_openapi_schema(client):
+def test_the_router_is_in_the_openapi_schema(client, db):  # the schema lists category codes from the database
     schema = client.get("/api/v1/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]

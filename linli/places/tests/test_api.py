@@ -194,7 +194,7 @@ def test_grid_boundary_patch(api_as, world):
 
 
 # ---------------------------------------------------------------------------- schema and docs
-def test_openapi_and_docs_load_offline(client):
+def test_openapi_and_docs_load_offline(client, db):  # the schema lists category codes from the database
     schema = client.get("/api/v1/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
