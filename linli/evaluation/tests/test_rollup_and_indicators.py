@@ -215,4 +215,5 @@ def test_api_period_is_a_start_and_a_number_of_days(dataset, api_as):
     for bad in ("days=0", "days=3661", "start=1899-12-31", "start=2025-02-30", "month=2025-13"):
         r = api.get(f"/api/v1/evaluation/rates?start=2025-03-01&{bad}" if "start" not in bad else f"/api/v1/evaluation/rates?{bad}")
         assert r.status_code == 422, bad
-    assert api.get("/api/v1/evaluation/rates?start=2099-12-31&days=3660").status_code == 200  # the far edge is answered
+    for edge in ("start=2099-12-31&days=3660", "start=1900-01-01&days=1", "days=3660", "month="):  # the edges are answered
+        assert api.get(f"/api/v1/evaluation/rates?{edge}").status_code == 200, edge
