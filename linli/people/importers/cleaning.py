@@ -54,6 +54,14 @@ def _level(value: str) -> int | None:
 
 def parse_tags(text: str) -> tuple[dict, list[str]]:
     """'独居、残疾2级、低保' → ({living_alone: None, disabled: 2, low_income: None}, unknown names)."""
+    if not text:
+        return {}, []
+    tags, unknown = _parse_tags(text)
+    return dict(tags), list(unknown)
+
+
+@lru_cache(maxsize=4096)  # a sheet holds a few dozen distinct tag texts
+def _parse_tags(text: str) -> tuple[dict, tuple[str, ...]]:
     tags, unknown = {}, []
     for part in re.split(r"[、,，;；/\s]+", text or ""):
         part = part.strip()
@@ -68,7 +76,7 @@ def parse_tags(text: str) -> tuple[dict, list[str]]:
             unknown.append(part)
         else:
             tags.setdefault(code, None)
-    return tags, unknown
+    return tags, tuple(unknown)
 
 
 def tags_label(tags: dict) -> str:

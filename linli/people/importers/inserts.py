@@ -82,3 +82,21 @@ def insert(model, names: list[str], rows: list[tuple], returning: tuple[str, ...
             if returning:
                 out.extend(cursor.fetchall())
     return out
+
+
+def select_in(model, names: list[str], key: str, values: list, where: str = "") -> list[tuple]:
+    """SELECT names FROM model's table WHERE key IN values [AND where]: a batch read without the ORM's per-value
+    work on the IN list (25 ms per 1,000 hashes). Values come back as the driver gives them (SQLite: dates as text)."""
+    if not values:
+        return []
+    opts, qn = model._meta, connection.ops.quote_name
+    columns = ", ".join(qn(opts.get_field(name).column) for name in names)
+    column = qn(opts.get_field(key).column)
+    per = max_params()
+    out = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), per):
+            chunk = values[start:start + per]
+            cursor.execute(f"SELECT {columns} FROM {qn(opts.db_table)} WHERE {column} IN ({', '.join(['%s'] * len(chunk))}){where}", chunk)
+            out.extend(cursor.fetchall())
+    return out

@@ -1,5 +1,6 @@
 """The resident import itself: read the sheet in batches, plan each batch against the register, write it."""
 
+import datetime
 import time
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from linli.core.validation import normalize_phone
 from ..models import HouseholdMember, Person, PersonTag
 from ..scopes import Scope
 from .columns import ALIASES, REQUIRED_COLUMNS
+from .inserts import select_in
 from .places import HouseholdState, Places
 from .rows import Parsed, RowChecks
 from .writing import Writing
@@ -26,9 +28,9 @@ PROGRESS_EVERY = 500
 class Registered:
     """A resident (or a membership) already in the register, as the batch read it: the columns the comparison needs."""
 
-    PERSON = ("id", "id_number_hash", "phone_hash", "name", "gender", "birth_date", "ethnicity", "political_status", "registered_residence",
-              "registered_here", "work_unit", "note", "status", "dwelling_id", "household_id")
-    MEMBER = ("id", "person_id", "household_id", "relation")
+    PERSON = ["id", "id_number_hash", "phone_hash", "name", "gender", "birth_date", "ethnicity", "political_status", "registered_residence",
+              "registered_here", "work_unit", "note", "status", "dwelling", "household"]
+    MEMBER = ["id", "person", "household", "relation"]
 
     def __init__(self, names, row):
         self.__dict__.update(zip(names, row))
@@ -36,11 +38,18 @@ class Registered:
 
     @classmethod
     def person(cls, row) -> "Registered":
-        return cls(cls.PERSON, row)
+        self = cls(cls.PERSON, row)
+        self.dwelling_id, self.household_id = self.dwelling, self.household
+        if isinstance(self.birth_date, str):  # SQLite's driver gives dates as text
+            self.birth_date = datetime.date.fromisoformat(self.birth_date)
+        self.registered_here = bool(self.registered_here)
+        return self
 
     @classmethod
     def member(cls, row) -> "Registered":
-        return cls(cls.MEMBER, row)
+        self = cls(cls.MEMBER, row)
+        self.person_id, self.household_id = self.person, self.household
+        return self
 
 
 class ResidentImport(RowChecks, Writing):
@@ -71,14 +80,11 @@ class ResidentImport(RowChecks, Writing):
         self.sheet = sheet
         total = sheet.total
         batch: list[Parsed] = []
-        for row in sheet.rows():
-            self.report.rows += 1
-            parsed = self.parse(row)
-            if not parsed.failed:
-                batch.append(parsed)
-            if len(batch) >= BATCH_SIZE:
-                self.flush(batch)
-                batch = []
+        for chunk in self.parsed_chunks():
+            batch.extend(chunk)
+            while len(batch) >= BATCH_SIZE:
+                self.flush(batch[:BATCH_SIZE])
+                batch = batch[BATCH_SIZE:]
             if self.on_progress and self.report.rows % PROGRESS_EVERY == 0:
                 self.on_progress(self.report.rows, total)
         if batch:
@@ -89,13 +95,26 @@ class ResidentImport(RowChecks, Writing):
         self.report.seconds = time.perf_counter() - started
         return self.report
 
+    def parsed_chunks(self):
+        """The sheet's rows parsed and checked (errors to the report), PROGRESS_EVERY rows at a time: those that passed."""
+        chunk: list[Parsed] = []
+        for row in self.sheet.rows():
+            self.report.rows += 1
+            parsed = self.parse(row)
+            if not parsed.failed:
+                chunk.append(parsed)
+            if self.report.rows % PROGRESS_EVERY == 0:
+                yield chunk
+                chunk = []
+        yield chunk
+
     # ------------------------------------------------------------------ a batch
     def flush(self, batch: list[Parsed]) -> None:
         for p in batch:
             p.hash = crypto.lookup_hash(p.number)
         # One read for the batch, as plain rows (no model instances); the encrypted columns stay unread (no
         # decryption): they are compared by their keyed hash. Instances are read only for the rows that change.
-        rows = Person.objects.filter(id_number_hash__in=[p.hash for p in batch]).values_list(*Registered.PERSON)
+        rows = select_in(Person, Registered.PERSON, "id_number_hash", [p.hash for p in batch])
         existing = {x.id_number_hash: x for x in map(Registered.person, rows)}
         writable = set()
         tags: dict[int, dict] = {}
@@ -103,9 +122,9 @@ class ResidentImport(RowChecks, Writing):
         if existing:
             ids = [x.pk for x in existing.values()]
             writable = set(self.scope.filter(Person.objects.filter(pk__in=ids), "write").values_list("pk", flat=True))
-            for person_id, tag, level in PersonTag.objects.filter(person_id__in=ids).values_list("person_id", "tag", "level"):
+            for person_id, tag, level in select_in(PersonTag, ["person", "tag", "level"], "person", ids):
                 tags.setdefault(person_id, {})[tag] = level
-            for m in map(Registered.member, HouseholdMember.objects.filter(person_id__in=ids, until__isnull=True).values_list(*Registered.MEMBER)):
+            for m in map(Registered.member, select_in(HouseholdMember, Registered.MEMBER, "person", ids, ' AND "until" IS NULL')):
                 membership[m.person_id] = m
         creates, updates = [], []
         for p in batch:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from linli.core.validation import normalize_phone
+from linli.core.validation import check_id_number, normalize_phone
 from linli.people import services
 from linli.people.importers import ResidentImport, import_residents
 from linli.people.scopes import resolve
@@ -123,3 +123,43 @@ def test_phone_fast_path_matches_phonenumbers(seed):
     samples += ["17951" + "13800001111"[:6], "1795113800001", "8613800001111", "+8613800001111", "138 0000 1111",
                 "03522345678", "0352-2345678", "12345", "1380000111", "138000011112", "10086", "4008123123"]
     assert [ours(s) for s in samples] == [full(s) for s in samples]
+
+
+
+def test_id_number_fast_path_matches_stdnum(monkeypatch):
+    """check_id_number skips stdnum's compact for a number already compact and reads the birth date itself:
+    over valid, mistyped and oddly written numbers it must answer exactly as stdnum's path does."""
+    import re
+
+    from stdnum.cn import ric
+    from stdnum.exceptions import InvalidComponent
+
+    from linli.core import validation
+
+    def outcome(value):
+        try:
+            facts = check_id_number(value)
+        except ValidationError as exc:
+            err = exc.error_dict["id_number"][0]
+            return err.code, err.messages[0]
+        try:
+            stdnum_birth = ric.get_birth_date(facts.number)
+        except InvalidComponent:
+            stdnum_birth = "invalid"
+        assert facts.birth_date == stdnum_birth
+        return facts
+
+    rng = random.Random(5)
+    samples = ["", "   ", "abc", "14021319500101001", "1402131950010100171", "14021319500101001x", "1402131950010100AX"]
+    for _ in range(3000):
+        body = (rng.choice(["140213", "110105", "990101", "440304"])
+                + f"{rng.randint(1890, 2030)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}{rng.randint(0, 999):03d}")
+        good = body + ric.calc_check_digit(body + "0")
+        samples += [good, good.lower(), body + rng.choice("0123456789X"), f" {good[:6]} {good[6:14]} {good[14:]} ",
+                    good[:6] + "-" + good[6:], good[:6] + "\u2013" + good[6:], good[:17], good + "1", "\uff11" + good[1:]]
+    fast = [outcome(v) for v in samples]
+    monkeypatch.setattr(validation, "_COMPACT_ID", re.compile(r"(?!)"))  # never taken: stdnum's compact every time
+    assert fast == [outcome(v) for v in samples]
+    codes = {r[0] for r in fast if isinstance(r, tuple)}
+    assert {"checksum", "length", "format", "birth_date", "region"} <= codes
+    assert sum(not isinstance(r, tuple) for r in fast) > 2000
