@@ -24,8 +24,14 @@ def get(scope: Scope, model, pk, mode: str = "read", qs=None):
     return obj
 
 
+# Lists join people, venues and cases for their names; their encrypted columns (ID numbers, phones) are left unread:
+# each would be decrypted per row, and a page that needs one reads it on its own record.
+def _names_only(qs, *paths):
+    return qs.defer(*[f"{p}__{f}" for p in paths for f in ("id_number", "phone")])
+
+
 def patrols(scope: Scope):
-    return scope.filter(Patrol.objects.select_related("grid", "worker__person"))
+    return scope.filter(_names_only(Patrol.objects.select_related("grid", "worker__person"), "worker__person"))
 
 
 def open_patrol(account):
@@ -33,15 +39,18 @@ def open_patrol(account):
 
 
 def stops(scope: Scope):
-    return scope.filter(PatrolStop.objects.select_related("patrol__worker__person", "building", "venue", "dwelling__building", "grid", "case"))
+    return scope.filter(_names_only(PatrolStop.objects.select_related("patrol__worker__person", "building", "venue", "dwelling__building", "grid",
+                                                                      "case"), "patrol__worker__person")
+                        .defer("venue__contact_phone", "case__reporter_phone"))
 
 
 def hazards(scope: Scope):
-    return scope.filter(Hazard.objects.select_related("building__compound", "venue", "dwelling__building__compound", "dwelling__entrance", "grid", "case"))
+    return scope.filter(Hazard.objects.select_related("building__compound", "venue", "dwelling__building__compound", "dwelling__entrance", "grid", "case")
+                        .defer("venue__contact_phone", "case__reporter_phone"))
 
 
 def notices(scope: Scope):
-    return scope.filter(RectificationNotice.objects.select_related("grid", "reinspection", "issued_by__person"))
+    return scope.filter(_names_only(RectificationNotice.objects.select_related("grid", "reinspection", "issued_by__person"), "issued_by__person"))
 
 
 def notice_for(scope: Scope, pk, qs=None):
@@ -77,6 +86,10 @@ def visits(scope: Scope):
                                                          "case", "wish", "service_order__item"))
 
 
+# The encrypted columns of a person joined to a list that shows only the name (each would be decrypted per row).
+_PERSON_SECRETS = ("person__id_number", "person__phone")
+
+
 # The columns a list of visits shows (the visits page, the grid-work home, the workbench): names, the rule, the building,
 # the dates, the requests a visit led to. Nothing else is read, so no encrypted field (ID numbers, phones of the visited
 # person, the assignee or the case's reporter) is decrypted and no 100-column case row is built per visit.
@@ -100,7 +113,7 @@ def disputes(scope: Scope):
 
 
 def duty_items(scope: Scope):
-    return scope.filter(DutyItem.objects.select_related("leader", "building"))
+    return scope.filter(_names_only(DutyItem.objects.select_related("leader", "building"), "leader"))
 
 
 def places_for_worker(scope: Scope, grid: Grid) -> dict:
@@ -108,7 +121,7 @@ def places_for_worker(scope: Scope, grid: Grid) -> dict:
     grid_ids = [grid.pk] + list(Grid.objects.filter(parent=grid).values_list("pk", flat=True))
     buildings = scope.filter(Building.objects.filter(Q(grid_id__in=grid_ids) | Q(micro_grid_id__in=grid_ids)).select_related("compound"), "read") \
         .order_by("number")
-    venues = scope.filter(Venue.objects.filter(grid_id__in=grid_ids), "read").order_by("name")
+    venues = scope.filter(Venue.objects.filter(grid_id__in=grid_ids).defer("contact_phone"), "read").order_by("name")
     dwellings = scope.filter(Dwelling.objects.filter(Q(building__grid_id__in=grid_ids) | Q(building__micro_grid_id__in=grid_ids)), "read") \
         .select_related("building__compound", "entrance").order_by("building__number", "entrance__number", "room")
     return {"buildings": list(buildings), "venues": list(venues), "dwellings": list(dwellings[:500])}
@@ -129,7 +142,8 @@ def coverage(scope: Scope, days: int, today: datetime.date | None = None) -> dic
     since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time()))
     buildings = scope.filter(Building.objects.select_related("grid", "compound"), "read").annotate(  # str() names the compound
         last=Max("patrol_stops__at")).order_by("grid__code", "number")
-    venues = scope.filter(Venue.objects.select_related("grid"), "read").annotate(last=Max("patrol_stops__at")).order_by("grid__code", "name")
+    venues = scope.filter(Venue.objects.select_related("grid").defer("contact_phone"), "read").annotate(
+        last=Max("patrol_stops__at")).order_by("grid__code", "name")
     b_all, v_all = list(buildings), list(venues)
     return {
         "buildings": [b for b in b_all if b.last is None or b.last < since],
@@ -173,13 +187,14 @@ def leader_ranking(community_id) -> list[dict]:
     from .services import leaders
 
     today = timezone.localdate()
-    people = {a.person_id: a for a in leaders(community_id, today).select_related("building__compound")}
+    people = {a.person_id: a for a in leaders(community_id, today).select_related("building__compound").defer(*_PERSON_SECRETS)}
     totals = dict(PointEvent.objects.filter(community_id=community_id).values_list("leader_id").annotate(t=Sum("points")))
     done = dict(DutyItem.objects.filter(community_id=community_id, done_at__isnull=False).values_list("leader_id").annotate(n=Count("id")))
     missed = dict(DutyItem.objects.filter(community_id=community_id, missed_at__isnull=False).values_list("leader_id").annotate(n=Count("id")))
+    former = Person.objects.defer("id_number", "phone").in_bulk(set(totals) - set(people))  # leaders no longer in post (1 query)
     rows = []
     for pid in set(people) | set(totals):
-        person = people[pid].person if pid in people else Person.objects.get(pk=pid)
+        person = people[pid].person if pid in people else former[pid]
         building = people[pid].building if pid in people else None
         rows.append({"person": person, "building": building, "points": totals.get(pid, 0), "done": done.get(pid, 0), "missed": missed.get(pid, 0)})
     rows.sort(key=lambda r: (-r["points"], r["person"].name, r["person"].pk))

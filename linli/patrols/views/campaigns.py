@@ -59,10 +59,13 @@ def campaign_detail(request, pk):
         else:
             messages.success(request, _("Inspection recorded: %(place)s.") % {"place": place})
             return redirect("patrols:campaign", campaign.pk)
-    inspected = campaign.inspections.select_related("venue", "building__compound", "inspector__person").prefetch_related("results__item")
+    inspected = (campaign.inspections.select_related("venue", "building__compound", "inspector__person")
+                 .defer("venue__contact_phone", "inspector__person__id_number", "inspector__person__phone")  # names only
+                 .prefetch_related("results__item"))
     if _is_staff(scope):  # staff inspect anywhere in the community
         places = {"buildings": list(scope.filter(Building.objects.filter(community=campaign.community).select_related("compound"), "write").order_by("number")),
-                  "venues": list(scope.filter(Venue.objects.filter(community=campaign.community), "write").order_by("name"))}
+                  "venues": list(scope.filter(Venue.objects.filter(community=campaign.community).defer("contact_phone"), "write")
+                                 .order_by("name"))}
     else:
         grid = queries.worker_grids(scope).first()
         places = queries.places_for_worker(scope, grid) if grid else {}
