@@ -11,7 +11,9 @@ then follows every same-origin link from the home page, breadth first, to depth 
 form, skipping logout, exports, PDFs, spreadsheets, static and media files; pages are deduplicated by
 their path with every number replaced by <n> (the first URL found for a pattern is the one fetched), at
 most --cap pages per role. Redirects are not followed by the request itself: a redirect is a page with its
-own time, and its target is queued like a link.
+own time, and its target is queued like a link. Each page at or over the target is then requested --again times more
+in the same session (default 3): a page slow every time is a slow page; one fast the second time was a slow moment
+(a collection of the garbage collector, another process on the core) and the table says which.
 
     python3 bench/bench_crawl.py                  # writes the crawl section of docs/benchmarks.md
     python3 bench/bench_crawl.py --no-write --roles resident,grid1 --cap 50
@@ -92,7 +94,16 @@ def sign_in(base: str, username: str) -> requests.Session:
     return s
 
 
-def crawl(base: str, username: str, cap: int, depth: int) -> list[dict]:
+def again(s: requests.Session, base: str, pages: list[dict], times: int) -> None:
+    """The pages at or over the target requested `times` more (server ms each, in `again`)."""
+    for p in pages:
+        if times and (p["server_ms"] or 0) >= TARGET_MS and p["status"] < 400:
+            p["again"] = []
+            for _ in range(times):
+                p["again"].append(server_ms(s.get(base + p["url"], allow_redirects=False, timeout=120)))
+
+
+def crawl(base: str, username: str, cap: int, depth: int, times: int = 3) -> list[dict]:
     s = sign_in(base, username)
     host = urlsplit(base).netloc
     seen = {pattern("/")}
@@ -129,6 +140,7 @@ def crawl(base: str, username: str, cap: int, depth: int) -> list[dict]:
                 continue
             seen.add(key)
             queue.append((path, level + 1, url))
+    again(s, base, pages, times)
     return pages
 
 
@@ -167,6 +179,14 @@ def build_and_serve(var_dir: Path, port: int, workers: int):
     raise SystemExit("linli serve did not answer within 300 s")
 
 
+def still_slow(p: dict) -> bool:
+    """At or over the target, and so again at best (a page never requested again counts as still slow)."""
+    if (p["server_ms"] or 0) < TARGET_MS:
+        return False
+    later = [v for v in p.get("again", []) if v is not None]
+    return not later or min(later) >= TARGET_MS
+
+
 def render(res: dict) -> str:
     m = res["machine"]
     lines = [BEGIN, "## Crawl: every page of the demo, as each role", "",
@@ -179,8 +199,11 @@ def render(res: dict) -> str:
              f"{res['cap']} pages per role; one request at a time. Server time is the header's; client time is the wall time "
              "on loopback (adds the HTTP round trip and the server's queueing).", "",
              f"Target (issue 12): every page < {TARGET_MS} ms server time.", "",
-             "| role | pages | p50 server ms | p95 server ms | max server ms | p50 client ms | pages ≥ 300 ms | 4xx/5xx |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             f"A page at or over the target is requested {res['again']} times more in the same session: *still ≥ 300 ms* counts "
+             "those whose best later time is still at or over the target (a slow page), the others were a slow moment "
+             "(a garbage collection, the other processes on the 2 cores).", "",
+             "| role | pages | p50 server ms | p95 server ms | max server ms | p50 client ms | pages ≥ 300 ms | still ≥ 300 ms | 4xx/5xx |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     all_pages = [p for pages in res["roles"].values() for p in pages]
     for role, pages in res["roles"].items():
         srv = [p["server_ms"] for p in pages if p["server_ms"] is not None]
@@ -188,14 +211,16 @@ def render(res: dict) -> str:
         slow = sum(1 for v in srv if v >= TARGET_MS)
         bad = sum(1 for p in pages if p["status"] >= 400 or p["status"] == 0)
         lines.append(f"| {role} | {len(pages)} | {pct(srv, .5):.0f} | {pct(srv, .95):.0f} | {max(srv, default=0):.0f} | "
-                     f"{pct(cli, .5):.0f} | {slow} | {bad} |")
+                     f"{pct(cli, .5):.0f} | {slow} | {sum(1 for p in pages if still_slow(p))} | {bad} |")
     srv_all = [p["server_ms"] for p in all_pages if p["server_ms"] is not None]
     lines.append(f"| **all** | {len(all_pages)} | {pct(srv_all, .5):.0f} | {pct(srv_all, .95):.0f} | {max(srv_all, default=0):.0f} | "
                  f"{pct([p['client_ms'] for p in all_pages], .5):.0f} | {sum(1 for v in srv_all if v >= TARGET_MS)} | "
-                 f"{sum(1 for p in all_pages if p['status'] >= 400 or p['status'] == 0)} |")
-    lines += ["", "The ten slowest pages (server time):", "", "| server ms | client ms | status | role | page |", "| --- | --- | --- | --- | --- |"]
+                 f"{sum(1 for p in all_pages if still_slow(p))} | {sum(1 for p in all_pages if p['status'] >= 400 or p['status'] == 0)} |")
+    lines += ["", "The ten slowest pages (server time; *again*: the times of the later requests of a page at or over the target):", "",
+              "| server ms | client ms | again, server ms | status | role | page |", "| --- | --- | --- | --- | --- | --- |"]
     for p in sorted(all_pages, key=lambda p: -(p["server_ms"] or 0))[:10]:
-        lines.append(f"| {p['server_ms'] or 0:.0f} | {p['client_ms']:.0f} | {p['status']} | {p['role']} | `{p['url']}` |")
+        later = " / ".join(f"{v:.0f}" for v in p.get("again", []) if v is not None) or "—"
+        lines.append(f"| {p['server_ms'] or 0:.0f} | {p['client_ms']:.0f} | {later} | {p['status']} | {p['role']} | `{p['url']}` |")
     bad = [p for p in all_pages if p["status"] >= 400 or p["status"] == 0]
     lines += ["", f"Pages answering 4xx/5xx in the crawl: {len(bad)}" + (":" if bad else "."), ""]
     if bad:
@@ -215,6 +240,7 @@ def main(argv=None) -> None:
     parser.add_argument("--cap", type=int, default=400, help="pages per role at most")
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--again", type=int, default=3, help="requests more of each page at or over the target")
     parser.add_argument("--var-dir", help="reuse this LINLI_VAR_DIR (built if empty) instead of a temporary one")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
@@ -232,7 +258,7 @@ def main(argv=None) -> None:
     try:
         for role in args.roles.split(","):
             t0 = time.perf_counter()
-            results[role] = crawl(base, role, args.cap, args.depth)
+            results[role] = crawl(base, role, args.cap, args.depth, args.again)
             print(f"{role}: {len(results[role])} pages in {time.perf_counter() - t0:.0f} s", flush=True)
     finally:
         proc.terminate()
@@ -243,7 +269,7 @@ def main(argv=None) -> None:
     out = ROOT / "var" / "bench" / "crawl.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    res = {"roles": results, "built_s": built, "reused": reused, "workers": args.workers, "depth": args.depth, "cap": args.cap,
+    res = {"roles": results, "again": args.again, "built_s": built, "reused": reused, "workers": args.workers, "depth": args.depth, "cap": args.cap,
            "machine": benchdoc.machine(django=django.get_version()), "load_start": load_start,
            "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()), "json": out.relative_to(ROOT),
            "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
