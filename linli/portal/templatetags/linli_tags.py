@@ -21,7 +21,8 @@ def _has_url(name: str) -> bool:
 
 def nav_items(request) -> list[dict]:
     """The menu a user sees follows from what their scope lets them read. Each app's item carries the
-    number of tasks waiting there (the same lists as the workbench, portal.workbench.task_counts)."""
+    number of tasks waiting there: what the workbench lists, counted by each app's `workbench_counts` (COUNT
+    queries, once per request; portal.workbench.task_counts), never by collecting the lists on every page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
