@@ -9,7 +9,7 @@ import datetime
 from ninja import Field, Schema
 
 from linli.core.crypto import mask_phone
-from linli.core.api_limits import PRESENT_ID, NonBlank, OneOf, Phone, at_least_one, rules_config
+from linli.core.api_limits import PRESENT_ID, NonBlank, OneOf, Phone, at_least_one, present_text, rules_config
 from linli.cases.models import Category
 
 from .models import Case, CaseEvent
@@ -158,7 +158,12 @@ class ResolveIn(Schema):
 
 
 class RateIn(Schema):
-    verdict: str = Field(..., description="satisfied, basic or unsatisfied (then a comment is required)")
+    """Unsatisfied needs a comment saying what is still wrong (stated in the schema)."""
+
+    model_config = rules_config(at_least_one({"verdict": {"enum": ["satisfied", "basic"]}}, {"comment": present_text()}))
+
+    verdict: OneOf(["satisfied", "basic", "unsatisfied"], blank=False) = Field(
+        ..., description="satisfied, basic or unsatisfied (then a comment is required)")
     comment: str = ""
 
 

@@ -3,12 +3,16 @@ supporting, replying, voting online and evaluating. Errors: 404 for hidden and m
 422 naming the field."""
 
 import datetime
+from typing import Annotated
+
+import annotated_types
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from linli.core.api_errors import Paginated, created
+from linli.core.api_errors import Paginated, created, get_in
+from linli.core.errors import StateConflict
 from linli.core.api_limits import NonBlank, OneOf
 from linli.meetings.services.council import LEVELS
 from linli.people.scopes import for_request
@@ -70,7 +74,7 @@ class MatterIn(Schema):
 
 
 class TextIn(Schema):
-    text: str
+    text: NonBlank(2000, 2)
 
 
 class CastIn(Schema):
@@ -78,7 +82,7 @@ class CastIn(Schema):
 
 
 class EvaluateIn(Schema):
-    rating: int
+    rating: Annotated[int, annotated_types.Ge(1), annotated_types.Le(5)]  # 1 very dissatisfied … 5 very satisfied
     comment: str = ""
 
 
@@ -130,16 +134,12 @@ def reply(request, matter_id: int, body: TextIn):
 
 @router.post("/matters/{matter_id}/ballot", response={201: dict})
 def cast(request, matter_id: int, body: CastIn):
-    from django.core.exceptions import ValidationError
-
     scope = for_request(request)
     m = queries.matter(scope, matter_id)
     vote = m.votes.order_by("-id").first()
-    option = Option.objects.filter(matter=m, pk=body.option).first()
-    if vote is None:
-        raise ValidationError({"vote": _("Vote: there is no vote on this matter.")})
-    if option is None:
-        raise ValidationError({"option": _("Option: choose one of this vote's options.")})
+    if vote is None:  # the matter's state: no vote (yet)
+        raise StateConflict({"vote": _("Vote: there is no vote on this matter.")})
+    option = get_in(Option.objects.filter(matter=m), body.option, "option")  # not one of its options: 404 naming it
     b = services.cast(scope, vote, option)
     return created({"vote": vote.pk, "channel": b.channel, "cast_at": b.cast_at.isoformat()})
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
 from linli.people.scopes import Scope
 
 from ..models import Case, CaseSettings, Rating
@@ -25,7 +25,7 @@ def rate(scope: Scope, case: Case, verdict: str, comment: str = "") -> Case:
     if not may_rate(scope.account, case):
         raise OutOfScope(_("Only the people who reported case %(n)s rate it.") % {"n": case.number})
     if case.state != State.RESOLVED:
-        raise ValidationError({"verdict": _("Verdict: the case is not waiting for a verdict.")})
+        raise StateConflict({"verdict": _("Verdict: the case is not waiting for a verdict.")})
     if verdict == Case.Verdict.UNSATISFIED and not (comment or "").strip():
         raise ValidationError({"comment": _("Comment: tell us what is still wrong.")})
     try:

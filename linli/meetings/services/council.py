@@ -119,7 +119,7 @@ def _add_support(scope: Scope, matter: Matter, person: Person) -> Matter:
         with transaction.atomic():
             Support.objects.create(matter=matter, person=person)
     except IntegrityError:
-        raise ValidationError({"support": _("Support: you already support this matter.")})
+        raise StateConflict({"support": _("Support: you already support this matter.")})
     Matter.objects.filter(pk=matter.pk).update(support_count=F("support_count") + 1)
     matter.support_count = Matter.objects.values_list("support_count", flat=True).get(pk=matter.pk)
     threshold = settings_for(matter.community_id).support_threshold
@@ -137,7 +137,7 @@ def support(scope: Scope, matter: Matter) -> Matter:
     matter = Matter.objects.get(pk=matter.pk)
     person = _resident_of(scope, matter, _("Support"))
     if matter.status not in (Matter.Status.RAISED, Matter.Status.ON_AGENDA, Matter.Status.DELIBERATING):
-        raise ValidationError({"support": _("Support: the matter is past the stage of collecting support.")})
+        raise StateConflict({"support": _("Support: the matter is past the stage of collecting support.")})
     return _add_support(scope, matter, person)
 
 
@@ -156,7 +156,7 @@ def reply(scope: Scope, matter: Matter, text: str) -> Reply:
     if len(text) > 2000:
         raise ValidationError({"text": _("Reply: at most 2000 characters.")})
     if matter.status not in DISCUSSION_STATES:
-        raise ValidationError({"text": _("Reply: the discussion of this matter is closed.")})
+        raise StateConflict({"text": _("Reply: the discussion of this matter is closed.")})
     r = Reply.objects.create(matter=matter, author=person, text=text)
     if _move(matter, [Matter.Status.ON_AGENDA], Matter.Status.DELIBERATING):
         _mevent(matter, scope, "deliberating", _("Discussion opened."))
@@ -250,7 +250,7 @@ def evaluate(scope: Scope, matter: Matter, rating: int, comment: str = "") -> Ev
     matter = Matter.objects.get(pk=matter.pk)
     person = _resident_of(scope, matter, _("Evaluation"))
     if matter.status not in (Matter.Status.DONE, Matter.Status.EVALUATED):
-        raise ValidationError({"rating": _("Evaluation: the matter is not done yet.")})
+        raise StateConflict({"rating": _("Evaluation: the matter is not done yet.")})
     try:
         rating = int(rating)
     except (TypeError, ValueError):
@@ -261,7 +261,7 @@ def evaluate(scope: Scope, matter: Matter, rating: int, comment: str = "") -> Ev
         with transaction.atomic():
             ev = Evaluation.objects.create(matter=matter, person=person, rating=rating, comment=(comment or "").strip()[:1000])
     except IntegrityError:
-        raise ValidationError({"rating": _("Evaluation: you have already evaluated this matter.")})
+        raise StateConflict({"rating": _("Evaluation: you have already evaluated this matter.")})
     if _move(matter, [Matter.Status.DONE], Matter.Status.EVALUATED):
         _mevent(matter, scope, "evaluated", _("Residents' evaluations are coming in."))
     return ev

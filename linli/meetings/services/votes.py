@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from linli.core import notify
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
 from linli.people.models import Person
 from linli.people.scopes import Scope
 from linli.places.models import Building
@@ -124,9 +124,9 @@ def _entry_for(vote: Vote, person: Person) -> RollEntry | None:
 
 def _check_open(vote: Vote, now) -> None:
     if vote.status != Vote.Status.OPEN or now >= vote.closes_at:
-        raise ValidationError({"vote": _("Vote: voting closed at %(t)s.") % {"t": timezone.localtime(vote.closes_at).strftime("%Y-%m-%d %H:%M")}})
+        raise StateConflict({"vote": _("Vote: voting closed at %(t)s.") % {"t": timezone.localtime(vote.closes_at).strftime("%Y-%m-%d %H:%M")}})
     if now < vote.opens_at:
-        raise ValidationError({"vote": _("Vote: voting opens at %(t)s.") % {"t": timezone.localtime(vote.opens_at).strftime("%Y-%m-%d %H:%M")}})
+        raise StateConflict({"vote": _("Vote: voting opens at %(t)s.") % {"t": timezone.localtime(vote.opens_at).strftime("%Y-%m-%d %H:%M")}})
 
 
 def _cast(scope: Scope, vote: Vote, entry: RollEntry, option, voter: Person | None, channel: str) -> Ballot:
@@ -137,7 +137,7 @@ def _cast(scope: Scope, vote: Vote, entry: RollEntry, option, voter: Person | No
         raise ValidationError({"option": _("Option: choose one of this vote's options.")})
     done = Ballot.objects.filter(entry=entry).first()
     if done is not None:
-        raise ValidationError({"vote": _("Vote: %(who)s has already voted (%(how)s).")
+        raise StateConflict({"vote": _("Vote: %(who)s has already voted (%(how)s).")
                                % {"who": _("this household") if vote.unit == Vote.Unit.HOUSEHOLD else _("this voter"),
                                   "how": done.get_channel_display()}})
     try:
@@ -145,7 +145,7 @@ def _cast(scope: Scope, vote: Vote, entry: RollEntry, option, voter: Person | No
             ballot = Ballot.objects.create(vote=vote, entry=entry, voter=voter, channel=channel,
                                            entered_by=_actor(scope) if channel == Ballot.Channel.PAPER else None)
     except IntegrityError:
-        raise ValidationError({"vote": _("Vote: %(who)s has already voted (%(how)s).")
+        raise StateConflict({"vote": _("Vote: %(who)s has already voted (%(how)s).")
                                % {"who": _("this household") if vote.unit == Vote.Unit.HOUSEHOLD else _("this voter"), "how": "—"}})
     Choice.objects.create(vote=vote, option=option)
     Vote.objects.filter(pk=vote.pk).update(cast=F("cast") + 1)

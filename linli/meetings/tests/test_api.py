@@ -43,7 +43,7 @@ def test_council_api_from_raise_to_evaluation(world, as_, town):
     r = post(as_(n1.key), f"{API}/matters/{mid}/support")
     assert r.status_code == 200 and r.json()["status"] == "on_agenda"
     r = post(as_(n1.key), f"{API}/matters/{mid}/support")
-    assert r.status_code == 422 and Support.objects.count() == 2
+    assert r.status_code == 409 and Support.objects.count() == 2  # the state of the matter: already supported
     assert r.json()["detail"][0]["field"] == "support" and "already support" in r.json()["detail"][0]["message"]
     assert post(as_(n1.key), f"{API}/matters/{mid}/replies", {"text": "同意"}).status_code == 201
     m = Matter.objects.get()
@@ -53,7 +53,7 @@ def test_council_api_from_raise_to_evaluation(world, as_, town):
     agree = [o for o in detail["options"] if not o["rejects"]][0]["id"]
     assert post(as_("resident"), f"{API}/matters/{mid}/ballot", {"option": agree}).status_code == 201
     r = post(as_("resident"), f"{API}/matters/{mid}/ballot", {"option": agree})
-    assert r.status_code == 422 and "already voted" in r.json()["detail"][0]["message"] and Ballot.objects.count() == 1
+    assert r.status_code == 409 and "already voted" in r.json()["detail"][0]["message"] and Ballot.objects.count() == 1
     assert post(as_(n1.key), f"{API}/matters/{mid}/ballot", {"option": agree}).status_code == 201
     services.close_vote(sc(world, "community_staff"), vote, early=True)
     detail = as_(n1.key).get(f"{API}/matters/{mid}").json()
