@@ -145,6 +145,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # Django's backend, with a process's writers queued on a lock of their own (linli/core/sqlite3/base.py)
+    DATABASES["default"]["ENGINE"] = "linli.core.sqlite3"
     # Tests use a file, not shared-cache memory, so that race tests see real locking (busy timeout, WAL).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     if DATABASES["default"]["NAME"] not in ("", ":memory:") and "mode=memory" not in str(DATABASES["default"]["NAME"]):
