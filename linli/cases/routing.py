@@ -48,12 +48,24 @@ _holders = Memo("routing", ["posts", "auth", "people", "orgs", "places"], maxsiz
 
 def handler_at(case, tier: str, on: datetime.date | None = None) -> tuple[Account | None, Organization | None]:
     on = on or timezone.localdate()
-    compound_id = case.building.compound_id if case.building_id else None
-    department_type = case.category.department_type if tier == Tier.DEPARTMENT and case.category_id else ""
-    key = (tier, on, case.building_id, compound_id, case.grid_id, case.micro_grid_id, case.community_id,
-           case.subdistrict_id, department_type)
-    account, org = _holders.get(key, lambda: _handler_at(case, tier, on))
+    account, org = _holders.get(_place_key(case, tier, on), lambda: _handler_at(case, tier, on))
     return copy_instance(account), copy_instance(org)
+
+
+def _place_key(case, tier: str, on: datetime.date) -> tuple:
+    """What the holder of a tier's post depends on: only the places that tier looks at, so that every case of a grid
+    shares the grid's answer whatever its building."""
+    if tier == Tier.BUILDING:
+        return tier, on, case.building_id
+    if tier == Tier.GRID:
+        return tier, on, case.grid_id, case.micro_grid_id
+    if tier == Tier.COMMUNITY:
+        return tier, on, case.community_id
+    if tier == Tier.DEPARTMENT:
+        department_type = case.category.department_type if case.category_id else ""
+        compound_id = case.building.compound_id if department_type == "property" and case.building_id else None
+        return tier, on, department_type, compound_id, case.community_id, case.subdistrict_id
+    return tier, on, case.subdistrict_id
 
 
 def _handler_at(case, tier: str, on: datetime.date) -> tuple[Account | None, Organization | None]:
