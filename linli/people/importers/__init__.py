@@ -6,14 +6,15 @@
 Every row is checked by the same functions the services use (validation.check_id_number,
 validation.normalize_phone, services.clean_person_fields, services._clean_tags) and the
 same scope rules (Scope.covers / Scope.filter for writing people). New residents are written
-in batches (bulk inserts of the rows register_person would write: person, household,
-membership, "registered" and "moved in" events, tags); changes to residents already in the
+in batches, one transaction each (plain multi-row INSERTs of the rows register_person would
+write: person, household, membership, "registered" and "moved in" events, tags; ID numbers and
+phones encrypted in one pass, crypto.encrypt_many); changes to residents already in the
 register go through services.update_person / set_tags / move, one savepoint per row.
 
 The natural key is the resident ID number (its keyed look-up hash): importing the same
 file twice changes nothing the second time. No query per row: each batch of 1,000 reads the
-residents it names (ID hashes), their tags and memberships once, the encrypted columns left
-unread (compared by keyed hash); the clean reuses parse's ID check and that batch read. A row
+residents it names (ID hashes), their tags and memberships once as plain rows, the encrypted
+columns left unread (compared by keyed hash); the clean reuses parse's ID check and that batch read. A row
 for a registered resident is first compared with the record (ResidentImport.unchanged): an
 unchanged row costs that comparison, not the clean; any difference sends it the full way. The mapping is documented in
 docs/import-mapping.md.
@@ -24,6 +25,7 @@ docs/import-mapping.md.
     rows.py       one row parsed and checked (Parsed, the RowChecks mixin)
     residents.py  ResidentImport (run, batches planned against the register) and import_residents
     writing.py    the writes a batch planned (the Writing mixin)
+    inserts.py    plain multi-row INSERTs and SELECT … IN for the batches (no model instances, no per-value ORM work)
     job.py        the background job import.residents (imported here, so the worker knows it)
 """
 
