@@ -185,8 +185,10 @@ def build(main: Community) -> int:
             attendees = [{"organization": o, "status": "present"} for o, _c in members]
             if social:
                 attendees.append({"organization": social[0], "status": "substitute" if back % 2 else "present", "substitute_name": "协会副会长" if back % 2 else ""})
-            resolutions = [{"text": f"{topic}：制定方案并公示", "owner_org": members[(k + 1) % len(members)][0], "due_on": today},
-                           {"text": f"{topic}：入户征求意见", "owner_org": members[k % len(members)][0], "due_on": today}]
+            due = timezone.localdate() + datetime.timedelta(days=1)  # any date not past, even if the build crossed midnight;
+            # the real due dates are set just below
+            resolutions = [{"text": f"{topic}：制定方案并公示", "owner_org": members[(k + 1) % len(members)][0], "due_on": due},
+                           {"text": f"{topic}：入户征求意见", "owner_org": members[k % len(members)][0], "due_on": due}]
             meeting = services.record_minutes(staff, meeting, attendees=attendees, resolutions=resolutions,
                                               minutes=f"会议围绕“{topic}”听取了社区、业委会、物业的情况汇报，逐项研究了居民反映的问题，形成决议如下。")
             held += 1
