@@ -153,7 +153,7 @@ class ActionIn(Schema):
 
 
 class ResolveIn(Schema):
-    result: str
+    result: NonBlank(4000, 2)
     version: int | None = None
 
 
@@ -168,12 +168,13 @@ class RateIn(Schema):
 
 
 class EscalateIn(Schema):
-    note: str
-    to_tier: str | None = Field(None, description="dispatcher only: department or subdistrict")
+    note: NonBlank(4000)
+    to_tier: OneOf(["department", "subdistrict"]) | None = Field(
+        None, description="dispatcher only (anyone else: 403): department or subdistrict")
     version: int | None = None
 
 
 class NoteIn(Schema):
-    note: str
+    note: NonBlank(4000)
     public: bool = Field(True, description="shown to the reporter")
     version: int | None = None

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
 
 from .geometry import BoundaryError, parse_boundary
 from .models import Building, Community, Compound, Dwelling, Entrance, Grid, Venue
@@ -46,7 +46,7 @@ def _check_boundary(boundary, parent: Grid | None):
     if parent is not None and parent.boundary:
         outer = parse_boundary(parent.boundary).buffer(MICRO_TOLERANCE_DEG)
         if not outer.covers(geom):
-            raise ValidationError({"boundary": _("Boundary: a micro-grid must lie inside its grid")})
+            raise StateConflict({"boundary": _("Boundary: a micro-grid must lie inside its grid")})  # the grid's own boundary
     return boundary
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.errors import OutOfScope
+from linli.core.errors import OutOfScope, StateConflict
 from linli.people.models import Account, Organization
 from linli.people.scopes import Scope
 
@@ -114,10 +114,12 @@ def escalate(scope: Scope, case: Case, note: str, to_tier: str | None = None) ->
     if not (note or "").strip():
         raise ValidationError({"note": _("Note: say why the case goes up.")})
     if to_tier is not None:
-        if to_tier not in (Tier.DEPARTMENT, Tier.SUBDISTRICT) or not _is_dispatcher(scope, case):
+        if to_tier not in (Tier.DEPARTMENT, Tier.SUBDISTRICT):
             raise ValidationError({"to_tier": _("Tier: only the dispatcher sends a case to a department or the subdistrict.")})
+        if not _is_dispatcher(scope, case):  # who the caller is: a permission matter
+            raise OutOfScope(_("Tier: only the dispatcher sends a case to a department or the subdistrict."))
     elif routing.next_tier(case.tier) is None:
-        raise ValidationError({"tier": _("Tier: the case is already at the top tier.")})
+        raise StateConflict({"tier": _("Tier: the case is already at the top tier.")})
     return _escalate(case, _actor(scope), note, auto=False, to_tier=to_tier)
 
 
@@ -149,7 +151,7 @@ def resolve(scope: Scope, case: Case, result: str, photos=()) -> Case:
     photos = clean_photos(photos)
     open_actions = case.meetings.filter(actions__status="open").exists()
     if open_actions:
-        raise ValidationError({"result": _("Result: the meeting's resolutions are not all carried out yet.")})
+        raise StateConflict({"result": _("Result: the meeting's resolutions are not all carried out yet.")})
     now = timezone.now()
     from_state = case.state
     rating_days = _settings_for(case.community_id).rating_days
