@@ -296,7 +296,7 @@ residents, tags and memberships are plain `SELECT … IN` rows (the ORM spent 25
 list, then built model instances); an unchanged phone is recognised by its hash before it is parsed; `check_id_number`
 skips stdnum's character-by-character compact for a number already compact.
 
-Where the wall time went: in every run measured today the import blocked for under 3 s (fsync, WAL checkpoints, the
+Where the wall time went: in every single-process run measured today the import blocked for under 3 s (fsync, WAL checkpoints, the
 write lock); the gap between wall and CPU is time spent waiting for a CPU while other work used the 2 cores. Tried
 and left out, by measurement: reading and checking the sheet in a forked second process while the first writes (at
 load 6–8 the parent waited 11 s for the child and its own CPU did not fall); batches of 5,000 rows per transaction
