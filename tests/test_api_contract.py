@@ -22,9 +22,11 @@ requests by tests/contract_hooks.py (with the reason).
 Two sizes, both deterministic (the same requests every run, no example database replayed):
 
 - the suite (and so CI, on SQLite and on PostgreSQL): every check, the examples and fuzzing phases,
-  LINLI_CONTRACT_EXAMPLES (default 4) examples per operation — about a minute a token on 2 shared cores;
+  LINLI_CONTRACT_EXAMPLES (default 4) examples per operation: 76 operations, 304 requests a token; on
+  2026-12-01, 2 cores shared with a second schemathesis run (load ~5), 62 s for the resident's run and
+  ~2 min for the staff run with the world built first;
 - LINLI_CONTRACT_FULL=1: the coverage phase too (boundary values of every field) and 10 examples per
-  operation — about 6 minutes a token; run it after changing a schema or a rule.
+  operation, ~5,000-5,500 requests a token, 6-10 minutes a token; run it after changing a schema or a rule.
 
 LINLI_CONTRACT_PATHS (a regex) fuzzes only the matching paths while fixing; LINLI_CONTRACT_WHO (a comma list
 of the world's accounts, default "community_secretary,resident") chooses the tokens. The summary of each run is
