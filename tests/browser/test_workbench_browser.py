@@ -29,7 +29,7 @@ def seeded(world, bench_world):  # noqa: F811
     # a care visit due in two days and one overdue, for the micro-grid worker (who also holds the cases to respond to)
     rule = VisitRule.objects.create(community=w.a, name="独居老人每周", tag="living_alone", interval_days=7)
     visits = []
-    for n, days in ((1, 2), (2, -1)):
+    for n, days in ((1, 2), (2, -2)):
         p = people.register_person(system(), dwelling=w.dwellings["A1-101"], name=f"走访对象{n}", since=datetime.date(2015, 1, 1))
         visits.append(CareVisit.objects.create(person=p, rule=rule, community=w.a, grid=w.grids["A1m"], building=p.dwelling.building,
                                                assigned_to=w.accounts["micro_grid_worker"], due_on=today + datetime.timedelta(days=days)))
@@ -45,7 +45,8 @@ def seeded(world, bench_world):  # noqa: F811
 
 
 EXPECT = {  # who: the keys that must be on their workbench (as data-key attributes), in this order where listed
-    # the visit due yesterday (end of day) is older than the response overdue by 5 hours; the visit in two days comes last
+    # the visit due the day before yesterday (end of day: at least 24 hours ago, whatever the hour) is older than the
+    # response overdue by 5 hours; the visit in two days comes last
     "micro_grid_worker": lambda d: [f"visit:{d['visits'][1].pk}", f"case:{d['respond'].pk}:respond", f"visit:{d['visits'][0].pk}"],
     "department_contact": lambda d: [f"case:{d['whistle'].pk}:report_in:"],
     "resident": lambda d: [f"case:{d['rate'].pk}:rate", f"vote:{d['vote'].pk}:cast"],
