@@ -127,13 +127,16 @@ def _trigger_name(table: str, op: str) -> str:
     return f"linli_gen_{table}_{op}"[:63]
 
 
+def _events(table: str, columns):
+    """(trigger name, event) for insert, update (of these columns only, if given) and delete."""
+    for op in ("insert", "update", "delete"):
+        event = "UPDATE OF " + ", ".join(f'"{c}"' for c in columns) if op == "update" and columns else op.upper()
+        yield _trigger_name(table, op), event
+
+
 def _sqlite_sql(table: str, group: str, columns) -> tuple[list[str], list[str]]:
     create, drop = [], []
-    for op in ("insert", "update", "delete"):
-        name = _trigger_name(table, op)
-        event = op.upper()
-        if op == "update" and columns:
-            event = "UPDATE OF " + ", ".join(f'"{c}"' for c in columns)
+    for name, event in _events(table, columns):
         create.append(f'DROP TRIGGER IF EXISTS "{name}"')
         create.append(
             f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '
@@ -152,11 +155,7 @@ def _postgres_sql(table: str, group: str, columns) -> tuple[list[str], list[str]
         f"ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value; RETURN NULL; END $$"
     ]
     drop = []
-    for op in ("insert", "update", "delete"):
-        name = _trigger_name(table, op)
-        event = op.upper()
-        if op == "update" and columns:
-            event = "UPDATE OF " + ", ".join(f'"{c}"' for c in columns)
+    for name, event in _events(table, columns):
         # once per statement: a bulk insert of 100,000 rows moves the generation once, not 100,000 times
         create.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
         create.append(f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION {func}()')
@@ -173,15 +172,6 @@ def watch(model, group: str, update_fields=None) -> None:
     if group not in GROUPS:
         raise ValueError(f"generation trigger on {model}: unknown group {group}")
     _REGISTERED[model._meta.label_lower] = (model, group, tuple(update_fields or ()))
-
-
-def trigger_statements(vendor: str) -> list[str]:
-    statements = []
-    for model, group, fields in _REGISTERED.values():
-        columns = [model._meta.get_field(f).column for f in fields]
-        maker = _postgres_sql if vendor == "postgresql" else _sqlite_sql
-        statements += maker(model._meta.db_table, group, columns)[0]
-    return statements
 
 
 def install_triggers(using="default", **kwargs) -> int:

@@ -173,6 +173,19 @@ def _item(kind, what, title, url, due, key, note=""):
     return WorkItem(app="meetings", kind=kind, what=str(what), title=title, url=url, due=due, note=str(note), key=key)
 
 
+def _invited_q(person, orgs, staff) -> Q:
+    """Meetings the caller chairs or is invited to, in person or through an organisation (community staff: all of
+    their community's)."""
+    invited = Q(pk__in=[])
+    if person is not None:
+        invited |= Q(chair_id=person.pk) | Q(pk__in=Meeting.objects.filter(attendances__person_id=person.pk).values("pk"))
+    if orgs:
+        invited |= Q(chair_org_id__in=orgs) | Q(pk__in=Meeting.objects.filter(attendances__organization_id__in=orgs).values("pk"))
+    if staff:
+        invited |= Q(community_id__in=staff)
+    return invited
+
+
 def workbench(scope: Scope, now) -> list:
     """What this person must do in meetings and the council hall (tasks) and what they watch.
 
@@ -220,13 +233,7 @@ def workbench(scope: Scope, now) -> list:
         items.append(_item(TASK, _("Carry out"), a["text"][:120], url, _end_of(a["due_on"]), f"action:{a['pk']}:carry_out", note=about))
 
     # 3. meetings of the coming week I chair or am invited to (community staff: all of their community's)
-    invited = Q(pk__in=[])
-    if person is not None:
-        invited |= Q(chair_id=person.pk) | Q(pk__in=Meeting.objects.filter(attendances__person_id=person.pk).values("pk"))
-    if orgs:
-        invited |= Q(chair_org_id__in=orgs) | Q(pk__in=Meeting.objects.filter(attendances__organization_id__in=orgs).values("pk"))
-    if staff:
-        invited |= Q(community_id__in=staff)
+    invited = _invited_q(person, orgs, staff)
     today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
     for m in (Meeting.objects.filter(invited, held=False, cancelled=False, starts_at__gte=today, starts_at__lt=now + WEEK)
               .values("pk", "title", "starts_at", "place").order_by()):
@@ -295,13 +302,7 @@ def workbench_counts(scope: Scope, now) -> int:
     if me or orgs:  # 2. open actions
         owned = (Q(owner_id=me) if me else Q(pk__in=[])) | (Q(owner_org_id__in=orgs) if orgs else Q(pk__in=[]))
         n += Action.objects.filter(owned, status=Action.Status.OPEN).count()
-    invited = Q(pk__in=[])  # 3. meetings of the coming week
-    if person is not None:
-        invited |= Q(chair_id=person.pk) | Q(pk__in=Meeting.objects.filter(attendances__person_id=person.pk).values("pk"))
-    if orgs:
-        invited |= Q(chair_org_id__in=orgs) | Q(pk__in=Meeting.objects.filter(attendances__organization_id__in=orgs).values("pk"))
-    if staff:
-        invited |= Q(community_id__in=staff)
+    invited = _invited_q(person, orgs, staff)  # 3. meetings of the coming week
     if person is not None or orgs or staff:
         today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
         n += Meeting.objects.filter(invited, held=False, cancelled=False, starts_at__gte=today, starts_at__lt=now + WEEK).count()

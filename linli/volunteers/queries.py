@@ -208,6 +208,20 @@ ORGANISE_AHEAD_DAYS = 7  # activities a person organises, shown a week ahead
 SIGNUP_AHEAD_DAYS = 14  # activities a person signed up for, shown a fortnight ahead
 
 
+def _organised_q(scope, me):
+    """The activities the caller organises (a team they lead; a team lead also those they created or that their
+    organisation runs or co-organises, where they may write), and the scope's write filter of activities."""
+    from linli.core import roles
+
+    organised = Q(team__lead__person=me)
+    write = scope.q(Activity, "write")
+    if scope.has_role(roles.VOLUNTEER_TEAM_LEAD):
+        lead_orgs = sorted({a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id})
+        as_lead = Q(created_by=scope.account) | Q(team__organization_id__in=lead_orgs) | Q(organisers__id__in=lead_orgs)
+        organised |= as_lead if write is None else as_lead & write
+    return organised, write
+
+
 def workbench(scope: Scope, now: datetime.datetime) -> list:
     """Volunteer work this person must do (tasks) and watch, in a fixed number of queries whatever the number of rows.
 
@@ -273,12 +287,7 @@ def workbench(scope: Scope, now: datetime.datetime) -> list:
 
     # what the caller organises: the activities of a team they lead (as its lead volunteer: a building leader, a resident…);
     # a team lead also those they created or that their organisation runs or co-organises, where they act (may_certify_activity)
-    organised = Q(team__lead__person=me)
-    write = scope.q(Activity, "write")
-    if scope.has_role(roles.VOLUNTEER_TEAM_LEAD):
-        lead_orgs = sorted({a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id})
-        as_lead = Q(created_by=account) | Q(team__organization_id__in=lead_orgs) | Q(organisers__id__in=lead_orgs)
-        organised |= as_lead if write is None else as_lead & write
+    organised, write = _organised_q(scope, me)
     soon = now + datetime.timedelta(days=ORGANISE_AHEAD_DAYS)
     # activities they organise in the next 7 days (1 query, plus 1 for the organisations the caller volunteers through)
     for a in (visible_activities(scope).filter(organised, cancelled=False, starts_at__gte=now, starts_at__lt=soon)
@@ -335,12 +344,7 @@ def workbench_counts(scope: Scope, now: datetime.datetime) -> int:
         n += ServiceRecord.objects.filter(community_id__in=staff_of, certified_at__isnull=True).values("community_id").distinct().count()
         n += (Redemption.objects.filter(community_id__in=staff_of, status=Redemption.Status.RESERVED)
               .values("community_id").distinct().count())
-    organised = Q(team__lead__person=me)  # the same test as `workbench`
-    write = scope.q(Activity, "write")
-    if scope.has_role(roles.VOLUNTEER_TEAM_LEAD):
-        lead_orgs = sorted({a.organization_id for a in scope.appointments if a.role == roles.VOLUNTEER_TEAM_LEAD and a.organization_id})
-        as_lead = Q(created_by=account) | Q(team__organization_id__in=lead_orgs) | Q(organisers__id__in=lead_orgs)
-        organised |= as_lead if write is None else as_lead & write
+    organised, write = _organised_q(scope, me)  # the same test as `workbench`
     soon = now + datetime.timedelta(days=ORGANISE_AHEAD_DAYS)
     n += visible_activities(scope).filter(organised, cancelled=False, starts_at__gte=now, starts_at__lt=soon).distinct().count()
     if scope.has_role(roles.VOLUNTEER_TEAM_LEAD):
