@@ -38,7 +38,7 @@ def insert_instances(objs) -> list:
     opts = model._meta
     if not isinstance(opts.pk, AutoFieldMixin) or any(o.pk is not None for o in objs) or not connection.features.can_return_rows_from_bulk_insert:
         return model.objects.bulk_create(objs)
-    fields = [f for f in opts.concrete_fields if f is not opts.pk]
+    fields = [f for f in opts.concrete_fields if f is not opts.pk and not getattr(f, "generated", False)]
     params = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")  # a related row saved after it was assigned
