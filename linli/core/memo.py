@@ -8,12 +8,12 @@ tables they were read from.
 A generation is a row of `core_cachegeneration`, one per group of tables (GROUPS). A trigger on every table of a
 group (registered with `watch` by each app for its own tables, installed after every migrate) gives the group's row a new
 random value in the same transaction as any insert, update or delete — bulk updates, imports and raw SQL
-included. Every `Memo.get` first reads its groups' values (one small query, no ORM) and drops its entries when
-they changed; so a change committed by any process is seen by every process on its next look-up, exactly when the
-data itself becomes visible. The values are random rather than counted so that a rolled-back change or a flushed
+included. Every `Memo.get` first reads its groups' values (one small query, no ORM; inside a request once, and again
+only after the request wrote something) and drops its entries when they changed; so a change committed by any process
+is seen by every process on its next request, exactly when the data itself becomes visible. The values are random rather than counted so that a rolled-back change or a flushed
 test database can never bring back a value an old entry was tagged with.
 
-The cost of a look-up is that one query (about 30 µs on SQLite); a miss computes as before and stores the answer
+The cost is that one query per request (about 30 µs on SQLite); a miss computes as before and stores the answer
 when the generation did not move meanwhile. Entries are shared between a process's threads: callers copy model
 instances they hand out for changing (`copy_instance`).
 """
@@ -23,7 +23,7 @@ import threading
 
 from django.db import connection
 
-# group → the tables whose changes move it. Each app's migration installs the triggers of its own tables.
+# the groups; each app names the tables that move a group with `watch` (in its AppConfig.ready)
 GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts")
 
 TABLE = "core_cachegeneration"
