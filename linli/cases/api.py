@@ -21,7 +21,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from linli.core.api_errors import Paginated, ReferenceNotFound, created, get_in
+from linli.core.api_errors import Paginated, ReferenceNotFound, created
 from linli.core.memo import Memo, copy_instance
 from linli.core.api_limits import ListOf
 from linli.core import roles

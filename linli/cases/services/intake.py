@@ -13,7 +13,6 @@ from linli.core.errors import OutOfScope, StateConflict
 from linli.core.inserts import insert_instances
 from linli.core.memo import Memo
 from linli.core import roles
-from linli.core.models import OutboxMessage
 from linli.people.models import Account, Person
 from linli.people.scopes import Scope
 from linli.places import locator
@@ -21,7 +20,7 @@ from linli.places.geometry import clean_point
 from linli.places.models import Community, Dwelling, Grid
 
 from .. import routing
-from ..models import Case, CaseEvent, CasePhoto, Category, Tier
+from ..models import Case, CasePhoto, Category, Tier
 from .base import (Action, Source, State, _actor, _deadlines, _event_row, _handlers, _messages, _store_photos, clean_photos,
                    repair_counter, take_number)
 

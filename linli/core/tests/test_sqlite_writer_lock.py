@@ -41,7 +41,6 @@ def test_a_second_thread_waits_for_the_first_and_then_writes():
     from linli.cases.models import Category
 
     order = []
-    inside = threading.Event()
 
     def second():
         from django.db import connection as own
