@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from linli.cases.models import Case, Summons
@@ -62,7 +63,8 @@ def test_whistle_loop_from_the_residents_phone_to_the_closing_report(world, cats
     assert case.source == "resident" and case.category.code == "env.sewage" and case.photos.count() == 1
     assert case.number in resident.content()
     resident.locator("#facts .photos img").scroll_into_view_if_needed()
-    resident.wait_for_function("document.querySelector('#facts .photos img').naturalWidth === 48")  # the photo is served
+    # the photo is served; polled by Playwright's own script (a string predicate would need eval, which the CSP forbids)
+    expect(resident.locator("#facts .photos img")).to_have_js_property("naturalWidth", 48)
     shoot(resident, "cases-resident-reported-phone")
 
     # 2. the community staff accepts and proposes a plan (提出方案), then blows the whistle (吹哨通知)
