@@ -98,3 +98,63 @@ def test_the_wal_is_checkpointed_by_the_process_thread_not_by_a_commit():
     assert runs_past(seen)
     busy, frames, copied = connection.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert busy == 0 and frames > 0 and frames == copied
+
+
+def _hold_write_lock(path: str, seconds: float, started: threading.Event):
+    """Another process's writer, as SQLite sees it: a connection of its own (not this backend's) holding the lock."""
+    import sqlite3
+    import time
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    started.set()
+    time.sleep(seconds)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_begin_waiting_for_another_writer_retries_briefly_instead_of_sleeping_in_the_busy_handler():
+    """SQLite's busy handler sleeps 1, 2, 5 … 100 ms between tries (about 14 tries in 0.5 s); a BEGIN here retries
+    every 0.2–2 ms, so it starts soon after the other writer commits. Then the busy time-out is back for the rest."""
+    from linli.cases.models import Category
+
+    connection.ensure_connection()
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 0.5, started))
+    holder.start()
+    started.wait(5)
+    with transaction.atomic():
+        Category.objects.create(code="t.after", name="后")
+    holder.join()
+    assert connection.begin_attempts > 40
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == int(connection.settings_dict["OPTIONS"]["timeout"] * 1000)
+    assert Category.objects.filter(code="t.after").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_begin_gives_up_at_the_busy_timeout_and_leaves_nothing_held():
+    from django.db import OperationalError
+
+    from linli.cases.models import Category
+
+    connection.ensure_connection()
+    options = connection.settings_dict["OPTIONS"]
+    saved = options["timeout"]
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 1.5, started))
+    holder.start()
+    started.wait(5)
+    try:
+        options["timeout"] = 0.3
+        with pytest.raises(OperationalError, match="locked"):
+            with transaction.atomic():
+                Category.objects.create(code="t.never", name="无")
+    finally:
+        options["timeout"] = saved
+        holder.join()
+    assert not _lock().locked()
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == int(0.3 * 1000)
+    with transaction.atomic():
+        Category.objects.create(code="t.later", name="后")
+    assert not Category.objects.filter(code="t.never").exists() and Category.objects.filter(code="t.later").exists()
