@@ -23,6 +23,7 @@ from ninja.pagination import paginate
 
 from linli.core.api_errors import Paginated, ReferenceNotFound, created
 from linli.core.memo import Memo, copy_instance
+from linli.core.api_replies import reply
 from linli.core.api_limits import ListOf
 from linli.core import roles
 from linli.people.scopes import Scope, for_request
@@ -193,7 +194,7 @@ def report(request, payload: CaseIn):
                 category=payload.category or None, dwelling=dwelling, lat=payload.lat, lng=payload.lng,
                 address=payload.address, reporter_name=payload.reporter_name if source != Case.Source.RESIDENT else "",
                 reporter_phone=payload.reporter_phone if source != Case.Source.RESIDENT else "")
-    return created(_written(scope, case))
+    return reply(CaseDetail, _written(scope, case), 201)  # CaseDetail's shape, built without a pydantic round (core.api_replies)
 
 
 def _written(scope: Scope, case: Case) -> Case:

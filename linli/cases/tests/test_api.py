@@ -67,6 +67,31 @@ def test_resident_reports_for_their_home(as_, world):
     assert [e["action"] for e in body["timeline"]] == ["submit", "assign"]
 
 
+@pytest.mark.parametrize("role, data", [("resident", {"dwelling": "A1-101"}), ("community_staff", {**A2_POINT, "reporter_phone": "13800000004", "reporter_name": "刘芳"})])
+def test_the_201_reply_is_what_ninja_renders_from_the_schema_and_what_a_read_gives_back(as_, world, role, data):
+    """The intake's reply is built without pydantic (core.api_replies): it must be the published CaseDetail shape,
+    byte for byte the JSON ninja renders from the same object, and the same as the case read back."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from linli.cases import api
+    from linli.cases.schemas import CaseDetail
+    from linli.people.scopes import resolve
+
+    if "dwelling" in data:
+        data = dict(data, dwelling=world.dwellings[data["dwelling"]].pk)
+    client = as_(role)
+    response = post(client, API, {"description": "楼上卫生间渗水到我家厨房", "category": "home.leak", **data})
+    body = ok(response, 201)
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert list(body) == list(CaseDetail.model_fields)  # every published field, in the published order
+    scope = resolve(world.accounts[role])
+    again = api._detail(scope, body["id"])  # the case read back, with its timeline, as the GET handler gives it to ninja
+    rendered = json.loads(json.dumps(CaseDetail.model_validate(again).model_dump(), cls=NinjaJSONEncoder))
+    assert body == rendered
+    assert body == ok(client.get(f"{API}/{body['id']}"))
+    assert body["timeline"][0]["action_label"] and body["state_label"] and body["assignee"] is not None
+
+
 @pytest.mark.parametrize("role, data, source", [
     ("grid_worker", A1_POINT, "patrol"),
     ("building_leader", {"dwelling": "A1-201", "reporter_name": "张伟"}, "building_leader"),

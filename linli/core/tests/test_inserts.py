@@ -1,0 +1,79 @@
+"""core.inserts writes exactly what Django's save() writes (issue 12): the same row read back, field by field, for
+choices' members, floats, aware and naive datetimes, JSON, encrypted and keyed-hash fields, foreign keys set as
+objects saved after they were assigned, and auto_now; and refuses an unsaved related object as Django does."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from linli.cases.models import Case, CaseEvent
+from linli.cases.tests.conftest import make_categories
+from linli.core.inserts import insert_instances
+from linli.core.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(model, pk, skip=()):
+    row = model.objects.filter(pk=pk).values().get()
+    return {k: v for k, v in row.items() if k not in ("id", *skip)}
+
+
+def _case(world, number, **extra):
+    community = world.a
+    cats = make_categories() if not hasattr(world, "cats") else world.cats
+    world.cats = cats
+    return Case(number=number, title="楼道灯坏了", description="楼道里的灯坏了好几天", source=Case.Source.HOTLINE,
+                state="assigned", community=community, subdistrict=community.subdistrict, grid=world.grids["A1"],
+                building=world.buildings["A1"], category=cats["leak"], lat=40.0791661, lng=113.2993851, confidence=0.4375,
+                reporter_name="张三", reporter_phone="13812345678", created_at=timezone.now(), updated_at=timezone.now(),
+                response_due=timezone.now() + datetime.timedelta(hours=4), handling_due=None, **extra)
+
+
+def test_a_case_its_events_and_messages_read_back_as_save_wrote_them(world):
+    saved = _case(world, "S-1")
+    saved.save(force_insert=True)
+    fast = _case(world, "F-1")
+    fast.created_at, fast.updated_at, fast.response_due = saved.created_at, saved.updated_at, saved.response_due
+    [same] = insert_instances([fast])
+    assert same is fast and fast.pk and fast.pk != saved.pk and not fast._state.adding
+    a, b = _row(Case, saved.pk, skip=("number",)), _row(Case, fast.pk, skip=("number",))
+    assert a == b
+    assert b["reporter_phone"] == "13812345678" and b["lat"] == 40.0791661  # decrypted and exact
+    raw = connection.cursor().execute("SELECT reporter_phone, reporter_phone_hash FROM cases_case WHERE id = %s", [fast.pk]).fetchone()
+    assert "13812345678" not in str(raw[0]) and raw[1]  # encrypted at rest, keyed hash written
+
+    # events assigned to an unsaved case, which is saved afterwards: they take its key (as Django's save does)
+    case = _case(world, "F-2")
+    when = timezone.now()
+    events = [CaseEvent(case=case, action=CaseEvent.Action.SUBMIT, to_state="assigned", at=when, note="报", data={"source": "hotline", "n": 1.5}),
+              CaseEvent(case=case, action=CaseEvent.Action.ASSIGN, from_state="assigned", to_state="assigned", at=when, data={})]
+    insert_instances([case])
+    insert_instances(events)
+    assert [e.case_id for e in events] == [case.pk, case.pk]
+    twin = CaseEvent(case=saved, action=CaseEvent.Action.SUBMIT, to_state="assigned", at=when, note="报", data={"source": "hotline", "n": 1.5})
+    twin.save()
+    assert _row(CaseEvent, events[0].pk, skip=("case_id",)) == _row(CaseEvent, twin.pk, skip=("case_id",))
+    assert CaseEvent.objects.get(pk=events[0].pk).data == {"source": "hotline", "n": 1.5}
+
+    # defaults, a naive datetime (converted as Django converts it, with its warning) and choices
+    naive = datetime.datetime(2026, 3, 1, 9, 30)
+    msgs = [OutboxMessage(event_key="k:1", recipient=world.accounts["resident"], subject="新诉求", payload={"case": "F-2"}),
+            OutboxMessage(event_key="k:2", channel=OutboxMessage.Channel.EMAIL, address="a@example.org", subject="二", sent_at=timezone.now())]
+    insert_instances(msgs)
+    with pytest.warns(RuntimeWarning):
+        late = insert_instances([OutboxMessage(event_key="k:3", subject="三", next_attempt_at=naive)])[0]
+    got = OutboxMessage.objects.get(pk=msgs[0].pk)
+    assert (got.channel, got.status, got.attempts, got.payload, got.recipient_id) == ("inapp", "pending", 0, {"case": "F-2"}, world.accounts["resident"].pk)
+    assert OutboxMessage.objects.get(pk=msgs[1].pk).channel == "email"
+    assert OutboxMessage.objects.get(pk=late.pk).next_attempt_at == timezone.make_aware(naive)
+
+
+def test_an_unsaved_related_object_is_refused_and_nothing_is_written(world):
+    case = _case(world, "U-1")
+    event = CaseEvent(case=case, action=CaseEvent.Action.SUBMIT, to_state="assigned", at=timezone.now(), data={})
+    with pytest.raises(ValueError, match="unsaved related object 'case'"):
+        insert_instances([event])
+    assert not CaseEvent.objects.exists()
