@@ -273,6 +273,7 @@ LINLI_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8")
 # deletes audit rows older than this many years, and looks again every so many hours (0: the sweep is off).
 LINLI_RETENTION_RESIDENT_YEARS = int(os.environ.get("LINLI_RETENTION_RESIDENT_YEARS", "3"))
 LINLI_RETENTION_AUDIT_YEARS = int(os.environ.get("LINLI_RETENTION_AUDIT_YEARS", "5"))
+LINLI_RETENTION_CASE_CONTACT_YEARS = int(os.environ.get("LINLI_RETENTION_CASE_CONTACT_YEARS", "3"))  # a closed case's reporter name and phone
 LINLI_RETENTION_EVERY_HOURS = float(os.environ.get("LINLI_RETENTION_EVERY_HOURS", "24"))
 
 # Imports: rows per transaction batch.

@@ -16,6 +16,7 @@ class CasesConfig(AppConfig):
         from .categories import seed_if_empty
 
         from . import sweeps  # noqa: F401  (registers the deadline sweeps)
+        from . import retention  # noqa: F401  (registers the contact retention sweep, case_contacts)
         from .models import Case
 
         # Who sees a case by area: the people who may read the residents there.
