@@ -24,6 +24,7 @@ from ninja.pagination import paginate
 from linli.core.api_errors import Paginated, ReferenceNotFound, created
 from linli.core.memo import Memo, copy_instance
 from linli.core.api_replies import reply
+from linli.core.prepared import Prepared
 from linli.core.api_limits import ListOf
 from linli.core import roles
 from linli.people.scopes import Scope, for_request
@@ -173,8 +174,17 @@ def _source_for(scope: Scope, wanted: str) -> str:
 _dwellings = Memo("api-dwellings", ["auth", "posts", "people", "places", "orgs"], maxsize=16384)
 
 
+# a dwelling of the caller's own household (what every resident living here may read): SQL compiled once
+_own_dwelling = Prepared(lambda pk, household: Dwelling.objects.select_related("building").filter(pk=pk, households__id=household),
+                         "pk", "household")
+
+
 def _dwelling(scope: Scope, pk: int) -> Dwelling:
     def lookup():
+        for household in scope.areas.get(("own", roles.PEOPLE), {}).get("household", ()):  # a resident's own home
+            own = _own_dwelling.first(pk=pk, household=household)
+            if own is not None:
+                return own
         return scope.filter(Dwelling.objects.select_related("building")).filter(pk=pk).first()
 
     dwelling = _dwellings.get((scope.cache_key, pk), lookup) if scope.cache_key else lookup()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import crypto
 from linli.core.memo import Memo, copy_instance
+from linli.core.prepared import Prepared
 
 from .models import Account, ApiToken
 from linli.core.validation import normalize_phone
@@ -152,6 +153,9 @@ def issue_token(account, name: str) -> tuple[ApiToken, str]:
 # key hash → the live token with its account and person, or None; valid until a token, an account or a person
 # changes anywhere (revoking a token, deactivating an account: the next request of every process sees it).
 _tokens = Memo("tokens", ["auth", "people"], maxsize=8192)
+# the live token of a key hash with its account and person: SQL compiled once (a token's first request compiled it)
+_token_row = Prepared(lambda key_hash: ApiToken.objects.select_related("account", "account__person")
+                      .filter(key_hash=key_hash, revoked_at__isnull=True), "key_hash")
 
 
 def account_for_token(secret: str):
@@ -159,10 +163,7 @@ def account_for_token(secret: str):
         return None
     key_hash = _hash_key(secret)
 
-    def lookup():
-        return ApiToken.objects.select_related("account", "account__person").filter(key_hash=key_hash, revoked_at__isnull=True).first()
-
-    token = _tokens.get(key_hash, lookup)
+    token = _tokens.get(key_hash, lambda: _token_row.first(key_hash=key_hash))
     if token is None or not token.account.is_active:
         return None
     _touch(token)
