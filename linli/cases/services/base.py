@@ -3,6 +3,7 @@ timeline row, who may act, photos, numbering. The use cases themselves live in i
 """
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -202,6 +203,40 @@ def take_number(day: datetime.date) -> str:
         )
         last = cursor.fetchone()[0]
     return f"{day:%Y%m%d}-{last:04d}"
+
+
+def numbers_late() -> bool:
+    """Whether intake numbers a case at the end of its write transaction (PostgreSQL): the day's counter row is then
+    locked for one statement and the commit instead of for every insert (SQLite writers are serialised anyway)."""
+    return connection.vendor == "postgresql"
+
+
+def placeholder_number() -> str:
+    """A unique stand-in for a case written before its number is drawn (replaced in the same transaction)."""
+    return "~" + secrets.token_hex(12)
+
+
+def number_case(day: datetime.date, case_pk: int) -> str:
+    """Draw the day's next number and give it to the (just inserted) case, in one PostgreSQL statement: the counter's
+    upsert in a CTE, the case's UPDATE reading it. Same counter, same rules as take_number (no gaps, no duplicates)."""
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    cases = connection.ops.quote_name(Case._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH n AS (INSERT INTO {table} ("day", "last") VALUES (%s, 1) '
+            f'ON CONFLICT ("day") DO UPDATE SET "last" = {table}."last" + 1 RETURNING "last") '
+            f'UPDATE {cases} SET "number" = %s || \'-\' || CASE WHEN n."last" < 10000 THEN lpad(n."last"::text, 4, \'0\') '
+            f'ELSE n."last"::text END FROM n WHERE {cases}."id" = %s RETURNING {cases}."number"',
+            [day, f"{day:%Y%m%d}", case_pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def next_number_taken(day: datetime.date) -> bool:
+    """After a rolled-back intake whose number collided: whether the number the counter gives next is already a
+    case's (written before the counter knew of it, or by hand) — then the counter needs repair_counter."""
+    last = CaseCounter.objects.filter(day=day).values_list("last", flat=True).first() or 0
+    return Case.objects.filter(number=f"{day:%Y%m%d}-{last + 1:04d}").exists()
 
 
 def repair_counter(day: datetime.date) -> None:

@@ -22,7 +22,7 @@ from linli.places.models import Community, Dwelling, Grid
 from .. import routing
 from ..models import Case, CasePhoto, Category, Tier
 from .base import (Action, Source, State, _actor, _deadlines, _event_row, _handlers, _messages, _store_photos, clean_photos,
-                   repair_counter, take_number)
+                   next_number_taken, number_case, numbers_late, placeholder_number, repair_counter, take_number)
 
 
 def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> dict:
@@ -198,19 +198,24 @@ def _prepare(scope: Scope, *, source, description, title, category, dwelling, la
 
 def _write(case: Case, rows: dict, intake_key: str | None) -> Case:
     """Phase two: one short write transaction — number, case, timeline, photos, outbox. Nothing in it reads, except
-    the counter's upsert returning its value."""
+    the counter's upsert returning its value. On PostgreSQL the case is written with a stand-in number and numbered
+    just before its outbox rows (numbers_late): the day's counter row, which every intake of the day takes, is then
+    locked for two statements and the commit, not for the whole transaction."""
     day = timezone.localdate(rows["now"])
     events, photos = rows["events"], rows["photos"]
+    late = numbers_late()  # PostgreSQL: the day's counter row locked for the last statements only
     for attempt in range(3):
         try:
             with transaction.atomic():
-                case.number = take_number(day)
+                case.number = placeholder_number() if late else take_number(day)
                 insert_instances([case])
                 insert_instances(events)
                 if photos:
                     for photo in photos:
                         photo.case, photo.event = case, events[0]
                     CasePhoto.objects.bulk_create(photos)
+                if late:
+                    case.number = number_case(day, case.pk)
                 outbox = _intake_messages(case, events, rows)
                 if outbox:
                     insert_instances(outbox)
@@ -219,11 +224,12 @@ def _write(case: Case, rows: dict, intake_key: str | None) -> Case:
             case.pk = case.id = None
             for row in [*events, *photos]:
                 row.pk = row.id = None
+                row.case = case  # not the rolled-back case's key (PostgreSQL numbers after writing the timeline)
             if intake_key:
                 first = _made_with(intake_key)
                 if first is not None:  # the same form sent twice at once: the other submit made the case
                     return first
-            if attempt < 2 and Case.objects.filter(number=case.number).exists():
+            if attempt < 2 and next_number_taken(day):
                 repair_counter(day)  # a number given out before the counter knew of it
                 continue
             raise
