@@ -207,7 +207,8 @@ def take_number(day: datetime.date) -> str:
 
 def numbers_late() -> bool:
     """Whether intake numbers a case at the end of its write transaction (PostgreSQL): the day's counter row is then
-    locked for one statement and the commit instead of for every insert (SQLite writers are serialised anyway)."""
+    locked for the last two statements and the commit instead of the whole transaction (SQLite's writers are
+    serialised by its write lock anyway)."""
     return connection.vendor == "postgresql"
 
 
