@@ -20,6 +20,14 @@ not by whichever commit crossed SQLite's threshold: that commit would hold the w
 queue, for the checkpoint's milliseconds (an intake's commit: 0.2 ms, and 5–7 ms every 30th). Every CHECKPOINT_EVERY
 write commits the thread runs a PASSIVE checkpoint on its own connection, which neither waits for nor blocks
 writers and readers. SQLite's own automatic checkpoint stays on at AUTOCHECKPOINT_PAGES as a backstop.
+
+No thread ever waits inside SQLite. The connection's busy time-out is 0, and a statement that finds the lock taken
+outside a transaction (an autocommit write, or a read during a WAL recovery) is retried in Python at the same short
+intervals until the deadline. Waiting inside SQLite's busy handler keeps the connection's mutex held, and a garbage
+collection in another thread of the process that frees a cursor of that connection waits for that mutex while it holds
+the GIL: if that thread held the write lock, the process froze until the busy time-out (seen under load: a token's
+`last_used_at` UPDATE waiting in the busy handler, the intake holding the lock, 30 s, then errors). The BEGIN runs on a
+cursor closed at once, so a failed try leaves no cursor behind for a collection in another thread to reset.
 """
 
 import os
@@ -29,6 +37,8 @@ import time
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+SQLITE_BUSY = 5
 
 _writer = threading.Lock()
 
@@ -66,6 +76,56 @@ _checkpointers_lock = threading.Lock()
 _commits = 0
 
 
+def busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY and its extended codes)."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == SQLITE_BUSY
+
+
+def pauses(deadline: float):
+    """Sleeps of 0.2 ms growing to 2 ms until the deadline (monotonic); ends when the next one would pass it."""
+    pause = 0.0002
+    while time.monotonic() + pause <= deadline:
+        time.sleep(pause)
+        yield
+        pause = min(pause * 1.5, 0.002)
+
+
+class WaitingCursor(base.SQLiteCursorWrapper):
+    """Django's SQLite cursor; outside a transaction a statement refused with SQLITE_BUSY is tried again until the
+    connection's deadline (a refused statement did nothing, so trying it again is safe). Inside a transaction this
+    backend already holds the write lock, so a refusal there is an error to report, not to wait out."""
+
+    wait_s = 5.0
+
+    def execute(self, query, params=None):
+        try:
+            return super().execute(query, params)
+        except sqlite3.OperationalError as exc:
+            if not busy(exc) or self.connection.in_transaction:
+                raise
+        return self._again(super().execute, query, params)
+
+    def executemany(self, query, param_list):
+        param_list = list(param_list)
+        try:
+            return super().executemany(query, param_list)
+        except sqlite3.OperationalError as exc:
+            if not busy(exc) or self.connection.in_transaction:
+                raise
+        return self._again(super().executemany, query, param_list)
+
+    def _again(self, call, query, params):
+        last = None
+        for _ in pauses(time.monotonic() + self.wait_s):
+            try:
+                return call(query, params)
+            except sqlite3.OperationalError as exc:
+                if not busy(exc) or self.connection.in_transaction:
+                    raise
+                last = str(exc)
+        raise sqlite3.OperationalError(last or "database is locked")
+
+
 def checkpointer(path: str) -> Checkpointer:
     """This process's checkpointer for the file (a new one after a fork: threads do not survive it)."""
     found = _checkpointers.get(path)
@@ -82,7 +142,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _wal_file = None  # the database file when its journal is a WAL (not for memory databases)
 
     def get_new_connection(self, conn_params):
-        conn = super().get_new_connection(conn_params)
+        conn = super().get_new_connection(conn_params)  # opened with the busy time-out, for its PRAGMAs
+        conn.execute("PRAGMA busy_timeout = 0")  # from now on every wait is this module's, in Python
         self._wal_file = None
         if not self.is_in_memory_db() and conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
             conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
@@ -91,8 +152,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     begin_attempts = 0  # BEGINs tried for the last transaction (1 when the lock was free)
 
+    def wait_s(self) -> float:
+        return float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=WaitingCursor)
+        cursor.wait_s = self.wait_s()
+        return cursor
+
     def _start_transaction_under_autocommit(self):
-        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        timeout = self.wait_s()
         deadline = time.monotonic() + timeout
         if not _writer.acquire(timeout=timeout):
             raise OperationalError("database is locked (another transaction of this process held the write lock)")
@@ -105,21 +174,27 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _begin_before(self, deadline: float, timeout: float) -> None:
         """BEGIN, retried at short intervals while another process holds SQLite's write lock, until the deadline."""
-        raw = self.connection
-        raw.execute("PRAGMA busy_timeout = 0")
+        statement = f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN"
+        cursor = self.connection.cursor()  # a plain one, closed below whatever happens
         try:
-            pause, self.begin_attempts = 0.0002, 0
-            while True:
+            self.begin_attempts = 1
+            try:
+                cursor.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if not busy(exc):
+                    raise OperationalError(str(exc)) from None
+            for _ in pauses(deadline):
                 self.begin_attempts += 1
                 try:
-                    return super()._start_transaction_under_autocommit()
-                except OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() + pause > deadline:
-                        raise
-                time.sleep(pause)
-                pause = min(pause * 1.5, 0.002)
+                    cursor.execute(statement)
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not busy(exc):
+                        raise OperationalError(str(exc)) from None
+            raise OperationalError(f"database is locked (another process held the write lock for {timeout:g} s)")
         finally:
-            raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            cursor.close()
 
     def _give_back(self):
         if self._holds_writer:

@@ -116,7 +116,7 @@ def _hold_write_lock(path: str, seconds: float, started: threading.Event):
 @pytest.mark.django_db(transaction=True)
 def test_a_begin_waiting_for_another_writer_retries_briefly_instead_of_sleeping_in_the_busy_handler():
     """SQLite's busy handler sleeps 1, 2, 5 … 100 ms between tries (about 14 tries in 0.5 s); a BEGIN here retries
-    every 0.2–2 ms, so it starts soon after the other writer commits. Then the busy time-out is back for the rest."""
+    every 0.2–2 ms, so it starts soon after the other writer commits. SQLite's own busy time-out stays 0."""
     from linli.cases.models import Category
 
     connection.ensure_connection()
@@ -128,7 +128,7 @@ def test_a_begin_waiting_for_another_writer_retries_briefly_instead_of_sleeping_
         Category.objects.create(code="t.after", name="后")
     holder.join()
     assert connection.begin_attempts > 40
-    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == int(connection.settings_dict["OPTIONS"]["timeout"] * 1000)
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
     assert Category.objects.filter(code="t.after").exists()
 
 
@@ -154,7 +154,106 @@ def test_a_begin_gives_up_at_the_busy_timeout_and_leaves_nothing_held():
         options["timeout"] = saved
         holder.join()
     assert not _lock().locked()
-    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == int(0.3 * 1000)
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
     with transaction.atomic():
         Category.objects.create(code="t.later", name="后")
     assert not Category.objects.filter(code="t.never").exists() and Category.objects.filter(code="t.later").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_autocommit_write_waits_for_another_writer_in_python_and_gives_up_at_the_deadline():
+    """Outside a transaction (a token's last-used time, a single save) a write refused with SQLITE_BUSY is tried
+    again at short intervals, not slept out in SQLite's busy handler; past the deadline it fails as SQLite would."""
+    from django.db import OperationalError
+
+    from linli.cases.models import Category
+
+    Category.objects.create(code="t.auto", name="自")
+    connection.ensure_connection()
+    assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 0.4, started))
+    holder.start()
+    started.wait(5)
+    assert Category.objects.filter(code="t.auto").update(name="等到了") == 1  # waited for the holder's commit
+    holder.join()
+    assert Category.objects.get(code="t.auto").name == "等到了"
+
+    options = connection.settings_dict["OPTIONS"]
+    saved = options["timeout"]
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 1.5, started))
+    holder.start()
+    started.wait(5)
+    try:
+        options["timeout"] = 0.2
+        with pytest.raises(OperationalError, match="locked"):
+            Category.objects.filter(code="t.auto").update(name="等不到")
+    finally:
+        options["timeout"] = saved
+        holder.join()
+    assert Category.objects.get(code="t.auto").name == "等到了"
+    with transaction.atomic():  # and a failed statement inside a transaction is reported, not waited out
+        Category.objects.filter(code="t.auto").update(name="事务内")
+    assert Category.objects.get(code="t.auto").name == "事务内"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_collection_in_the_writing_thread_does_not_freeze_the_process():
+    """The freeze seen under load (issue 12): thread A holds the write lock; thread B's autocommit UPDATE waits for
+    it; A's garbage collection frees a cursor of B's connection, and resetting its statement needs that connection's
+    mutex. Had B been waiting inside SQLite's busy handler (holding the mutex), A would have waited for B while B
+    waited for A, until B's busy time-out: B's UPDATE would fail. B waits in Python instead, so A goes on, commits,
+    and B's UPDATE goes through."""
+    import gc
+    import sqlite3
+    import time
+
+    from linli.cases.models import Category
+
+    class Cursor(sqlite3.Cursor):
+        pass
+
+    Category.objects.create(code="t.gc", name="前")
+    options = connection.settings_dict["OPTIONS"]
+    saved = options["timeout"]
+    options["timeout"] = 3
+    ready, outcome = threading.Event(), {}
+
+    def b():
+        from django.db import connection as own
+
+        try:
+            own.ensure_connection()
+            raw = own.connection
+            usual = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute("PRAGMA busy_timeout = 0")
+            garbage = raw.cursor(factory=Cursor)
+            try:  # refused while A holds the lock: the cursor keeps its statement, to be reset when it is freed
+                garbage.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                pass
+            garbage.me = garbage  # a cycle: only a collection frees it, in whichever thread runs one
+            del garbage
+            raw.execute(f"PRAGMA busy_timeout = {usual}")
+            ready.set()
+            outcome["rows"] = Category.objects.filter(code="t.gc").update(name="后")
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test asserts
+            outcome["error"] = repr(exc)
+        finally:
+            ready.set()
+            own.close()
+
+    try:
+        with transaction.atomic():
+            Category.objects.filter(code="t.gc").update(name="中")
+            t = threading.Thread(target=b)
+            t.start()
+            ready.wait(10)
+            time.sleep(0.3)  # let B's UPDATE start waiting for this transaction
+            gc.collect()  # frees B's cursor here, while this thread holds the write lock
+        t.join(30)
+    finally:
+        options["timeout"] = saved
+    assert outcome == {"rows": 1}
+    assert Category.objects.get(code="t.gc").name == "后"
