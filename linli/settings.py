@@ -159,6 +159,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pg_limits = " ".join(f"-c {name}={int(os.environ.get(env, default))}" for name, env, default in (
         ("statement_timeout", "LINLI_PG_STATEMENT_TIMEOUT_MS", "15000"), ("lock_timeout", "LINLI_PG_LOCK_TIMEOUT_MS", "5000")))
     _pg_options["options"] = f"{_pg_options.get('options', '')} {_pg_limits}".strip()
+    if os.environ.get("LINLI_PG_SERVER_SIDE_BINDING", "1") == "1":
+        _pg_options["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Account"

@@ -155,7 +155,12 @@ class Case(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["community", "state"], name="case_community_state")]
+        indexes = [
+            models.Index(fields=["community", "state"], name="case_community_state"),
+            # closed cases by state and closing time (the contact retention sweep: state in closed/merged and
+            # closed_at before a day); partial, so an open case — every intake — adds no entry
+            models.Index(fields=["state", "closed_at"], condition=Q(closed_at__isnull=False), name="case_state_closed_at"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="case_lat_range"),
         ]
