@@ -236,7 +236,8 @@ def run_database(db: str, args) -> dict:
             with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname={pg.database}", autocommit=True) as conn:
                 conn.execute("CREATE DATABASE bare")
             bare_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare"
-            version = f"PostgreSQL {pg.version} (throwaway cluster, fsync off; linli and bare each their own database in it)"
+            version = (f"PostgreSQL {pg.version} (throwaway cluster, fsync off; linli and bare each their own database in it; both with "
+                       f"parameters bound on the server and statements prepared, unless LINLI_PG_SERVER_SIDE_BINDING=0)")
         else:
             import sqlite3
 

@@ -159,8 +159,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _pg_limits = " ".join(f"-c {name}={int(os.environ.get(env, default))}" for name, env, default in (
         ("statement_timeout", "LINLI_PG_STATEMENT_TIMEOUT_MS", "15000"), ("lock_timeout", "LINLI_PG_LOCK_TIMEOUT_MS", "5000")))
     _pg_options["options"] = f"{_pg_options.get('options', '')} {_pg_limits}".strip()
+    # Parameters bound on the server, and a statement used for the fifth time on a connection prepared there, so
+    # PostgreSQL stops parsing and planning the intake's inserts anew (Django's default binds on the client and
+    # prepares nothing, for connection poolers). Behind a transaction-pooling PgBouncer older than 1.21 set
+    # LINLI_PG_SERVER_SIDE_BINDING=0.
     if os.environ.get("LINLI_PG_SERVER_SIDE_BINDING", "1") == "1":
         _pg_options["server_side_binding"] = True
+        _pg_options.setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Account"
