@@ -81,8 +81,9 @@ def busy(exc: sqlite3.OperationalError) -> bool:
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == SQLITE_BUSY
 
 
-def pauses(deadline: float):
-    """Sleeps of 0.2 ms growing to 2 ms until the deadline (monotonic); ends when the next one would pass it."""
+def tries(deadline: float):
+    """Yields at once, then after sleeps of 0.2 ms growing to 2 ms, until the next sleep would pass the deadline."""
+    yield
     pause = 0.0002
     while time.monotonic() + pause <= deadline:
         time.sleep(pause)
@@ -98,25 +99,14 @@ class WaitingCursor(base.SQLiteCursorWrapper):
     wait_s = 5.0
 
     def execute(self, query, params=None):
-        try:
-            return super().execute(query, params)
-        except sqlite3.OperationalError as exc:
-            if not busy(exc) or self.connection.in_transaction:
-                raise
-        return self._again(super().execute, query, params)
+        return self._run(super().execute, query, params)
 
     def executemany(self, query, param_list):
-        param_list = list(param_list)
-        try:
-            return super().executemany(query, param_list)
-        except sqlite3.OperationalError as exc:
-            if not busy(exc) or self.connection.in_transaction:
-                raise
-        return self._again(super().executemany, query, param_list)
+        return self._run(super().executemany, query, list(param_list))  # a list: a second try needs it again
 
-    def _again(self, call, query, params):
+    def _run(self, call, query, params):
         last = None
-        for _ in pauses(time.monotonic() + self.wait_s):
+        for _ in tries(time.monotonic() + self.wait_s):
             try:
                 return call(query, params)
             except sqlite3.OperationalError as exc:
@@ -177,15 +167,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         statement = f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN"
         cursor = self.connection.cursor()  # a plain one, closed below whatever happens
         try:
-            self.begin_attempts = 1
-            try:
-                cursor.execute(statement)
-                return
-            except sqlite3.OperationalError as exc:
-                if not busy(exc):
-                    raise OperationalError(str(exc)) from None
-            for _ in pauses(deadline):
-                self.begin_attempts += 1
+            for self.begin_attempts, _ in enumerate(tries(deadline), 1):
                 try:
                     cursor.execute(statement)
                     return

@@ -2,6 +2,7 @@
 BEGIN and given back at commit, rollback and close, so that threads wait in turn instead of sleeping in SQLite's
 busy handler."""
 
+import contextlib
 import threading
 
 import pytest
@@ -113,20 +114,35 @@ def _hold_write_lock(path: str, seconds: float, started: threading.Event):
     conn.close()
 
 
+@contextlib.contextmanager
+def _another_process_writing(seconds: float, timeout: float | None = None):
+    """While a connection of its own holds the write lock for `seconds` (from entry); with `timeout`, this backend
+    waits at most that long meanwhile. On exit the holder has committed and the usual time-out is back."""
+    connection.ensure_connection()
+    options = connection.settings_dict["OPTIONS"]
+    saved = options["timeout"]
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, seconds, started))
+    holder.start()
+    started.wait(5)
+    try:
+        if timeout is not None:
+            options["timeout"] = timeout
+        yield
+    finally:
+        options["timeout"] = saved
+        holder.join()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_begin_waiting_for_another_writer_retries_briefly_instead_of_sleeping_in_the_busy_handler():
     """SQLite's busy handler sleeps 1, 2, 5 … 100 ms between tries (about 14 tries in 0.5 s); a BEGIN here retries
     every 0.2–2 ms, so it starts soon after the other writer commits. SQLite's own busy time-out stays 0."""
     from linli.cases.models import Category
 
-    connection.ensure_connection()
-    started = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 0.5, started))
-    holder.start()
-    started.wait(5)
-    with transaction.atomic():
-        Category.objects.create(code="t.after", name="后")
-    holder.join()
+    with _another_process_writing(0.5):
+        with transaction.atomic():
+            Category.objects.create(code="t.after", name="后")
     assert connection.begin_attempts > 40
     assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
     assert Category.objects.filter(code="t.after").exists()
@@ -138,21 +154,10 @@ def test_a_begin_gives_up_at_the_busy_timeout_and_leaves_nothing_held():
 
     from linli.cases.models import Category
 
-    connection.ensure_connection()
-    options = connection.settings_dict["OPTIONS"]
-    saved = options["timeout"]
-    started = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 1.5, started))
-    holder.start()
-    started.wait(5)
-    try:
-        options["timeout"] = 0.3
+    with _another_process_writing(1.5, timeout=0.3):
         with pytest.raises(OperationalError, match="locked"):
             with transaction.atomic():
                 Category.objects.create(code="t.never", name="无")
-    finally:
-        options["timeout"] = saved
-        holder.join()
     assert not _lock().locked()
     assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
     with transaction.atomic():
@@ -171,27 +176,12 @@ def test_an_autocommit_write_waits_for_another_writer_in_python_and_gives_up_at_
     Category.objects.create(code="t.auto", name="自")
     connection.ensure_connection()
     assert connection.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 0
-    started = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 0.4, started))
-    holder.start()
-    started.wait(5)
-    assert Category.objects.filter(code="t.auto").update(name="等到了") == 1  # waited for the holder's commit
-    holder.join()
+    with _another_process_writing(0.4):
+        assert Category.objects.filter(code="t.auto").update(name="等到了") == 1  # waited for the holder's commit
     assert Category.objects.get(code="t.auto").name == "等到了"
-
-    options = connection.settings_dict["OPTIONS"]
-    saved = options["timeout"]
-    started = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(connection._wal_file, 1.5, started))
-    holder.start()
-    started.wait(5)
-    try:
-        options["timeout"] = 0.2
+    with _another_process_writing(1.5, timeout=0.2):
         with pytest.raises(OperationalError, match="locked"):
             Category.objects.filter(code="t.auto").update(name="等不到")
-    finally:
-        options["timeout"] = saved
-        holder.join()
     assert Category.objects.get(code="t.auto").name == "等到了"
     with transaction.atomic():  # and a failed statement inside a transaction is reported, not waited out
         Category.objects.filter(code="t.auto").update(name="事务内")
