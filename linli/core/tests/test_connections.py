@@ -43,7 +43,7 @@ def test_postgresql_binds_on_the_server_and_prepares_a_statement_used_again():
 
     assert settings.DATABASES["default"]["OPTIONS"]["server_side_binding"] is True
     with connection.cursor() as cur:
-        assert type(cur.cursor) is not psycopg.ClientCursor and not isinstance(cur.cursor, psycopg.ClientCursor)
+        assert not isinstance(cur.cursor, psycopg.ClientCursor)
         cur.execute("SELECT count(*) FROM pg_prepared_statements")
         before = cur.fetchone()[0]
     threshold = connection.connection.prepare_threshold
