@@ -139,7 +139,8 @@ _default_db = f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("LINLI_DATABASE_URL", _default_db),
                                               conn_max_age=int(os.environ.get("LINLI_CONN_MAX_AGE", "600")), conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # timeout = busy_timeout (wait up to LINLI_DB_BUSY_TIMEOUT s, default 30, for the write lock); the PRAGMAs run once per connection.
+    # timeout: how long a statement waits for the write lock (LINLI_DB_BUSY_TIMEOUT s, default 30), in Python by linli's
+    # engine (SQLite's own busy time-out is 0 once the connection is open); the PRAGMAs run once per connection.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": int(os.environ.get("LINLI_DB_BUSY_TIMEOUT", "30")),
         "transaction_mode": "IMMEDIATE",
@@ -147,7 +148,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Django's backend, with a process's writers queued on a lock of their own (linli/core/sqlite3/base.py)
     DATABASES["default"]["ENGINE"] = "linli.core.sqlite3"
-    # Tests use a file, not shared-cache memory, so that race tests see real locking (busy timeout, WAL).
+    # Tests use a file, not shared-cache memory, so that race tests see real locking (the write lock, WAL).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     if DATABASES["default"]["NAME"] not in ("", ":memory:") and "mode=memory" not in str(DATABASES["default"]["NAME"]):
         _private_file(Path(DATABASES["default"]["NAME"]))
