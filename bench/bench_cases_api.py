@@ -2,20 +2,24 @@
 
 For each database (SQLite, PostgreSQL): a fresh var dir under var/bench/, `linli demo --no-serve`
 builds the demo subdistrict, a preparation step gives 64 residents an account and a bearer token and
-registers an Open311 client; then two servers run beside each other, served the same way
+registers an Open311 client; then three servers run beside each other, served the same way
 (linli.server: gunicorn, --workers processes × --threads threads, app preloaded; connections kept):
 
     linli    `linli serve`
     bare     bench/bare/: plain Django + django-ninja, one POST that validates a small JSON body and
              inserts one row (same database settings: SQLite WAL / the same PostgreSQL cluster)
+    rows     the same bare project on a server of its own with linli's SQLite backend, answering
+             POST /api/reports-rows: the same body, then the rows an intake writes, through the ORM
+             in one transaction (bench/bare/bare/models.py) — the floor under linli's intake
 
 and this script fires requests from N client threads, each with its own keep-alive connection:
 
     bare     POST /api/reports              (JSON: description, category, lat, lng)
+    rows     POST /api/reports-rows         (the same JSON)
     api      POST /api/v1/cases             (JSON; a resident's bearer token; their own dwelling)
     open311  POST /open311/v2/requests.json (form-encoded; api_key; a point inside a grid)
 
-At each client level the three targets take turns (bare, api, open311, bare, …; --rounds rounds),
+At each client level the targets take turns (bare, rows, api, open311, bare, …; --rounds rounds),
 so every ratio to bare compares figures from the same minutes on the same machine. Every linli
 request names its category: this is intake without the classifier. Only 201 answers count.
 
@@ -122,10 +126,10 @@ def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) 
     rng = random.Random(seed)
     jobs = []
     for i in range(total):
-        if mode == "bare":
+        if mode in ("bare", "rows"):
             pt = rng.choice(data["points"])
             body = json.dumps({"description": rng.choice(DESCRIPTIONS), "category": data["category"], "lat": pt["lat"], "lng": pt["lng"]})
-            jobs.append(("/api/reports", body.encode(), {"Content-Type": "application/json"}))
+            jobs.append(("/api/reports" if mode == "bare" else "/api/reports-rows", body.encode(), {"Content-Type": "application/json"}))
         elif mode == "api":
             t = data["tokens"][i % len(data["tokens"])]
             body = json.dumps({"description": rng.choice(DESCRIPTIONS), "category": data["category"], "dwelling": t["dwelling"]})
@@ -223,6 +227,8 @@ def run_database(db: str, args) -> dict:
     env.pop("LINLI_DATABASE_URL", None)
     bare_env = dict(env, BARE_VAR_DIR=str(var / "bare"))
     bare_env.pop("BARE_DATABASE_URL", None)
+    # the floor: bare's project writing an intake's rows, on a server of its own with linli's SQLite backend
+    rows_env = dict(bare_env, BARE_VAR_DIR=str(var / "bare-rows"), BARE_SQLITE_ENGINE="linli.core.sqlite3")
     pg = None
     version = ""
     try:
@@ -235,7 +241,9 @@ def run_database(db: str, args) -> dict:
             env["LINLI_DATABASE_URL"] = pg.url
             with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname={pg.database}", autocommit=True) as conn:
                 conn.execute("CREATE DATABASE bare")
+                conn.execute("CREATE DATABASE bare_rows")
             bare_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare"
+            rows_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare_rows"
             version = (f"PostgreSQL {pg.version} (throwaway cluster, fsync off; linli and bare each their own database in it; both with "
                        f"parameters bound on the server and statements prepared, unless LINLI_PG_SERVER_SIDE_BINDING=0)")
         else:
@@ -255,20 +263,25 @@ def run_database(db: str, args) -> dict:
         if out.returncode:
             raise RuntimeError(f"prepare failed:\n{out.stderr[-3000:]}")
         data = json.loads(out.stdout.strip().splitlines()[-1])
-        ports = {"linli": free_port(), "bare": free_port()}
+        ports = {"linli": free_port(), "bare": free_port(), "rows": free_port()}
         shape = ["--workers", str(args.workers), "--threads", str(args.threads)]
         servers = {
             "linli": start_server([sys.executable, "-m", "linli", "serve", "--port", str(ports["linli"]), *shape], env, "linli", var / "linli-serve.log"),
             "bare": start_server([sys.executable, str(ROOT / "bench" / "bare" / "serve.py"), "--port", str(ports["bare"]), *shape],
                                  bare_env, "bare", var / "bare-serve.log"),
         }
-        port_of = {"bare": ports["bare"], "api": ports["linli"], "open311": ports["linli"]}
+        if "rows" in args.modes:
+            servers["rows"] = start_server([sys.executable, str(ROOT / "bench" / "bare" / "serve.py"), "--port", str(ports["rows"]), *shape],
+                                           rows_env, "rows", var / "rows-serve.log")
+        port_of = {"bare": ports["bare"], "rows": ports["rows"], "api": ports["linli"], "open311": ports["linli"]}
         targets = ["bare", *args.modes]
         rows = []
         loads = []
         try:
             wait_for(ports["linli"], servers["linli"][0])
             wait_for(ports["bare"], servers["bare"][0], path="/api/reports", method="POST")
+            if "rows" in servers:
+                wait_for(ports["rows"], servers["rows"][0], path="/api/reports-rows", method="POST")
             for clients in args.levels:
                 loads.append(os.getloadavg()[0])
                 for mode in targets:  # warm up this level's connections and threads
@@ -279,9 +292,11 @@ def run_database(db: str, args) -> dict:
                     for mode in targets:
                         parts[mode].append(fire(port_of[mode], mode, data, per_round, clients, seed=1000 * r + clients))
                 bare = merge(parts["bare"])
+                floor = merge(parts["rows"]) if "rows" in parts else None
                 for mode in targets:
                     row = merge(parts[mode])
                     row["ratio"] = row["per_s"] / bare["per_s"] if bare["per_s"] else float("nan")
+                    row["floor_ratio"] = row["per_s"] / floor["per_s"] if floor and floor["per_s"] else float("nan")
                     row["p99_ratio"] = row["p99"] / bare["p99"] if bare["p99"] else float("nan")
                     rows.append(row)
                     print(f"  {db:<8} {mode:<8} {clients:>3} clients: {row['per_s']:7.1f} cases/s ({row['ratio']:.3f}× bare)  "
@@ -307,22 +322,27 @@ def render(results: list[dict], args, started: dict) -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         BEGIN,
-        "## Cases API: intake side by side with a bare Django endpoint",
+        "## Cases API: intake side by side with a bare Django endpoint and the floor under it",
         "",
         f"`python3 bench/bench_cases_api.py` — two real servers beside each other, served the same way (`linli.server`: gunicorn, "
         f"{args.workers} processes × {args.threads} threads, application preloaded, database connections kept): `linli serve` on a "
         f"fresh database with the demo subdistrict (`linli demo --no-serve --residents {args.residents}`), and **bare** "
         "(`bench/bare/`: plain Django + django-ninja, one POST that validates a small JSON body and inserts one row, same database "
-        "settings). At each client level the targets take turns — bare, api, open311, bare, … — "
+        "settings), and **rows**, the floor under an intake: bare's project answering the same body after writing, in one "
+        "transaction through Django's ORM, the rows an intake writes — the day's number (a counter upsert), a 45-column case "
+        "row with its 26 indexes, two timeline rows, two outbox rows, in tables of linli's shape (foreign keys as plain indexed "
+        "integers, so no constraint checks) — on a server of its own with linli's SQLite backend. At each client level the "
+        "targets take turns — bare, rows, api, open311, bare, … — "
         f"{args.rounds} rounds of {max(1, args.requests // args.rounds)} requests each after a warm-up, so each ratio compares "
         "figures from the same minutes. N client threads on the same machine, each with a keep-alive connection. "
         "`api` = `POST /api/v1/cases` as residents (bearer tokens, own dwelling); `open311` = `POST /open311/v2/requests.json` "
         "(api_key, a point inside a grid). Every request names its category, so this is intake without the classifier: "
         "locate, route, deadlines, numbering, timeline rows, outbox messages. Latency is per request as the client saw it "
-        "(201s only); × bare = this row's cases/s (or p99) over bare's at the same level in the same run.",
+        "(201s only); × bare = this row's cases/s (or p99) over bare's at the same level in the same run; × rows = over the "
+        "floor's.",
         "",
-        "| database | clients | target | cases/s | × bare | p50 ms | p99 ms | p99 × bare | created / sent |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| database | clients | target | cases/s | × bare | × rows | p50 ms | p99 ms | p99 × bare | created / sent |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for res in results:
         for r in res["rows"]:
@@ -331,7 +351,8 @@ def render(results: list[dict], args, started: dict) -> str:
             bare = r["mode"] == "bare"
             ratio = "1" if bare else (f"**{r['ratio']:.2f}×**" if r["clients"] == 8 else f"{r['ratio']:.2f}×")
             p99r = "1" if bare else f"{r['p99_ratio']:.1f}×"
-            lines.append(f"| {res['db']} | {r['clients']} | {r['mode']} | {r['per_s']:.1f} | {ratio} | {r['p50']:.0f} | {r['p99']:.0f} | "
+            floor = "" if bare or r["floor_ratio"] != r["floor_ratio"] else ("1" if r["mode"] == "rows" else f"{r['floor_ratio']:.2f}×")
+            lines.append(f"| {res['db']} | {r['clients']} | {r['mode']} | {r['per_s']:.1f} | {ratio} | {floor} | {r['p50']:.0f} | {r['p99']:.0f} | "
                          f"{p99r} | {r['created']} / {r['requests']}{note} |")
     lines.append("")
     for res in results:
@@ -357,7 +378,7 @@ def write(section: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--modes", default="api,open311", help="comma list of api, open311")
+    parser.add_argument("--modes", default="rows,api,open311", help="comma list of rows, api, open311")
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per row (comma list)")
     parser.add_argument("--requests", type=int, default=240, help="requests per target and level (split over the rounds)")
     parser.add_argument("--rounds", type=int, default=3, help="turns each target takes per level (interleaved)")

@@ -5,6 +5,7 @@ between requests with health checks.
 
 BARE_DATABASE_URL  database (default SQLite in $BARE_VAR_DIR/bare.sqlite3)
 BARE_VAR_DIR       where the SQLite file lives (default ./var/bench/bare)
+BARE_SQLITE_ENGINE the SQLite backend (default Django's; the bench's "rows" server runs linli's)
 """
 
 import os
@@ -30,6 +31,9 @@ WSGI_APPLICATION = "bare.wsgi.application"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("BARE_DATABASE_URL", f"sqlite:///{VAR_DIR / 'bare.sqlite3'}"),
                                               conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # BARE_SQLITE_ENGINE=linli.core.sqlite3: linli's SQLite backend (writers queued in the process, waits in Python
+    # instead of SQLite's busy handler), for the "rows" floor of bench_cases_api.py
+    DATABASES["default"]["ENGINE"] = os.environ.get("BARE_SQLITE_ENGINE", "django.db.backends.sqlite3")
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
