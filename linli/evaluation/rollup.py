@@ -27,6 +27,7 @@ from .models import CaseFact, RollupMark
 KEY = "case_facts"
 SETTLE = datetime.timedelta(minutes=5)
 CHUNK = 500
+INLINE = 1000  # cases with new steps a read recomputes beyond its own window's (about a second); the worker does more
 FIELDS = ("month", "routed", "responded", "resolved", "closed", "closed_on_time", "reworked", "verdicts", "content",
           "handling_hours", "handler_id", "department_id", "overdue", "escalated", "triaged", "last_event_id")
 CONTENT = (Case.Verdict.SATISFIED, Case.Verdict.BASIC)
@@ -74,12 +75,21 @@ def compute(case_ids) -> int:
 
 def refresh(window=None) -> int:
     """Recompute the rows of cases with steps newer than the mark, and of the cases of `window` (a Case queryset,
-    e.g. the months a page shows) that have no row yet. Returns how many rows were recomputed."""
+    e.g. the months a page shows) that have no row yet. Returns how many rows were recomputed.
+
+    A read (a window given) that finds more than INLINE cases with new steps — the worker stopped for a while, a
+    restore, steps written in bulk — recomputes only its own window's cases and leaves the mark where it is: the
+    page's figures are right, its wait is bounded by its window instead of the whole backlog, and the worker's
+    refresh (no window) takes the rest and moves the mark."""
     mark = RollupMark.objects.filter(key=KEY).values_list("last_event_id", flat=True).first()
     if mark is None:
         RollupMark.objects.get_or_create(key=KEY)
         mark = 0
     new = dict(CaseEvent.objects.filter(id__gt=mark).values("case_id").annotate(last=Max("id")).values_list("case_id", "last"))
+    behind = window is not None and len(new) > INLINE
+    if behind:
+        own = set(window.values_list("pk", flat=True))
+        new = {case: last for case, last in new.items() if case in own}
     todo = set()
     if new:
         ids = list(new)
@@ -89,7 +99,7 @@ def refresh(window=None) -> int:
     if window is not None:
         todo |= set(window.filter(evaluation_fact__isnull=True).values_list("pk", flat=True))
     made = compute(todo) if todo else 0
-    if new:
+    if new and not behind:
         top = max(new.values())
         if connection.vendor != "sqlite":  # SQLite commits one writer at a time, in id order
             young = (CaseEvent.objects.filter(id__gt=mark, at__gte=timezone.now() - SETTLE)

@@ -73,6 +73,40 @@ def test_cases_without_a_row_are_filled_when_read(dataset):
     assert queries.totals(staff, MARCH)["response_rate_parts"] == (2, 3)
 
 
+def test_a_read_behind_a_backlog_recomputes_only_its_own_cases_and_the_worker_the_rest(dataset, monkeypatch):
+    staff = sc(dataset, "community_staff")
+    assert queries.totals(staff, MARCH)["resolution_rate_parts"] == (2, 3)  # everything up to date, the mark at the top
+    mark = RollupMark.objects.get(key=rollup.KEY).last_event_id
+    c3, c5, c4 = dataset.cases["c3"], dataset.cases["c5"], dataset.cases["c4"]
+    facts = {c.pk: CaseFact.objects.get(case=c).last_event_id for c in (c3, c5, c4)}
+    monkeypatch.setattr(rollup, "INLINE", 1)  # a backlog: more cases with new steps than a read takes on
+    resolved = CaseEvent.objects.create(case=c3, action=A.RESOLVE, at=at(3, 30), actor=dataset.accounts["micro_grid_worker"])
+    other = CaseEvent.objects.create(case=c5, action=A.ACCEPT, at=at(3, 6), actor=dataset.accounts["grid_worker"])  # community B
+    older = CaseEvent.objects.create(case=c4, action=A.RESOLVE, at=at(2, 28), actor=dataset.accounts["grid_worker"])  # February
+
+    # community A's March: c3 is recomputed (the figure moves), c5 (another community) and c4 (another month) are not
+    assert queries.totals(staff, MARCH)["resolution_rate_parts"] == (3, 3)
+    assert CaseFact.objects.get(case=c3).last_event_id == resolved.pk
+    assert CaseFact.objects.get(case=c5).last_event_id == facts[c5.pk]
+    assert CaseFact.objects.get(case=c4).last_event_id == facts[c4.pk]
+    assert RollupMark.objects.get(key=rollup.KEY).last_event_id == mark  # the backlog stays the worker's
+    assert queries.totals(staff, MARCH)["resolution_rate_parts"] == (3, 3)  # read again: nothing recomputed twice
+    assert CaseFact.objects.get(case=c3).last_event_id == resolved.pk
+
+    # the worker's refresh takes the rest, whatever its size, and moves the mark past every step
+    assert rollup.refresh() == 2
+    assert CaseFact.objects.get(case=c5).last_event_id == other.pk
+    assert CaseFact.objects.get(case=c4).last_event_id == older.pk
+    assert RollupMark.objects.get(key=rollup.KEY).last_event_id == max(resolved.pk, other.pk, older.pk)
+
+    # under the limit a read catches up with everything, as before
+    monkeypatch.setattr(rollup, "INLINE", 1000)
+    again = CaseEvent.objects.create(case=c5, action=A.RESOLVE, at=at(3, 7), actor=dataset.accounts["grid_worker"])
+    queries.totals(staff, MARCH)
+    assert CaseFact.objects.get(case=c5).last_event_id == again.pk
+    assert RollupMark.objects.get(key=rollup.KEY).last_event_id == again.pk
+
+
 def test_the_sweep_refreshes_and_rebuilds_the_month_that_ended_once(dataset):
     assert sweeps.refresh_rollup(today=datetime.date(2025, 4, 1)) >= 6  # every case of the timelines, then March again
     assert RollupMark.objects.filter(key="rebuilt:2025-03").exists()
