@@ -192,15 +192,19 @@ def replay(db: Path, writes: list, intakes: int, drop_indexes: bool) -> dict:
                 case_id = rows[0][0]
         conn.execute("COMMIT")
 
-    for i in range(200):  # warm the page cache and the statement cache
+    result = dict(_timed(one, intakes), dropped=len(dropped))
+    conn.close()
+    return result
+
+
+def _timed(one, intakes: int) -> dict:
+    """one(i) 200 times to warm the page and statement caches, then `intakes` times measured."""
+    for i in range(200):
         one(i)
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(200, 200 + intakes):
         one(i)
-    result = {"cpu_ms": (time.process_time() - cpu) / intakes * 1e3, "wall_ms": (time.perf_counter() - wall) / intakes * 1e3,
-              "dropped": len(dropped)}
-    conn.close()
-    return result
+    return {"cpu_ms": (time.process_time() - cpu) / intakes * 1e3, "wall_ms": (time.perf_counter() - wall) / intakes * 1e3}
 
 
 def replay_bare(intakes: int) -> dict:
@@ -213,12 +217,7 @@ def replay_bare(intakes: int) -> dict:
         conn.execute(BARE_INSERT, ["小区门口路灯坏了好几天", "roads.streetlight", 40.08, 113.3, now]).fetchall()
         conn.execute("COMMIT")
 
-    for i in range(200):
-        one(i)
-    cpu, wall = time.process_time(), time.perf_counter()
-    for i in range(intakes):
-        one(i)
-    result = {"cpu_ms": (time.process_time() - cpu) / intakes * 1e3, "wall_ms": (time.perf_counter() - wall) / intakes * 1e3}
+    result = _timed(one, intakes)
     conn.close()
     return result
 
