@@ -287,7 +287,7 @@ Before and after (100,000 residents, this bench or the same job on a copy of the
 | {res['when']}, this run (load {res['load_start'].split(' / ')[0]} at the start) | {a['wall']:.1f} s / {a['cpu']:.1f} s | {b['wall']:.1f} s / {b['cpu']:.1f} s | {mib(a['hwm_kib'])} / {mib(b['hwm_kib'])} |
 
 What changed (issue 12, this section's commits): new residents are written as plain multi-row INSERTs
-(`people/importers/inserts.py`: no model instances, the model's defaults filled once per statement, ids read back with
+(`core/inserts.py`, `insert_rows`: no model instances, the model's defaults filled once per statement, ids read back with
 RETURNING and mapped by key) instead of `bulk_create`, which spent half the first import building instances and
 preparing ~45 values per resident; ID numbers and phones are encrypted with `crypto.encrypt_many` (the same Fernet
 tokens, checked byte for byte against `cryptography`'s, with the AES key schedule and the HMAC pads set up once per

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from linli.core import crypto
 from linli.core import imports as rules
 from linli.core.imports import ImportReport
+from linli.core.inserts import select_in
 from linli.core.validation import normalize_phone
 
 from ..models import HouseholdMember, Person, PersonTag
 from ..scopes import Scope
 from .columns import ALIASES, REQUIRED_COLUMNS
-from .inserts import select_in
 from .places import HouseholdState, Places
 from .rows import Parsed, RowChecks
 from .writing import Writing

@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from linli.core import crypto
 from linli.core import imports as rules
 from linli.core.errors import OutOfScope
+from linli.core.inserts import insert_rows
 from linli.places.models import Dwelling, Entrance
 
 from .. import services
 from ..models import Household, HouseholdMember, Person, PersonTag, ResidentEvent
 from .columns import ALIASES
-from .inserts import insert
 from .places import HouseholdState
 from .rows import Parsed
 
@@ -53,7 +53,7 @@ class Writing:
             key = p.dwelling_key
             if key not in places.dwellings:
                 new_dwellings.setdefault(key, None)
-        got = insert(Dwelling, ["building", "entrance", "room"], list(new_dwellings), returning=("id", "building", "entrance", "room"))
+        got = insert_rows(Dwelling, ["building", "entrance", "room"], list(new_dwellings), returning=("id", "building", "entrance", "room"))
         for pk, building_id, entrance_id, room in got:
             places.dwellings[(building_id, entrance_id, room)] = pk
         new_households = {}  # dwelling key -> the state of the household this batch creates there
@@ -63,7 +63,7 @@ class Writing:
                 state.created = True
                 new_households[p.dwelling_key] = state
         keys = {places.dwellings[key]: key for key in new_households}
-        got = insert(Household, ["dwelling", "created_on"], [(d, self.today) for d in keys], returning=("id", "dwelling"))
+        got = insert_rows(Household, ["dwelling", "created_on"], [(d, self.today) for d in keys], returning=("id", "dwelling"))
         for pk, dwelling_id in got:
             key = keys[dwelling_id]
             new_households[key].pk = pk
@@ -78,7 +78,7 @@ class Writing:
             rows.append(tuple(data.get(name, default) for name, default in PERSON_DEFAULTS) + (
                 tokens[2 * k], p.hash if secrets[2 * k] else "", tokens[2 * k + 1], crypto.lookup_hash(phone) if phone else "",
                 p.building.community_id, places.dwellings[p.dwelling_key], p._household.pk, Person.Status.LIVING_HERE))
-        got = insert(Person, PERSON_FIELDS, rows, returning=("id", "id_number_hash"))
+        got = insert_rows(Person, PERSON_FIELDS, rows, returning=("id", "id_number_hash"))
         person_ids = {h: pk for pk, h in got}
         members, events, tags = [], [], []
         registered, moved_in, actor = ResidentEvent.Kind.REGISTERED, ResidentEvent.Kind.MOVED_IN, getattr(self.actor, "pk", None)
@@ -89,9 +89,9 @@ class Writing:
             events.append((person_id, household_id, moved_in, self.today, actor, places.label(*p.dwelling_key)))
             for tag, level in (p.tags or {}).items():
                 tags.append((person_id, tag, level))
-        insert(HouseholdMember, ["household", "person", "relation", "since"], members)
-        insert(ResidentEvent, ["person", "household", "kind", "on", "actor", "note"], events)
-        insert(PersonTag, ["person", "tag", "level"], tags)
+        insert_rows(HouseholdMember, ["household", "person", "relation", "since"], members)
+        insert_rows(ResidentEvent, ["person", "household", "kind", "on", "actor", "note"], events)
+        insert_rows(PersonTag, ["person", "tag", "level"], tags)
 
     def _forget_new(self, creates: list) -> None:
         """After a rolled-back batch: drop the ids it handed out and reload the dwellings' state."""

@@ -1,4 +1,4 @@
-"""The import's plain INSERTs (importers/inserts.py) write what the services write for the same resident."""
+"""The import's plain INSERTs (core/inserts.py: insert_rows) write what the services write for the same resident."""
 
 from linli.core import crypto
 from linli.people import services
