@@ -122,6 +122,29 @@ def test_a_non_month_period_reads_the_timelines(dataset):
     assert t["satisfaction_rate_parts"] == (1, 2) and t["rework_rate_parts"] == (1, 2)
 
 
+def test_a_non_month_period_reads_the_rollup_where_a_timeline_ended_and_the_timelines_elsewhere(dataset, monkeypatch):
+    cases = Case.objects.all()
+    rollup.refresh()  # every row current: from here on fact_row runs only for what is computed from a timeline
+    computed = []
+    fact_row = rollup.fact_row
+    monkeypatch.setattr(rollup, "fact_row", lambda case, events, until=None: computed.append(case.pk) or fact_row(case, events, until))
+    c1, c2, c3 = dataset.cases["c1"], dataset.cases["c2"], dataset.cases["c3"]
+    periods = [Period(datetime.date(2025, 3, 1), datetime.date(2025, 3, 13)), Period(datetime.date(2025, 2, 20), datetime.date(2025, 3, 20)),
+               Period(datetime.date(2025, 3, 15), datetime.date(2025, 4, 30)), Period(datetime.date(2025, 1, 1), datetime.date(2026, 1, 1))]
+    taken = {}
+    for p in periods:
+        computed.clear()
+        got = casefacts.rows(cases, p.start_dt, p.end_dt)
+        taken[p.start_dt.date(), p.end_dt.date()] = set(computed)
+        assert got == casefacts._live(casefacts.window(cases, p.start_dt, p.end_dt), p.end_dt) and got, p
+    # 03-01 … 03-13: c1's timeline ended on 03-06 (its row), c2's goes on to 03-14 (its timeline)
+    assert c1.pk not in taken[datetime.date(2025, 3, 1), datetime.date(2025, 3, 13)]
+    assert c2.pk in taken[datetime.date(2025, 3, 1), datetime.date(2025, 3, 13)]
+    # a year: every timeline ended within its own month, so nothing is read from the timelines
+    assert taken[datetime.date(2025, 1, 1), datetime.date(2026, 1, 1)] == set()
+    assert c3.pk not in taken[datetime.date(2025, 3, 15), datetime.date(2025, 4, 30)]
+
+
 # ---------------------------------------------------------------- queries do not grow with cases or people
 def _more(dataset, n):
     """n more March cases of grid A1 with full timelines, and n more grid workers in community A."""
