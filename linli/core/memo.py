@@ -24,7 +24,7 @@ import threading
 from django.db import connection
 
 # the groups; each app names the tables that move a group with `watch` (in its AppConfig.ready)
-GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts")
+GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts", "grids")
 
 TABLE = "core_cachegeneration"
 
@@ -76,25 +76,43 @@ def request_finished(**kwargs) -> None:
 class Memo:
     """A dict of answers valid while the generations of `groups` stay as they were when the answers were read."""
 
-    def __init__(self, name: str, groups, maxsize: int = 4096):
+    def __init__(self, name: str, groups, maxsize: int = 4096, one_at_a_time: bool = False):
+        """one_at_a_time: a miss is computed by one thread of the process while the others wait for its answer
+        (for answers that take long to build, such as the grid index)."""
         unknown = set(groups) - set(GROUPS)
         if unknown:
             raise ValueError(f"memo {name}: unknown groups {sorted(unknown)}")
         self.name, self.groups, self.maxsize = name, tuple(groups), maxsize
         self._lock = threading.Lock()
+        self._computing = threading.Lock() if one_at_a_time else None
         self._tag = None
         self._data = {}
         self.hits = self.misses = 0
 
+    def _kept(self, tag, key):
+        """(True, the answer) when it is held for this generation; else (False, None). Called under self._lock."""
+        if tag != self._tag:
+            self._data.clear()
+            self._tag = tag
+        elif key in self._data:
+            self.hits += 1
+            return True, self._data[key]
+        return False, None
+
     def get(self, key, compute):
         tag = snapshot(self.groups)
         with self._lock:
-            if tag != self._tag:
-                self._data.clear()
-                self._tag = tag
-            elif key in self._data:
-                self.hits += 1
-                return self._data[key]
+            found, value = self._kept(tag, key)
+        if found:
+            return value
+        if self._computing is None:
+            return self._computed(tag, key, compute)
+        with self._computing:
+            with self._lock:  # another thread may have built it while this one waited
+                found, value = self._kept(tag, key)
+            return value if found else self._computed(tag, key, compute)
+
+    def _computed(self, tag, key, compute):
         self.misses += 1
         value = compute()
         with self._lock:
@@ -134,24 +152,27 @@ def _events(table: str, columns):
         yield _trigger_name(table, op), event
 
 
-def _sqlite_sql(table: str, group: str, columns) -> tuple[list[str], list[str]]:
+def _sqlite_sql(table: str, groups, columns) -> tuple[list[str], list[str]]:
     create, drop = [], []
+    rows = ", ".join(f"('{g}', 0)" for g in groups)
+    names = ", ".join(f"'{g}'" for g in groups)
     for name, event in _events(table, columns):
         create.append(f'DROP TRIGGER IF EXISTS "{name}"')
         create.append(
             f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" BEGIN '
-            f"INSERT OR IGNORE INTO {TABLE} (name, value) VALUES ('{group}', 0); "
-            f"UPDATE {TABLE} SET value = abs(random()) WHERE name = '{group}'; END"
+            f"INSERT OR IGNORE INTO {TABLE} (name, value) VALUES {rows}; "
+            f"UPDATE {TABLE} SET value = abs(random()) WHERE name IN ({names}); END"
         )
         drop.append(f'DROP TRIGGER IF EXISTS "{name}"')
     return create, drop
 
 
-def _postgres_sql(table: str, group: str, columns) -> tuple[list[str], list[str]]:
-    func = f"linli_gen_bump_{group}"
+def _postgres_sql(table: str, groups, columns) -> tuple[list[str], list[str]]:
+    func = "linli_gen_bump_" + "_".join(groups)
+    rows = ", ".join(f"('{g}', floor(random() * 9e15)::bigint)" for g in groups)
     create = [
         f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"INSERT INTO {TABLE} (name, value) VALUES ('{group}', floor(random() * 9e15)::bigint) "
+        f"INSERT INTO {TABLE} (name, value) VALUES {rows} "
         f"ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value; RETURN NULL; END $$"
     ]
     drop = []
@@ -168,10 +189,16 @@ _REGISTERED: dict[str, tuple] = {}
 
 def watch(model, group: str, update_fields=None) -> None:
     """Move `group` on every change of `model`'s table. With update_fields, an UPDATE moves it only when it sets
-    one of those fields (e.g. not for a token's last-used time). Apps call this in their AppConfig.ready."""
+    one of those fields (e.g. not for a token's last-used time). Apps call this in their AppConfig.ready. A table
+    may move several groups (watched once per group, with the same update_fields): one trigger moves them all."""
     if group not in GROUPS:
         raise ValueError(f"generation trigger on {model}: unknown group {group}")
-    _REGISTERED[model._meta.label_lower] = (model, group, tuple(update_fields or ()))
+    label, fields = model._meta.label_lower, tuple(update_fields or ())
+    known = _REGISTERED.get(label)
+    if known is not None and known[2] != fields:
+        raise ValueError(f"generation trigger on {model}: every group of a table watches the same columns")
+    groups = known[1] if known is not None else ()
+    _REGISTERED[label] = (model, groups + ((group,) if group not in groups else ()), fields)
 
 
 def install_triggers(using="default", **kwargs) -> int:
@@ -187,12 +214,12 @@ def install_triggers(using="default", **kwargs) -> int:
         return 0
     count = 0
     with conn.cursor() as cursor:
-        for model, group, fields in _REGISTERED.values():
+        for model, groups, fields in _REGISTERED.values():
             if model._meta.db_table not in tables:
                 continue
             columns = [model._meta.get_field(f).column for f in fields]
             maker = _postgres_sql if conn.vendor == "postgresql" else _sqlite_sql
-            for statement in maker(model._meta.db_table, group, columns)[0]:
+            for statement in maker(model._meta.db_table, groups, columns)[0]:
                 cursor.execute(statement)
             count += 1
     return count

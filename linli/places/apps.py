@@ -10,11 +10,10 @@ class PlacesConfig(AppConfig):
     def ready(self):
         from . import importers, locator  # noqa: F401  (importers registers the import.buildings/venues job handlers)
 
-        locator.connect_signals()
-
         from linli.core.memo import watch
 
         from .models import Building, Community, Compound, Dwelling, Entrance, Grid, Subdistrict
 
         for model in (Subdistrict, Community, Compound, Grid, Building, Entrance, Dwelling):
             watch(model, "places")  # what scopes, locating and routing read, cached per process (linli.core.memo)
+        watch(Grid, "grids")  # the grid index (locator): rebuilt only when a grid changes, not any place

@@ -91,6 +91,24 @@ def test_a_memo_answers_from_memory_until_its_generation_moves():
 
 
 @pytest.mark.django_db
+def test_a_table_that_moves_two_groups_moves_both_and_a_table_of_one_group_only_its_own():
+    from linli.places.models import Dwelling, Grid
+    from linli.testing.world import build_world
+
+    w = build_world()
+    assert memo._REGISTERED["places.grid"][1] == ("places", "grids")
+    before = snapshot(["places", "grids"])
+    Grid.objects.filter(pk=w.grids["A2"].pk).update(name="新名")
+    after = snapshot(["places", "grids"])
+    assert after[0] != before[0] and after[1] != before[1]
+    Dwelling.objects.filter(pk=w.dwellings["A1-101"].pk).update(room="1010")
+    assert snapshot(["places", "grids"])[1] == after[1] and snapshot(["places"])[0] != after[0]
+    with pytest.raises(ValueError):  # every group of a table watches the same columns
+        memo.watch(Grid, "grids", ["name"])
+    assert memo._REGISTERED["places.grid"][2] == ()
+
+
+@pytest.mark.django_db
 def test_a_rolled_back_change_leaves_no_stale_answer():
     from linli.core import roles
     from linli.people.models import Appointment

@@ -1,7 +1,12 @@
 """Point → grid (and micro-grid), dwelling → grid, and the index following boundary changes."""
 
+import json
+import threading
+import time
+
 import numpy as np
 import pytest
+from django.db import connection
 
 from linli.people.scopes import system
 from linli.places import locator, services
@@ -74,13 +79,52 @@ def test_index_follows_new_and_deleted_grids(world):
     assert not locate_point(*point).found
 
 
-def test_index_rebuilt_when_another_process_changed_a_grid(world, monkeypatch):
-    """A change made elsewhere (no signal here) is seen once the recheck interval has passed."""
+def test_index_rebuilt_on_the_next_look_up_after_a_change_no_signal_announced(world):
+    """A bulk update leaves updated_at as it was and sends no signal (as a change made by another process, or raw
+    SQL): the grids' generation moves in the same transaction, so the very next look-up sees the new boundary."""
     point = (113.3035, 40.0835)
     assert not locate_point(*point).found
-    Grid.objects.filter(pk=world.grids["A2"].pk).update(boundary=rectangle(113.302, 40.080, 113.304, 40.084), updated_at=world.grids["A2"].updated_at.replace(year=2099))
-    monkeypatch.setattr(locator, "RECHECK_SECONDS", 0.0)
+    Grid.objects.filter(pk=world.grids["A2"].pk).update(boundary=rectangle(113.302, 40.080, 113.304, 40.084))
     assert locate_point(*point).grid_id == world.grids["A2"].pk
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE places_grid SET boundary = %s WHERE id = %s",
+                       [json.dumps(rectangle(113.302, 40.080, 113.304, 40.082)), world.grids["A2"].pk])
+    assert not locate_point(*point).found
+
+
+def test_a_change_of_another_place_keeps_the_index(world):
+    index = locator.current_index()
+    dwelling = world.dwellings["A1-101"]
+    dwelling.room = "1010"
+    dwelling.save()
+    assert locator.current_index() is index  # a dwelling moves "places", not "grids": nothing rebuilt
+
+
+def test_one_thread_builds_the_index_while_the_others_wait_for_it(world, monkeypatch):
+    locator.invalidate()
+    built = []
+    build = locator._build
+
+    def slow_build():
+        built.append(threading.get_ident())
+        time.sleep(0.2)
+        return build()
+
+    monkeypatch.setattr(locator, "_build", slow_build)
+    got = []
+
+    def look_up():
+        try:
+            got.append(locator.current_index())
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=look_up) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and len(got) == 4 and all(g is got[0] for g in got)
 
 
 def _tiles():
