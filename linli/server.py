@@ -59,6 +59,9 @@ def warm_up() -> dict:
     code, _confidence = model.predict(WARM_TEXT)
     seconds = time.perf_counter() - t0
     info = {"pid": os.getpid(), "labels": len(model.labels), "seconds": round(seconds, 1), "sample": code}
+    from linli.places import locator
+
+    info["grids"] = len(locator.current_index())  # the grid index too: no first report builds it
     from django.utils.translation import gettext as _
 
     _say(_("Classifier and jieba dictionary loaded in %(s).1f s (%(n)s categories, process %(pid)s).") % {

@@ -42,6 +42,10 @@ class GridIndex:
         self._micro_parent = np.array([m[1] for m in micro_grids], dtype=np.int64)
         self._micro_tree = STRtree([m[2] for m in micro_grids]) if micro_grids else None
 
+    def __len__(self) -> int:
+        """The grids indexed (micro-grids not counted)."""
+        return len(self._grid_ids)
+
     def locate(self, lng: float, lat: float) -> Location:
         point = shapely.Point(lng, lat)
         if self._grid_tree is None:

@@ -163,3 +163,14 @@ def test_empty_index():
     index = GridIndex([], [])
     assert not index.locate(113.3, 40.08).found
     assert (index.locate_many(np.array([[113.3, 40.08]])) == -1).all()
+
+
+def test_the_server_warm_up_builds_the_index_so_no_first_report_does(world):
+    from linli import server
+
+    locator.invalidate()
+    info = server.warm_up()
+    misses = locator._index.misses
+    assert locate_point(113.3005, 40.0805).grid_id == world.grids["A1"].pk
+    assert locator._index.misses == misses  # answered by the index warm_up built
+    assert info["grids"] == len(locator.current_index()) == Grid.objects.exclude(kind="micro").exclude(boundary=None).count()
