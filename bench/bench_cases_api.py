@@ -185,6 +185,51 @@ def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) 
             "mean": statistics.fmean(lat_ms) if lat_ms else float("nan"), "statuses": statuses, "errors": errors}
 
 
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: int) -> tuple[int, float, str] | None:
+    """(parent pid, CPU seconds used (user + system), command line) of a process; None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    rest = stat[stat.rindex(")") + 2:].split()
+    return int(rest[1]), (int(rest[11]) + int(rest[12])) / TICK, cmd
+
+
+def cpu_snapshot() -> dict:
+    """Every process's (parent, CPU seconds, command line), read from /proc (Linux; empty elsewhere)."""
+    out = {}
+    if not os.path.isdir("/proc"):
+        return out
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            found = _proc_stat(int(name))
+            if found is not None:
+                out[int(name)] = found
+    return out
+
+
+def cpu_used(before: dict, after: dict, root: int, database: str | None) -> float:
+    """CPU seconds spent between two snapshots by the process tree under `root` (the server's master and workers)
+    and, on PostgreSQL, by the backends serving `database` (their process title names it)."""
+    children: dict = {}
+    for pid, (parent, _cpu, _cmd) in after.items():
+        children.setdefault(parent, []).append(pid)
+    mine, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        mine.add(pid)
+        todo += children.get(pid, [])
+    if database:
+        mine |= {pid for pid, (_p, _c, cmd) in after.items() if cmd.startswith("postgres:") and f" {database} " in f" {cmd} "}
+    return sum(after[pid][1] - (before[pid][1] if pid in before else 0.0) for pid in mine)
+
+
 def merge(parts: list[dict]) -> dict:
     """Rounds of one target at one level as one row: created over the summed wall time, percentiles over all."""
     lat_ms = sorted(x for p in parts for x in p["lat_ms"])
@@ -199,7 +244,8 @@ def merge(parts: list[dict]) -> dict:
 
     return {"mode": parts[0]["mode"], "clients": parts[0]["clients"], "requests": sum(p["requests"] for p in parts),
             "created": len(lat_ms), "wall_s": wall, "per_s": len(lat_ms) / wall if wall else 0.0, "p50": pct(50), "p99": pct(99),
-            "statuses": statuses, "errors": [e for p in parts for e in p["errors"]][:3]}
+            "statuses": statuses, "errors": [e for p in parts for e in p["errors"]][:3],
+            "cpu_ms": (1000 * sum(p["cpu_s"] for p in parts) / len(lat_ms)) if lat_ms and all("cpu_s" in p for p in parts) else float("nan")}
 
 
 def start_server(cmd, env, name: str, log_path: Path):
@@ -231,6 +277,7 @@ def run_database(db: str, args) -> dict:
     rows_env = dict(bare_env, BARE_VAR_DIR=str(var / "bare-rows"), BARE_SQLITE_ENGINE="linli.core.sqlite3")
     pg = None
     version = ""
+    databases: dict = {}  # PostgreSQL: the database each target's server uses (its backends' CPU counts as the target's)
     try:
         if db == "postgres":
             import psycopg
@@ -244,6 +291,7 @@ def run_database(db: str, args) -> dict:
                 conn.execute("CREATE DATABASE bare_rows")
             bare_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare"
             rows_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare_rows"
+            databases = {"bare": "bare", "rows": "bare_rows", "api": pg.database, "open311": pg.database}
             version = (f"PostgreSQL {pg.version} (throwaway cluster, fsync off; linli and bare each their own database in it; both with "
                        f"parameters bound on the server and statements prepared, unless LINLI_PG_SERVER_SIDE_BINDING=0)")
         else:
@@ -290,7 +338,11 @@ def run_database(db: str, args) -> dict:
                 per_round = max(1, args.requests // args.rounds)
                 for r in range(args.rounds):
                     for mode in targets:
-                        parts[mode].append(fire(port_of[mode], mode, data, per_round, clients, seed=1000 * r + clients))
+                        before = cpu_snapshot()
+                        part = fire(port_of[mode], mode, data, per_round, clients, seed=1000 * r + clients)
+                        part["cpu_s"] = cpu_used(before, cpu_snapshot(), servers["bare" if mode == "bare" else mode if mode == "rows" else "linli"][0].pid,
+                                                 databases.get(mode))
+                        parts[mode].append(part)
                 bare = merge(parts["bare"])
                 floor = merge(parts["rows"]) if "rows" in parts else None
                 for mode in targets:
@@ -300,6 +352,7 @@ def run_database(db: str, args) -> dict:
                     row["p99_ratio"] = row["p99"] / bare["p99"] if bare["p99"] else float("nan")
                     rows.append(row)
                     print(f"  {db:<8} {mode:<8} {clients:>3} clients: {row['per_s']:7.1f} cases/s ({row['ratio']:.3f}× bare)  "
+                          f"CPU {row['cpu_ms']:.2f} ms/case  "
                           f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  created {row['created']}/{row['requests']}  {row['statuses']}"
                           + (f"  e.g. {row['errors'][0]}" if row["errors"] else ""), flush=True)
             loads.append(os.getloadavg()[0])
@@ -339,10 +392,12 @@ def render(results: list[dict], args, started: dict) -> str:
         "(api_key, a point inside a grid). Every request names its category, so this is intake without the classifier: "
         "locate, route, deadlines, numbering, timeline rows, outbox messages. Latency is per request as the client saw it "
         "(201s only); × bare = this row's cases/s (or p99) over bare's at the same level in the same run; × rows = over the "
-        "floor's.",
+        "floor's. CPU ms / case = the CPU time (user + system, from /proc) of the target's server — its master and "
+        "workers — and, on PostgreSQL, of the backends of its database, over the cases it created: steadier than the rates "
+        "on a shared machine, and what caps them (the load generator's own CPU is not in it).",
         "",
-        "| database | clients | target | cases/s | × bare | × rows | p50 ms | p99 ms | p99 × bare | created / sent |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| database | clients | target | cases/s | × bare | × rows | p50 ms | p99 ms | p99 × bare | CPU ms / case | created / sent |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for res in results:
         for r in res["rows"]:
@@ -353,7 +408,7 @@ def render(results: list[dict], args, started: dict) -> str:
             p99r = "1" if bare else f"{r['p99_ratio']:.1f}×"
             floor = "" if bare or r["floor_ratio"] != r["floor_ratio"] else ("1" if r["mode"] == "rows" else f"{r['floor_ratio']:.2f}×")
             lines.append(f"| {res['db']} | {r['clients']} | {r['mode']} | {r['per_s']:.1f} | {ratio} | {floor} | {r['p50']:.0f} | {r['p99']:.0f} | "
-                         f"{p99r} | {r['created']} / {r['requests']}{note} |")
+                         f"{p99r} | {r['cpu_ms']:.2f} | {r['created']} / {r['requests']}{note} |")
     lines.append("")
     for res in results:
         loads = " → ".join(f"{x:.1f}" for x in res["loads"])

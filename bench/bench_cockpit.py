@@ -37,6 +37,13 @@ def pages(month: str) -> list[tuple[str, str]]:
     return out
 
 
+def period_pages() -> list[tuple[str, str]]:
+    """The evaluation API over periods that are not calendar months (the rollup where a timeline ended, else the timeline)."""
+    today = datetime.date.today()
+    return [("secretary", f"/api/v1/evaluation/rates?group=grid&start={today - datetime.timedelta(days=180)}&days=181"),
+            ("subdistrict", f"/api/v1/evaluation/rates?group=community&start={today - datetime.timedelta(days=365)}&days=366")]
+
+
 def multiply(times: int, seed: int = 15) -> int:
     """(times − 1) copies of every demo case with its timeline, spread over the last six months; bulk-created."""
     from django.db import transaction
@@ -122,7 +129,7 @@ def time_pages(repeat: int, months) -> list[dict]:
         c.force_login(Account.objects.get(username=username))
         clients[role] = c
     rows = []
-    for role, path in [p for month in months for p in pages(month)]:
+    for role, path in [p for month in months for p in pages(month)] + period_pages():
         c = clients[role]
         status = c.get(path).status_code  # warm
         ms = []
@@ -183,7 +190,9 @@ def main() -> int:
              f"({built:.0f} s), SQLite; each page requested in-process with Django's test client (server time: every middleware, view "
              "and template, no network), once to warm, then timed. The multiplied cases are copies of the demo's with their timeline "
              "steps, each shifted to a random moment of the last six months, bulk-created. Months: the current one and the last "
-             "full one. Before the pages are timed, the case-figures rollup (evaluation/rollup.py) catches up with the timelines "
+             "full one; and the evaluation API's rates over the last 181 and 366 days (periods that are not calendar months: the "
+             "rollup row of every case whose timeline ended before the period's end and its own month's end, the timelines of the "
+             "others). Before the pages are timed, the case-figures rollup (evaluation/rollup.py) catches up with the timelines "
              "(what the first read after new steps does; the worker's sweep does it too).", ""]
     for name, cases, events, rows, gen_s, made, roll_s, first in sizes:
         lines.append(f"**{name}**: {cases} cases, {events} timeline steps" + (f" (generated in {gen_s:.0f} s)" if gen_s else "")
