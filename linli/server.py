@@ -50,20 +50,24 @@ def _say(message: str) -> None:
 
 # ---------------------------------------------------------------------------- warm-up
 def warm_up() -> dict:
-    """Load the classifier (the trained file, or train from the taxonomy) and the jieba dictionary,
-    and run one prediction so every lazy structure is built. Returns what was loaded."""
+    """Load the classifier (the trained file, or train from the taxonomy) and the jieba dictionary, run one
+    prediction so every lazy structure is built, and build the grid index. Returns what was loaded."""
+    from django.db import DatabaseError
+    from django.utils.translation import gettext as _
+
     from linli.cases import classifier
+    from linli.places import locator
 
     t0 = time.perf_counter()
     model = classifier.current()
     code, _confidence = model.predict(WARM_TEXT)
     seconds = time.perf_counter() - t0
     info = {"pid": os.getpid(), "labels": len(model.labels), "seconds": round(seconds, 1), "sample": code}
-    from linli.places import locator
-
-    info["grids"] = len(locator.current_index())  # the grid index too: no first report builds it
-    from django.utils.translation import gettext as _
-
+    try:
+        info["grids"] = len(locator.current_index())  # no first report builds it
+    except DatabaseError as exc:  # the database not reachable yet: the first look-up builds it
+        info["grids"] = None
+        _say(_("The grid index was not built before start (%(error)s); the first look-up builds it.") % {"error": type(exc).__name__})
     _say(_("Classifier and jieba dictionary loaded in %(s).1f s (%(n)s categories, process %(pid)s).") % {
         "s": seconds, "n": len(model.labels), "pid": os.getpid()})
     return info

@@ -123,6 +123,7 @@ def test_waitress_fallback_also_warms_up_before_listening(fresh_env):
     assert SECRET not in text and "api_key" not in text
 
 
+@pytest.mark.django_db
 def test_the_master_freezes_what_it_loaded_so_workers_never_collect_it():
     """The classifier and jieba's dictionary (about 230,000 objects) are moved out of the collector's sight before
     the workers fork: a fresh worker's first full collection no longer pauses a request for most of a second."""

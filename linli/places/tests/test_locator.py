@@ -174,3 +174,21 @@ def test_the_server_warm_up_builds_the_index_so_no_first_report_does(world):
     assert locate_point(113.3005, 40.0805).grid_id == world.grids["A1"].pk
     assert locator._index.misses == misses  # answered by the index warm_up built
     assert info["grids"] == len(locator.current_index()) == Grid.objects.exclude(kind="micro").exclude(boundary=None).count()
+
+
+def test_a_warm_up_without_the_database_leaves_the_index_to_the_first_look_up(world, monkeypatch, capsys):
+    from django.db import OperationalError
+
+    from linli import server
+
+    locator.invalidate()
+    build = locator._build
+
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(locator, "_build", unreachable)
+    assert server.warm_up()["grids"] is None  # the server still starts
+    assert "OperationalError" in capsys.readouterr().out
+    monkeypatch.setattr(locator, "_build", build)
+    assert locate_point(113.3005, 40.0805).grid_id == world.grids["A1"].pk
