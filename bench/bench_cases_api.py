@@ -321,7 +321,8 @@ def run_database(db: str, args) -> dict:
         if "rows" in args.modes:
             servers["rows"] = start_server([sys.executable, str(ROOT / "bench" / "bare" / "serve.py"), "--port", str(ports["rows"]), *shape],
                                            rows_env, "rows", var / "rows-serve.log")
-        port_of = {"bare": ports["bare"], "rows": ports["rows"], "api": ports["linli"], "open311": ports["linli"]}
+        server_of = {"bare": "bare", "rows": "rows", "api": "linli", "open311": "linli"}
+        port_of = {mode: ports[server] for mode, server in server_of.items()}
         targets = ["bare", *args.modes]
         rows = []
         loads = []
@@ -340,7 +341,7 @@ def run_database(db: str, args) -> dict:
                     for mode in targets:
                         before = cpu_snapshot()
                         part = fire(port_of[mode], mode, data, per_round, clients, seed=1000 * r + clients)
-                        part["cpu_s"] = cpu_used(before, cpu_snapshot(), servers["bare" if mode == "bare" else mode if mode == "rows" else "linli"][0].pid,
+                        part["cpu_s"] = cpu_used(before, cpu_snapshot(), servers[server_of[mode]][0].pid,
                                                  databases.get(mode))
                         parts[mode].append(part)
                 bare = merge(parts["bare"])

@@ -114,7 +114,10 @@ def capture() -> dict:
             send()
         finally:
             utils.CursorWrapper._execute = execute
-        writes = [(sql, [_plain(p) for p in (params or ())]) for sql, params in log if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+        writes = [(sql, [_plain(p) for p in (params or ())]) for sql, params in log if sql.lstrip().upper().startswith("INSERT")]
+        other = [sql[:80] for sql, _params in log if not sql.lstrip().upper().startswith(("INSERT", "SELECT"))]
+        if other:  # the replay knows inserts only: a new kind of write must be taught to it, not left out
+            raise SystemExit(f"{name}: writes the replay does not know: {other}")
         out[name] = {"writes": writes, "reads": len(log) - len(writes)}
     return out
 
@@ -131,7 +134,7 @@ def _columns(sql: str) -> list[str]:
 
 
 def _table(sql: str) -> str:
-    return re.search(r'(?:INTO|UPDATE)\s+"(\w+)"', sql).group(1)
+    return re.search(r'INTO\s+"(\w+)"', sql).group(1)
 
 
 def _secondary_indexes(conn) -> list[str]:
@@ -165,7 +168,7 @@ def _intake_plan(writes: list) -> list:
             column = columns[i % width] if columns else ""
             if (table, column) in (("cases_case", "number"), ("core_outboxmessage", "event_key")):
                 vary.append((i, "text"))
-            elif (table, column) == ("cases_caseevent", "case_id") or (table == "cases_case" and column == "id" and "UPDATE" in sql):
+            elif (table, column) == ("cases_caseevent", "case_id"):
                 vary.append((i, "case"))
             elif table == "cases_case" and column == "intake_key" and value is not None:
                 vary.append((i, "text"))
@@ -188,7 +191,7 @@ def replay(db: Path, writes: list, intakes: int, drop_indexes: bool) -> dict:
             for pos, kind in vary:
                 values[pos] = f"bench-{i}-{pos}" if kind == "text" else case_id
             rows = conn.execute(sql, values).fetchall()
-            if table == "cases_case" and sql.startswith("INSERT"):
+            if table == "cases_case":
                 case_id = rows[0][0]
         conn.execute("COMMIT")
 

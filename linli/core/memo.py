@@ -108,6 +108,7 @@ class Memo:
         if self._computing is None:
             return self._computed(tag, key, compute)
         with self._computing:
+            tag = snapshot(self.groups)  # as of now, not of before the wait: a stale tag would throw out a newer answer
             with self._lock:  # another thread may have built it while this one waited
                 found, value = self._kept(tag, key)
             return value if found else self._computed(tag, key, compute)
