@@ -69,6 +69,13 @@ class Category(models.Model):
             raise ValidationError({"response_amount": _("Deadlines must be at least 1.")})
 
 
+# Case columns that most intakes leave empty (a resident's report has no Open311 client, no parent, no organisation, no
+# rating deadline yet; a patrol's no reporter) or that many reports leave empty (a point on the map has no dwelling,
+# a grid without micro-grids no micro-grid): indexed where set only (Case.Meta.indexes)
+PARTIAL_INDEXED = ("reporter", "reporter_person", "suggested_category", "open311_client", "dwelling", "micro_grid",
+                   "assignee_org", "rating_due", "parent")
+
+
 class Case(models.Model):
     class State(models.TextChoices):
         TRIAGE = "triage", _("Awaiting triage")
@@ -98,7 +105,7 @@ class Case(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
-    suggested_category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suggested_category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     confidence = models.FloatField(_("classifier confidence"), null=True, blank=True)
     categorised_by_person = models.BooleanField(default=False, help_text="a person set or confirmed the category (training data)")
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
@@ -106,29 +113,31 @@ class Case(models.Model):
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.COMMUNITY)
 
     # who reported
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases")
-    reporter_person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases",
+                                 db_index=False)
+    reporter_person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", db_index=False)
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = EncryptedTextField(_("reporter phone"), blank=True, default="")
-    reporter_phone_hash = LookupHashField(source="reporter_phone")
+    reporter_phone_hash = LookupHashField(source="reporter_phone", db_index=False)  # cleared by retention; nothing looks a case up by it
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entered_cases")
-    open311_client = models.ForeignKey("Open311Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    open311_client = models.ForeignKey("Open311Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", db_index=False)
     open311_token = models.CharField(max_length=40, blank=True, db_index=True)
 
     # where
-    dwelling = models.ForeignKey("places.Dwelling", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    dwelling = models.ForeignKey("places.Dwelling", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", db_index=False)
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     building = models.ForeignKey("places.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
     grid = models.ForeignKey("places.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    micro_grid = models.ForeignKey("places.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="micro_cases")
-    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="cases")
+    micro_grid = models.ForeignKey("places.Grid", null=True, blank=True, on_delete=models.PROTECT, related_name="micro_cases", db_index=False)
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="cases", db_index=False)  # case_community_state
     subdistrict = models.ForeignKey("places.Subdistrict", on_delete=models.PROTECT, related_name="cases")
 
     # who handles
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases")
-    assignee_org = models.ForeignKey("people.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases")
+    assignee_org = models.ForeignKey("people.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases",
+                                     db_index=False)
 
     # deadlines (working time) and milestones
     response_due = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -137,12 +146,12 @@ class Case(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    rating_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    rating_due = models.DateTimeField(null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices, blank=True)
     verdict_comment = models.TextField(blank=True)
     rework_count = models.PositiveIntegerField(default=0)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases", db_index=False)
 
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -160,6 +169,11 @@ class Case(models.Model):
             # closed cases by state and closing time (the contact retention sweep: state in closed/merged and
             # closed_at before a day); partial, so an open case — every intake — adds no entry
             models.Index(fields=["state", "closed_at"], condition=Q(closed_at__isnull=False), name="case_state_closed_at"),
+            # columns most intakes leave empty: indexed where set only, so such an intake adds no entry to them (a
+            # look-up by value, `col = x` or `col IN (…)`, implies `col IS NOT NULL` and uses the partial index on
+            # SQLite and PostgreSQL alike); see docs/benchmarks.md, bench:intake-sql
+            *[models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"case_{name}_set")
+              for name in PARTIAL_INDEXED],
         ]
         constraints = [
             models.CheckConstraint(condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="case_lat_range"),
@@ -213,16 +227,16 @@ class CaseEvent(models.Model):
         CLOSE = "close", _("Closed")
         MERGE = "merge", _("Merged")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)  # caseevent_case_action
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     action = models.CharField(max_length=16, choices=Action.choices)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     from_tier = models.CharField(max_length=16, blank=True)
     to_tier = models.CharField(max_length=16, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    assignee_org = models.ForeignKey("people.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignee_org = models.ForeignKey("people.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     public = models.BooleanField(default=True, help_text="shown to the reporter")
@@ -231,7 +245,12 @@ class CaseEvent(models.Model):
         verbose_name = pgettext_lazy("model", "case timeline step")
         verbose_name_plural = pgettext_lazy("model", "case timeline steps")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "action"], name="caseevent_case_action")]
+        indexes = [
+            models.Index(fields=["case", "action"], name="caseevent_case_action"),  # also every look-up by case
+            # system steps have no actor, most steps no organisation: indexed where set (see Case.Meta.indexes)
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="caseevent_actor_set"),
+            models.Index(fields=["assignee_org"], condition=Q(assignee_org__isnull=False), name="caseevent_assignee_org_set"),
+        ]
 
 
 def _photo_path(instance, filename):

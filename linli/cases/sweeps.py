@@ -33,5 +33,6 @@ def record_missing_report_ins() -> int:
 @sweep("case_verdicts")
 def close_unrated_cases() -> int:
     now = timezone.now()
-    due = Case.objects.filter(state=Case.State.RESOLVED, rating_due__lte=now).values_list("pk", flat=True)[:BATCH]
+    due = (Case.objects.filter(state=Case.State.RESOLVED, rating_due__lte=now)
+           .order_by("rating_due", "pk").values_list("pk", flat=True)[:BATCH])  # oldest first, in case_rating_due_set's order
     return sum(services.close_unrated(pk, now) for pk in list(due))

@@ -41,6 +41,8 @@ class LookupHashField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
+        if not self.db_index:  # Field.deconstruct leaves out False, which __init__ would turn back into True
+            kwargs["db_index"] = False
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):

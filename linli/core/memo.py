@@ -133,11 +133,27 @@ def copy_instance(obj):
     """A copy of a cached model instance (own field values and own cache of related objects), one level deep."""
     if obj is None:
         return None
-    twin = copy.copy(obj)  # Model.__getstate__ copies _state and its fields_cache
+    twin = _twin(obj)
     cache = twin._state.fields_cache
-    for name, related in list(cache.items()):
+    for name, related in cache.items():
         if related is not None and hasattr(related, "_state"):
-            cache[name] = copy.copy(related)
+            cache[name] = _twin(related)
+    return twin
+
+
+def _twin(obj):
+    """What copy.copy makes of a model instance (its field values, its own _state with its own fields_cache), without
+    the pickling protocol's round trip through Model.__reduce__ and __setstate__ (a quarter of an intake's copying)."""
+    values = obj.__dict__
+    if any(isinstance(value, memoryview) for value in values.values()):
+        return copy.copy(obj)  # Django's pickling turns these into bytes and back
+    state = obj._state
+    twin_state = object.__new__(type(state))
+    twin_state.__dict__.update(state.__dict__)
+    twin_state.fields_cache = dict(state.fields_cache)
+    twin = object.__new__(type(obj))
+    twin.__dict__.update(values)
+    twin._state = twin_state
     return twin
 
 

@@ -209,3 +209,27 @@ def test_a_request_reads_the_generations_once_and_again_after_it_writes():
         m.get("a", lambda: 5)
         m.get("a", lambda: 6)
     assert sum("core_cachegeneration" in x["sql"] for x in q.captured_queries) == 2
+
+
+@pytest.mark.django_db
+def test_a_copied_instance_shares_nothing_a_caller_could_change_with_the_cached_one(world):
+    """copy_instance: the twin and its cached related rows are new objects with the same values; changing a field,
+    the twin's related row or its cache of related rows leaves the cached instance as it was, and it saves as itself."""
+    from linli.places.models import Dwelling
+
+    cached = Dwelling.objects.filter(building__compound__isnull=False).select_related("building__compound").first()
+    twin = memo.copy_instance(cached)
+    assert type(twin) is Dwelling and twin.pk == cached.pk and twin.__dict__.keys() == cached.__dict__.keys()
+    assert twin is not cached and twin._state is not cached._state and twin._state.db == cached._state.db
+    assert not twin._state.adding and twin._state.fields_cache is not cached._state.fields_cache
+    assert twin.building is not cached.building and twin.building.pk == cached.building.pk
+    assert twin.building.compound is cached.building.compound  # one level deep, as documented
+    room, building_number = cached.room, cached.building.number
+    twin.room = "改过"
+    twin.building.number = "改过"
+    twin._state.fields_cache.pop("building")
+    assert cached.room == room and cached.building.number == building_number and "building" in cached._state.fields_cache
+    twin.room = room
+    twin.save(update_fields=["room"])  # a saved row (adding False): an UPDATE of the same row, not a new one
+    assert Dwelling.objects.filter(building_id=cached.building_id, room=room).count() == 1
+    assert memo.copy_instance(None) is None
