@@ -118,6 +118,9 @@ def wait_for(port: int, proc, timeout: float = 300, path: str = "/open311/v2/ser
     raise RuntimeError("server did not come up")
 
 
+BARE_PATHS = {"bare": "/api/reports", "rows": "/api/reports-rows", "raw": "/api/reports-raw"}
+
+
 def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) -> dict:
     """total requests split over `clients` threads; returns latencies and counts."""
     lat_ms, errors, statuses = [], [], {}
@@ -126,10 +129,10 @@ def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) 
     rng = random.Random(seed)
     jobs = []
     for i in range(total):
-        if mode in ("bare", "rows"):
+        if mode in BARE_PATHS:
             pt = rng.choice(data["points"])
             body = json.dumps({"description": rng.choice(DESCRIPTIONS), "category": data["category"], "lat": pt["lat"], "lng": pt["lng"]})
-            jobs.append(("/api/reports" if mode == "bare" else "/api/reports-rows", body.encode(), {"Content-Type": "application/json"}))
+            jobs.append((BARE_PATHS[mode], body.encode(), {"Content-Type": "application/json"}))
         elif mode == "api":
             t = data["tokens"][i % len(data["tokens"])]
             body = json.dumps({"description": rng.choice(DESCRIPTIONS), "category": data["category"], "dwelling": t["dwelling"]})
@@ -225,9 +228,14 @@ def cpu_used(before: dict, after: dict, root: int, database: str | None) -> floa
         pid = todo.pop()
         mine.add(pid)
         todo += children.get(pid, [])
+    backends = set()
     if database:
-        mine |= {pid for pid, (_p, _c, cmd) in after.items() if cmd.startswith("postgres:") and f" {database} " in f" {cmd} "}
-    return sum(after[pid][1] - (before[pid][1] if pid in before else 0.0) for pid in mine)
+        backends = {pid for pid, (_p, _c, cmd) in after.items() if cmd.startswith("postgres:") and f" {database} " in f" {cmd} "}
+
+    def used(pids):
+        return sum(after[pid][1] - (before[pid][1] if pid in before else 0.0) for pid in pids)
+
+    return used(mine | backends), used(backends)
 
 
 def merge(parts: list[dict]) -> dict:
@@ -245,7 +253,8 @@ def merge(parts: list[dict]) -> dict:
     return {"mode": parts[0]["mode"], "clients": parts[0]["clients"], "requests": sum(p["requests"] for p in parts),
             "created": len(lat_ms), "wall_s": wall, "per_s": len(lat_ms) / wall if wall else 0.0, "p50": pct(50), "p99": pct(99),
             "statuses": statuses, "errors": [e for p in parts for e in p["errors"]][:3],
-            "cpu_ms": (1000 * sum(p["cpu_s"] for p in parts) / len(lat_ms)) if lat_ms and all("cpu_s" in p for p in parts) else float("nan")}
+            "cpu_ms": (1000 * sum(p["cpu_s"] for p in parts) / len(lat_ms)) if lat_ms and all("cpu_s" in p for p in parts) else float("nan"),
+            "db_cpu_ms": (1000 * sum(p["db_cpu_s"] for p in parts) / len(lat_ms)) if lat_ms and all("db_cpu_s" in p for p in parts) else float("nan")}
 
 
 def start_server(cmd, env, name: str, log_path: Path):
@@ -291,7 +300,7 @@ def run_database(db: str, args) -> dict:
                 conn.execute("CREATE DATABASE bare_rows")
             bare_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare"
             rows_env["BARE_DATABASE_URL"] = pg.url.rsplit("/", 1)[0] + "/bare_rows"
-            databases = {"bare": "bare", "rows": "bare_rows", "api": pg.database, "open311": pg.database}
+            databases = {"bare": "bare", "rows": "bare_rows", "raw": "bare_rows", "api": pg.database, "open311": pg.database}
             version = (f"PostgreSQL {pg.version} (throwaway cluster, fsync off; linli and bare each their own database in it; both with "
                        f"parameters bound on the server and statements prepared, unless LINLI_PG_SERVER_SIDE_BINDING=0)")
         else:
@@ -318,10 +327,10 @@ def run_database(db: str, args) -> dict:
             "bare": start_server([sys.executable, str(ROOT / "bench" / "bare" / "serve.py"), "--port", str(ports["bare"]), *shape],
                                  bare_env, "bare", var / "bare-serve.log"),
         }
-        if "rows" in args.modes:
+        if "rows" in args.modes or "raw" in args.modes:
             servers["rows"] = start_server([sys.executable, str(ROOT / "bench" / "bare" / "serve.py"), "--port", str(ports["rows"]), *shape],
                                            rows_env, "rows", var / "rows-serve.log")
-        server_of = {"bare": "bare", "rows": "rows", "api": "linli", "open311": "linli"}
+        server_of = {"bare": "bare", "rows": "rows", "raw": "rows", "api": "linli", "open311": "linli"}
         port_of = {mode: ports[server] for mode, server in server_of.items()}
         targets = ["bare", *args.modes]
         rows = []
@@ -341,8 +350,8 @@ def run_database(db: str, args) -> dict:
                     for mode in targets:
                         before = cpu_snapshot()
                         part = fire(port_of[mode], mode, data, per_round, clients, seed=1000 * r + clients)
-                        part["cpu_s"] = cpu_used(before, cpu_snapshot(), servers[server_of[mode]][0].pid,
-                                                 databases.get(mode))
+                        part["cpu_s"], part["db_cpu_s"] = cpu_used(before, cpu_snapshot(), servers[server_of[mode]][0].pid,
+                                                                   databases.get(mode))
                         parts[mode].append(part)
                 bare = merge(parts["bare"])
                 floor = merge(parts["rows"]) if "rows" in parts else None
@@ -353,7 +362,7 @@ def run_database(db: str, args) -> dict:
                     row["p99_ratio"] = row["p99"] / bare["p99"] if bare["p99"] else float("nan")
                     rows.append(row)
                     print(f"  {db:<8} {mode:<8} {clients:>3} clients: {row['per_s']:7.1f} cases/s ({row['ratio']:.3f}× bare)  "
-                          f"CPU {row['cpu_ms']:.2f} ms/case  "
+                          f"CPU {row['cpu_ms']:.2f} ms/case (database {row['db_cpu_ms']:.2f})  "
                           f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  created {row['created']}/{row['requests']}  {row['statuses']}"
                           + (f"  e.g. {row['errors'][0]}" if row["errors"] else ""), flush=True)
             loads.append(os.getloadavg()[0])
@@ -395,10 +404,11 @@ def render(results: list[dict], args, started: dict) -> str:
         "(201s only); × bare = this row's cases/s (or p99) over bare's at the same level in the same run; × rows = over the "
         "floor's. CPU ms / case = the CPU time (user + system, from /proc) of the target's server — its master and "
         "workers — and, on PostgreSQL, of the backends of its database, over the cases it created: steadier than the rates "
-        "on a shared machine, and what caps them (the load generator's own CPU is not in it).",
+        "on a shared machine, and what caps them (the load generator's own CPU is not in it); of it in the database = the "
+        "PostgreSQL backends' share (SQLite runs inside the server's processes).",
         "",
-        "| database | clients | target | cases/s | × bare | × rows | p50 ms | p99 ms | p99 × bare | CPU ms / case | created / sent |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| database | clients | target | cases/s | × bare | × rows | p50 ms | p99 ms | p99 × bare | CPU ms / case | of it in the database | created / sent |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for res in results:
         for r in res["rows"]:
@@ -408,8 +418,9 @@ def render(results: list[dict], args, started: dict) -> str:
             ratio = "1" if bare else (f"**{r['ratio']:.2f}×**" if r["clients"] == 8 else f"{r['ratio']:.2f}×")
             p99r = "1" if bare else f"{r['p99_ratio']:.1f}×"
             floor = "" if bare or r["floor_ratio"] != r["floor_ratio"] else ("1" if r["mode"] == "rows" else f"{r['floor_ratio']:.2f}×")
+            db_cpu = "—" if res["db"] == "sqlite" else f"{r['db_cpu_ms']:.2f}"  # SQLite works inside the server's processes
             lines.append(f"| {res['db']} | {r['clients']} | {r['mode']} | {r['per_s']:.1f} | {ratio} | {floor} | {r['p50']:.0f} | {r['p99']:.0f} | "
-                         f"{p99r} | {r['cpu_ms']:.2f} | {r['created']} / {r['requests']}{note} |")
+                         f"{p99r} | {r['cpu_ms']:.2f} | {db_cpu} | {r['created']} / {r['requests']}{note} |")
     lines.append("")
     for res in results:
         loads = " → ".join(f"{x:.1f}" for x in res["loads"])
@@ -434,7 +445,7 @@ def write(section: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--modes", default="rows,api,open311", help="comma list of rows, api, open311")
+    parser.add_argument("--modes", default="rows,raw,api,open311", help="comma list of rows, raw, api, open311")
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients per row (comma list)")
     parser.add_argument("--requests", type=int, default=240, help="requests per target and level (split over the rounds)")
     parser.add_argument("--rounds", type=int, default=3, help="turns each target takes per level (interleaved)")
