@@ -112,25 +112,8 @@ def insert_instances(objs) -> list:
         return model.objects.bulk_create(objs)
     fields, steps, relations, private = _plan(model)
     params = []
-    append = params.append
-    adapt_datetime = connection.ops.adapt_datetimefield_value
     for obj in objs:
-        if private:  # generic relations: Django's own check
-            obj._prepare_related_fields_for_save(operation_name="insert")
-        else:
-            _prepare_related(obj, relations)  # a related row saved after it was assigned
-        values = obj.__dict__
-        for field, attname, pre_save, identity in steps:
-            value = field.pre_save(obj, True) if pre_save else (values[attname] if attname in values else getattr(obj, attname))
-            if value is None:
-                append(None)
-            elif identity is _STR:
-                append(value if isinstance(value, str) else field.get_db_prep_save(value, connection))
-            elif identity is _DATETIME:
-                aware = type(value) is datetime.datetime and value.tzinfo is not None
-                append(adapt_datetime(value) if aware else field.get_db_prep_save(value, connection))
-            else:
-                append(value if type(value) in identity else field.get_db_prep_save(value, connection))
+        _values(obj, steps, relations, private, params.append)
     with connection.cursor() as cursor:
         cursor.execute(_statement(model, len(objs), fields), params)
         rows = cursor.fetchall()
@@ -139,6 +122,37 @@ def insert_instances(objs) -> list:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def _values(obj, steps, relations, private, append) -> None:
+    """The database values of an unsaved instance's columns (the plan's order), appended one by one."""
+    if private:  # generic relations: Django's own check
+        obj._prepare_related_fields_for_save(operation_name="insert")
+    else:
+        _prepare_related(obj, relations)  # a related row saved after it was assigned
+    values = obj.__dict__
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    for field, attname, pre_save, identity in steps:
+        value = field.pre_save(obj, True) if pre_save else (values[attname] if attname in values else getattr(obj, attname))
+        if value is None:
+            append(None)
+        elif identity is _STR:
+            append(value if isinstance(value, str) else field.get_db_prep_save(value, connection))
+        elif identity is _DATETIME:
+            aware = type(value) is datetime.datetime and value.tzinfo is not None
+            append(adapt_datetime(value) if aware else field.get_db_prep_save(value, connection))
+        else:
+            append(value if type(value) in identity else field.get_db_prep_save(value, connection))
+
+
+def column_values(obj) -> tuple[list, list]:
+    """The concrete fields (primary key aside) insert_instances would write for this unsaved instance, and their
+    database values in the same order: for a caller that writes the row with SQL of its own (the case's numbered
+    insert on PostgreSQL, cases.services.base.insert_numbered_case)."""
+    fields, steps, relations, private = _plan(type(obj))
+    params: list = []
+    _values(obj, steps, relations, private, params.append)
+    return fields, params
 
 
 # ---------------------------------------------------------------- rows as tuples (imports)

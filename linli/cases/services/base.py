@@ -3,7 +3,6 @@ timeline row, who may act, photos, numbering. The use cases themselves live in i
 """
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import notify, workdays
+from linli.core.inserts import column_values
 from linli.core.errors import OutOfScope
 from linli.core import roles
 from linli.people.models import Account
@@ -206,31 +206,52 @@ def take_number(day: datetime.date) -> str:
 
 
 def numbers_late() -> bool:
-    """Whether intake numbers a case at the end of its write transaction (PostgreSQL): the day's counter row is then
-    locked for the last two statements and the commit instead of the whole transaction (SQLite's writers are
-    serialised by its write lock anyway)."""
+    """Whether intake writes the case last, numbered in the same statement (PostgreSQL): the day's counter row, which
+    every intake of the day takes, is then locked for the case's insert, the outbox's and the commit instead of the
+    whole transaction (SQLite's writers are serialised by its write lock anyway)."""
     return connection.vendor == "postgresql"
 
 
-def placeholder_number() -> str:
-    """A unique stand-in for a case written before its number is drawn (replaced in the same transaction)."""
-    return "~" + secrets.token_hex(12)
-
-
-def number_case(day: datetime.date, case_pk: int) -> str:
-    """Draw the day's next number and give it to the (just inserted) case, in one PostgreSQL statement: the counter's
-    upsert in a CTE, the case's UPDATE reading it. Same counter, same rules as take_number (no gaps, no duplicates)."""
-    table = connection.ops.quote_name(CaseCounter._meta.db_table)
-    cases = connection.ops.quote_name(Case._meta.db_table)
+def next_case_id() -> int:
+    """PostgreSQL: a case's primary key drawn ahead of its insert (its timeline and photo rows go in first; the
+    foreign keys are checked at commit). Drawn outside the write transaction: a sequence is not transactional."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'WITH n AS (INSERT INTO {table} ("day", "last") VALUES (%s, 1) '
-            f'ON CONFLICT ("day") DO UPDATE SET "last" = {table}."last" + 1 RETURNING "last") '
-            f'UPDATE {cases} SET "number" = %s || \'-\' || CASE WHEN n."last" < 10000 THEN lpad(n."last"::text, 4, \'0\') '
-            f'ELSE n."last"::text END FROM n WHERE {cases}."id" = %s RETURNING {cases}."number"',
-            [day, f"{day:%Y%m%d}", case_pk],
-        )
+        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{Case._meta.db_table}', 'id'))")
         return cursor.fetchone()[0]
+
+
+_NUMBERED_INSERT: dict = {}
+
+
+def insert_numbered_case(case: Case, day: datetime.date) -> str:
+    """PostgreSQL: draw the day's next number and insert the case with it, in one statement (the counter's upsert in a
+    CTE, the INSERT … SELECT reading it), so the row is written once: numbering a written row with an UPDATE made a
+    second version of it and a second entry in every one of its indexes. `case.pk` is set (next_case_id); the
+    same counter and rules as take_number (no gaps, no duplicates)."""
+    fields, values = column_values(case)
+    at = next(i for i, f in enumerate(fields) if f.attname == "number")
+    sql = _NUMBERED_INSERT.get(connection.vendor)
+    if sql is None:
+        qn = connection.ops.quote_name
+        counter = qn(CaseCounter._meta.db_table)
+        # every value cast to its column's type (an INSERT … SELECT does not type its parameters from the columns);
+        # text as text, so that a value too long for its column fails as it would in VALUES instead of being cut
+        casts = ["text" if f.get_internal_type() in ("CharField", "TextField") or f.db_type(connection) == "text" else f.db_type(connection)
+                 for f in fields]
+        select = [f"%s::{cast}" for cast in casts]
+        select[at] = ("%s || '-' || CASE WHEN n.\"last\" < 10000 THEN lpad(n.\"last\"::text, 4, '0') ELSE n.\"last\"::text END")
+        sql = _NUMBERED_INSERT[connection.vendor] = (
+            f'WITH n AS (INSERT INTO {counter} ("day", "last") VALUES (%s, 1) '
+            f'ON CONFLICT ("day") DO UPDATE SET "last" = {counter}."last" + 1 RETURNING "last") '
+            f'INSERT INTO {qn(Case._meta.db_table)} ({qn(Case._meta.pk.column)}, {", ".join(qn(f.column) for f in fields)}) '
+            f'SELECT %s, {", ".join(select)} FROM n RETURNING {qn("number")}')
+    values[at] = f"{day:%Y%m%d}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, case.pk, *values])
+        case.number = cursor.fetchone()[0]
+    case._state.adding = False
+    case._state.db = connection.alias
+    return case.number
 
 
 def next_number_taken(day: datetime.date) -> bool:

@@ -22,7 +22,7 @@ from linli.places.models import Community, Dwelling, Grid
 from .. import routing
 from ..models import Case, CasePhoto, Category, Tier
 from .base import (Action, Source, State, _actor, _deadlines, _event_row, _handlers, _messages, _store_photos, clean_photos,
-                   next_number_taken, number_case, numbers_late, placeholder_number, repair_counter, take_number)
+                   insert_numbered_case, next_case_id, next_number_taken, numbers_late, repair_counter, take_number)
 
 
 def _locate(scope: Scope, source: str, dwelling: Dwelling | None, lat, lng) -> dict:
@@ -198,33 +198,39 @@ def _prepare(scope: Scope, *, source, description, title, category, dwelling, la
 
 def _write(case: Case, rows: dict, intake_key: str | None) -> Case:
     """Phase two: one short write transaction — number, case, timeline, photos, outbox. Nothing in it reads, except
-    the counter's upsert returning its value. On PostgreSQL the case is written with a stand-in number and numbered
-    just before its outbox rows (numbers_late): the day's counter row, which every intake of the day takes, is then
-    locked for two statements and the commit, not for the whole transaction."""
+    the counter's upsert returning its value. On PostgreSQL the case's key is drawn first (outside the transaction),
+    its timeline and photo rows go in before it, and the case is inserted last, numbered in the same statement
+    (numbers_late): the day's counter row, which every intake of the day takes, is then locked for that statement,
+    the outbox's insert and the commit, not for the whole transaction."""
     day = timezone.localdate(rows["now"])
     events, photos = rows["events"], rows["photos"]
     late = numbers_late()  # PostgreSQL: the day's counter row locked for the last statements only
     for attempt in range(3):
+        if late:
+            case.pk = case.id = next_case_id()
         try:
             with transaction.atomic():
-                case.number = placeholder_number() if late else take_number(day)
-                insert_instances([case])
+                if not late:
+                    case.number = take_number(day)
+                    insert_instances([case])
                 insert_instances(events)
                 if photos:
                     for photo in photos:
                         photo.case, photo.event = case, events[0]
                     CasePhoto.objects.bulk_create(photos)
                 if late:
-                    case.number = number_case(day, case.pk)
+                    insert_numbered_case(case, day)
                 outbox = _intake_messages(case, events, rows)
                 if outbox:
                     insert_instances(outbox)
             break
         except IntegrityError:
             case.pk = case.id = None
+            case._state.adding = True
             for row in [*events, *photos]:
                 row.pk = row.id = None
-                row.case = case  # not the rolled-back case's key (PostgreSQL numbers after writing the timeline)
+                row._state.adding = True
+                row.case = case  # not the rolled-back case's key
             if intake_key:
                 first = _made_with(intake_key)
                 if first is not None:  # the same form sent twice at once: the other submit made the case

@@ -25,7 +25,6 @@ def test_consecutive_numbers_past_9999_and_the_late_draw_on_postgresql(cats):
     CaseCounter.objects.filter(day=timezone.localdate()).update(last=9998)
     assert [_report().number for _ in range(2)] == [f"{prefix}-9999", f"{prefix}-10000"]
     assert Case.objects.get(pk=second.pk).number == f"{prefix}-0002"
-    assert not Case.objects.filter(number__startswith="~").exists()  # no stand-in outlives its transaction
     assert numbers_late() == (connection.vendor == "postgresql")
     # the outbox rows were written after the number: their subjects carry the real one
     from linli.core.models import OutboxMessage
