@@ -10,12 +10,14 @@ registers an Open311 client; then three servers run beside each other, served th
              inserts one row (same database settings: SQLite WAL / the same PostgreSQL cluster)
     rows     the same bare project on a server of its own with linli's SQLite backend, answering
              POST /api/reports-rows: the same body, then the rows an intake writes, through the ORM
-             in one transaction (bench/bare/bare/models.py) — the floor under linli's intake
+             in one transaction (bench/bare/bare/models.py) — the floor under linli's intake, and
+             POST /api/reports-raw: the same rows through a cursor, INSERTs built once (target "raw")
 
 and this script fires requests from N client threads, each with its own keep-alive connection:
 
     bare     POST /api/reports              (JSON: description, category, lat, lng)
     rows     POST /api/reports-rows         (the same JSON)
+    raw      POST /api/reports-raw          (the same JSON)
     api      POST /api/v1/cases             (JSON; a resident's bearer token; their own dwelling)
     open311  POST /open311/v2/requests.json (form-encoded; api_key; a point inside a grid)
 
@@ -393,9 +395,11 @@ def render(results: list[dict], args, started: dict) -> str:
         "(`bench/bare/`: plain Django + django-ninja, one POST that validates a small JSON body and inserts one row, same database "
         "settings), and **rows**, the floor under an intake: bare's project answering the same body after writing, in one "
         "transaction through Django's ORM, the rows an intake writes — the day's number (a counter upsert), a 45-column case "
-        "row with its 26 indexes, two timeline rows, two outbox rows, in tables of linli's shape (foreign keys as plain indexed "
-        "integers, so no constraint checks) — on a server of its own with linli's SQLite backend. At each client level the "
-        "targets take turns — bare, rows, api, open311, bare, … — "
+        "row, two timeline rows, two outbox rows, in tables of linli's shape with linli's indexes (foreign keys as plain indexed "
+        "integers, so no constraint checks) — on a server of its own with linli's SQLite backend; and **raw**, the same rows with "
+        "the same values from the same server, written through a cursor with INSERT statements built once (no model instances, "
+        "no SQL compiler): what Django and django-ninja allow an endpoint that writes these rows and does nothing else. At each "
+        "client level the targets take turns — bare, rows, raw, api, open311, bare, … — "
         f"{args.rounds} rounds of {max(1, args.requests // args.rounds)} requests each after a warm-up, so each ratio compares "
         "figures from the same minutes. N client threads on the same machine, each with a keep-alive connection. "
         "`api` = `POST /api/v1/cases` as residents (bearer tokens, own dwelling); `open311` = `POST /open311/v2/requests.json` "
