@@ -143,7 +143,7 @@ def copy_instance(obj):
 
 def _twin(obj):
     """What copy.copy makes of a model instance (its field values, its own _state with its own fields_cache), without
-    the pickling protocol's round trip through Model.__reduce__ and __setstate__ (a quarter of an intake's copying)."""
+    the pickling protocol's round trip through Model.__reduce__ and __setstate__ (an API intake made 26 such copies)."""
     values = obj.__dict__
     if any(isinstance(value, memoryview) for value in values.values()):
         return copy.copy(obj)  # Django's pickling turns these into bytes and back
