@@ -111,6 +111,16 @@ MIDDLEWARE = [
     # Last: turns a lock-out flagged by the axes backend into linli's lock-out answer (429).
     "axes.middleware.AxesMiddleware",
 ]
+# What a machine request (a path under /api/ or /open311/ with no Cookie header: a bearer token, an api_key) skips:
+# middleware that serves only a browser's session or pages; linli.core.api_chain.MachineRequestMiddleware stands in.
+LINLI_BROWSER_ONLY_MIDDLEWARE = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
 
 ROOT_URLCONF = "linli.urls"
 WSGI_APPLICATION = "linli.wsgi.application"

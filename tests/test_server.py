@@ -85,8 +85,19 @@ def test_gunicorn_workers_start_warm_and_log_requests_without_query_strings(fres
     proc, port, log, fh = _serve(fresh_env, "--workers", "2", "--threads", "2")
     try:
         assert _first_answer(proc, port, f"/open311/v2/services.json?api_key={SECRET}") == 200
+        # the served application dispatches: a machine request (no cookie) gets the API's policy, a browser's the pages'
+        policies = {}
+        for cookie in ("", "sessionid=none"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", "/open311/v2/services.json", headers={"Cookie": cookie} if cookie else {})
+            resp = conn.getresponse()
+            resp.read()
+            policies[bool(cookie)] = (resp.status, resp.getheader("Content-Security-Policy"))
+            conn.close()
     finally:
         rc = _stop(proc, fh)
+    assert policies[False] == (200, "default-src 'none'; frame-ancestors 'none'")
+    assert policies[True][0] == 200 and "script-src 'self'" in policies[True][1]
     assert rc == 0
     text = log.read_text()
     lines = text.splitlines()
