@@ -22,7 +22,9 @@ the rows by a key they return, never by position. `select_in` is the matching ba
 
 import datetime
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, models, router
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.db.models.fields import AutoFieldMixin, Field
 from django.utils import timezone
 
@@ -122,6 +124,76 @@ def insert_instances(objs) -> list:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+_NEW: dict = {}
+
+
+def _new_plan(model):
+    """Per model, for new_instance: the columns' defaults that are values (copied into every instance), those that are
+    computed (called per instance unless given), and what each keyword names: (attname, the foreign key or None)."""
+    plan = _NEW.get(model)
+    if plan is None:
+        opts = model._meta
+        if router.routers or opts.private_fields or any(f.one_to_one or (not f.is_relation and hasattr(type(model.__dict__.get(f.attname)), "__set__"))
+                                      for f in opts.concrete_fields):
+            # database routers, a generic relation, a one-to-one (its reverse side is cached too) or a field with a setter
+            # of its own: Model.__init__
+            plan = _NEW[model] = None
+            return plan
+        constant, computed, names = {}, [], {}
+        for f in opts.concrete_fields:
+            if f.has_default() and callable(f.default):
+                computed.append((f.attname, f.get_default))
+            else:
+                constant[f.attname] = f.get_default()
+            names[f.attname] = (f.attname, None)
+            if f.is_relation:
+                names[f.name] = (f.attname, f)
+            elif f.name != f.attname:
+                names[f.name] = (f.attname, None)
+        plan = _NEW[model] = (constant, computed, names)
+    return plan
+
+
+def new_instance(model, **values):
+    """An unsaved instance, as model(**values) makes it, without Model.__init__'s walk over every field with each
+    keyword looked up twice and every related row passed through its descriptor (an intake builds a 45-column case, its
+    timeline and outbox rows): the defaults are copied from a plan kept per model, a related row is cached and its key
+    taken (None while it is unsaved: insert_instances takes it then). Keywords are field names or attnames; any other is
+    refused as Model.__init__ refuses it. A model with init signals' receivers, a generic relation or a field with a
+    setter of its own is built by Model.__init__; so is a model whose fields carry a one-to-one key."""
+    plan = None if pre_init.has_listeners(model) or post_init.has_listeners(model) else _new_plan(model)
+    if plan is None:
+        return model(**values)
+    constant, computed, names = plan
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    attrs = obj.__dict__
+    attrs.update(constant)
+    for attname, default in computed:
+        if attname not in values:
+            attrs[attname] = default()
+    cache = state.fields_cache
+    for name, value in values.items():
+        try:
+            attname, relation = names[name]
+        except KeyError:
+            raise TypeError(f"{model.__name__}() got unexpected keyword arguments: '{name}'") from None
+        if relation is None:
+            attrs[attname] = value
+        elif value is None:
+            attrs[attname] = None
+            cache[name] = None
+        else:
+            if not isinstance(value, relation.remote_field.model._meta.concrete_model):
+                raise ValueError(f'Cannot assign "{value!r}": "{model.__name__}.{name}" must be a '
+                                 f'"{relation.remote_field.model._meta.object_name}" instance.')
+            attrs[attname] = getattr(value, relation.target_field.attname)
+            cache[name] = value
+            if state.db is None:  # as the descriptor does, through the default router (a plan means no other)
+                state.db = value._state.db or DEFAULT_DB_ALIAS
+    return obj
 
 
 def _values(obj, steps, relations, private, append) -> None:

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .scrub import scrub
+from .inserts import new_instance
 from .models import OutboxMessage
 from .worker import sweep
 
@@ -59,8 +60,8 @@ def messages(event_key: str, recipients: Iterable, *, subject: str, body: str = 
             continue
         seen.add(account.pk)
         for channel in channels_for(account):
-            rows.append(OutboxMessage(
-                event_key=event_key, channel=channel, recipient=account,
+            rows.append(new_instance(
+                OutboxMessage, event_key=event_key, channel=channel, recipient=account,
                 address=account.email if channel == Channel.EMAIL else "",
                 subject=str(subject)[:300], body=str(body), link=link, payload=payload or {},
                 status=Status.SENT if channel == Channel.INAPP else Status.PENDING,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import notify, workdays
-from linli.core.inserts import column_values
+from linli.core.inserts import column_values, new_instance
 from linli.core.errors import OutOfScope
 from linli.core import roles
 from linli.people.models import Account
@@ -52,8 +52,8 @@ def _event_row(case: Case, scope_or_actor, action: str, *, from_state="", to_sta
     if action in ROUTING_ACTIONS:  # the deadlines in force from this step on: rates read them from the timeline
         data.setdefault("response_due", case.response_due.isoformat() if case.response_due else None)
         data.setdefault("handling_due", case.handling_due.isoformat() if case.handling_due else None)
-    return CaseEvent(
-        case=case, actor=actor, action=action, from_state=from_state, to_state=to_state or case.state,
+    return new_instance(
+        CaseEvent, case=case, actor=actor, action=action, from_state=from_state, to_state=to_state or case.state,
         from_tier=from_tier, to_tier=to_tier or case.tier, assignee=case.assignee, assignee_org=case.assignee_org,
         note=note, data=data, public=public, at=at or timezone.now(),
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import OutOfScope, StateConflict
-from linli.core.inserts import insert_instances
+from linli.core.inserts import insert_instances, new_instance
 from linli.core.memo import Memo
 from linli.core import roles
 from linli.people.models import Account, Person
@@ -168,8 +168,8 @@ def _prepare(scope: Scope, *, source, description, title, category, dwelling, la
         if suggested is not None and confidence >= getattr(settings, "LINLI_CLASSIFIER_THRESHOLD", classifier.THRESHOLD):
             category = suggested
     now = timezone.now()
-    case = Case(
-        title=(title or description[:40]).strip()[:200], description=description, category=category,
+    case = new_instance(
+        Case, title=(title or description[:40]).strip()[:200], description=description, category=category,
         suggested_category=suggested, confidence=confidence, categorised_by_person=False, source=source,
         reporter=reporter, reporter_person=reporter_person, reporter_name=reporter_name or (reporter_person.name if reporter_person else ""),
         reporter_phone=reporter_phone, entered_by=_actor(scope), open311_client=open311_client,

@@ -91,6 +91,10 @@ def tries(deadline: float):
         pause = min(pause * 1.5, 0.002)
 
 
+_qmark: dict = {}  # a statement as Django writes it → as SQLite takes it (WaitingCursor.convert_query)
+QMARK_KEPT, QMARK_LONGEST = 2048, 4000
+
+
 class WaitingCursor(base.SQLiteCursorWrapper):
     """Django's SQLite cursor; outside a transaction a statement refused with SQLITE_BUSY is tried again until the
     connection's deadline (a refused statement did nothing, so trying it again is safe). Inside a transaction this
@@ -100,6 +104,19 @@ class WaitingCursor(base.SQLiteCursorWrapper):
 
     def execute(self, query, params=None):
         return self._run(super().execute, query, params)
+
+    def convert_query(self, query, *, param_names=None):
+        """Django's %s placeholders as SQLite's ?, by a regular expression on every statement: kept per statement text
+        (the same few hundred statements come again and again), at most QMARK_KEPT of them, none longer than
+        QMARK_LONGEST characters (an IN list of a thousand values is not worth keeping)."""
+        if param_names is not None:
+            return super().convert_query(query, param_names=param_names)
+        found = _qmark.get(query)
+        if found is None:
+            found = super().convert_query(query)
+            if len(query) <= QMARK_LONGEST and len(_qmark) < QMARK_KEPT:
+                _qmark[query] = found
+        return found
 
     def executemany(self, query, param_list):
         return self._run(super().executemany, query, list(param_list))  # a list: a second try needs it again

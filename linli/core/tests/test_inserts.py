@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from linli.cases.models import Case, CaseEvent
 from linli.cases.tests.conftest import make_categories
-from linli.core.inserts import insert_instances
+from linli.core.inserts import insert_instances, new_instance
 from linli.core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,14 @@ def _row(model, pk, skip=()):
 
 
 def _case(world, number, **extra):
+    return Case(**_case_values(world, number, **extra))
+
+
+def _case_values(world, number, **extra):
     community = world.a
     cats = make_categories() if not hasattr(world, "cats") else world.cats
     world.cats = cats
-    return Case(number=number, title="楼道灯坏了", description="楼道里的灯坏了好几天", source=Case.Source.HOTLINE,
+    return dict(number=number, title="楼道灯坏了", description="楼道里的灯坏了好几天", source=Case.Source.HOTLINE,
                 state="assigned", community=community, subdistrict=community.subdistrict, grid=world.grids["A1"],
                 building=world.buildings["A1"], category=cats["leak"], lat=40.0791661, lng=113.2993851, confidence=0.4375,
                 reporter_name="张三", reporter_phone="13812345678", created_at=timezone.now(), updated_at=timezone.now(),
@@ -77,3 +81,68 @@ def test_an_unsaved_related_object_is_refused_and_nothing_is_written(world):
     with pytest.raises(ValueError, match="unsaved related object 'case'"):
         insert_instances([event])
     assert not CaseEvent.objects.exists()
+
+
+def _same_instance(made, fast, clock=()):
+    """clock: fields whose default is the time of the call"""
+    assert type(made) is type(fast)
+    assert {k: v for k, v in made.__dict__.items() if k not in ("_state", *clock)} == \
+        {k: v for k, v in fast.__dict__.items() if k not in ("_state", *clock)}
+    assert all(abs(getattr(made, k) - getattr(fast, k)) < datetime.timedelta(seconds=5) for k in clock)
+    assert made._state.fields_cache.keys() == fast._state.fields_cache.keys()
+    assert all(made._state.fields_cache[k] is fast._state.fields_cache[k] for k in made._state.fields_cache)
+    assert (fast._state.adding, fast._state.db) == (made._state.adding, made._state.db)
+    assert fast._state.adding and not fast.pk
+
+
+def test_new_instance_is_what_the_model_makes_and_writes_the_same_row(world):
+    values = _case_values(world, "N-1", reporter=world.accounts["resident"], dwelling=None)
+    made, fast = Case(**values), new_instance(Case, **values)
+    _same_instance(made, fast)
+    made.number = "N-0"
+    made.save(force_insert=True)
+    insert_instances([fast])
+    assert _row(Case, made.pk, skip=("number",)) == _row(Case, fast.pk, skip=("number",))
+
+    # a related row not saved yet: cached, its key taken when the row is inserted after it
+    case = new_instance(Case, **_case_values(world, "N-2"))
+    when = timezone.now()
+    event_values = dict(case=case, actor=None, action=CaseEvent.Action.SUBMIT, to_state="assigned", at=when, data={"n": 1})
+    _same_instance(CaseEvent(**event_values), new_instance(CaseEvent, **event_values))
+    event = new_instance(CaseEvent, **event_values)
+    insert_instances([case])
+    insert_instances([event])
+    assert event.case_id == case.pk and event.case is case
+
+    # defaults: values copied, computed ones computed per instance (a fresh dict each time), attnames accepted
+    a = new_instance(OutboxMessage, event_key="k:1", recipient_id=world.accounts["resident"].pk, subject="新")
+    b = new_instance(OutboxMessage, event_key="k:1", recipient_id=world.accounts["resident"].pk, subject="新")
+    _same_instance(OutboxMessage(event_key="k:1", recipient_id=world.accounts["resident"].pk, subject="新"), a,
+                   clock=("created_at", "next_attempt_at"))
+    assert a.payload == {} and a.payload is not b.payload
+    assert (a.channel, a.status, a.attempts) == ("inapp", "pending", 0) and a.recipient == world.accounts["resident"]
+
+
+def test_new_instance_refuses_what_the_model_refuses(world):
+    with pytest.raises(TypeError, match="unexpected keyword arguments: 'colour'"):
+        new_instance(OutboxMessage, event_key="k", colour="red")
+    with pytest.raises(ValueError, match='"OutboxMessage.recipient" must be a "Account" instance'):
+        new_instance(OutboxMessage, event_key="k", recipient=world.a)
+    with pytest.raises(ValueError, match='"OutboxMessage.recipient" must be a "Account" instance'):
+        OutboxMessage(event_key="k", recipient=world.a)
+
+
+def test_new_instance_leaves_a_model_with_init_receivers_to_the_model():
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=OutboxMessage)
+    try:
+        msg = new_instance(OutboxMessage, event_key="k:9", subject="九")
+    finally:
+        post_init.disconnect(receiver, sender=OutboxMessage)
+    assert seen == [msg] and msg.subject == "九"

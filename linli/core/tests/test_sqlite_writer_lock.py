@@ -247,3 +247,24 @@ def test_a_collection_in_the_writing_thread_does_not_freeze_the_process():
         options["timeout"] = saved
     assert outcome == {"rows": 1}
     assert Category.objects.get(code="t.gc").name == "后"
+
+
+@pytest.mark.django_db
+def test_placeholders_are_converted_once_per_statement_and_the_same_as_djangos():
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    from linli.core.sqlite3 import base as backend
+
+    statement = "SELECT %s, '100%%' WHERE 1 = %s -- converted-once test"
+    backend._qmark.pop(statement, None)
+    with connection.cursor() as cur:
+        assert cur.execute(statement, [1, 1]).fetchall() == [(1, "100%")]
+        assert backend._qmark[statement] == SQLiteCursorWrapper.convert_query(None, statement) == \
+            "SELECT ?, '100%' WHERE 1 = ? -- converted-once test"
+        long = "SELECT %s" + " " * backend.QMARK_LONGEST
+        assert cur.execute(long, [2]).fetchall() == [(2,)]
+        assert long not in backend._qmark  # too long to keep
+        named = "SELECT %(a)s, %(b)s"
+        assert cur.execute(named, {"a": 1, "b": 2}).fetchall() == [(1, 2)]
+        assert named not in backend._qmark  # pyformat: Django's own conversion, not kept
+    assert len(backend._qmark) <= backend.QMARK_KEPT
