@@ -4,14 +4,14 @@ ninja validates a handler's result against its response schema: each field read 
 resolver called, a pydantic model built and dumped, then encoded. For the 201 of an intake that was a fifth of the
 request's Python time. `reply(schema, obj)` reads the same fields the same way — the schema's `resolve_<field>`
 where it has one, else the attribute (its default when missing), nested schemas in lists alike — into plain dicts
-and lists, encoded by ninja's own encoder, and returns the HttpResponse (ninja passes it through). The schema stays
+and lists, encoded by orjson with ninja's encoder for every other value (`encode`), and returns the HttpResponse (ninja passes it through). The schema stays
 the published contract: tests compare this reply with ninja's rendering of the same object, and the contract runs
 check it against the OpenAPI document.
 """
 
-import json
 import typing
 
+import orjson
 from django.http import HttpResponse
 from ninja import Schema
 from ninja.responses import NinjaJSONEncoder
@@ -57,6 +57,16 @@ def dump(schema, obj) -> dict:
     return out
 
 
+_encode_other = NinjaJSONEncoder().default  # moments, lazy translations, decimals, … as ninja's renderer writes them
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS  # moments in Django's format, not orjson's
+
+
+def encode(data) -> bytes:
+    """JSON as ninja's renderer gives it (json.dumps with NinjaJSONEncoder), value for value, written by orjson: UTF-8
+    instead of \\u escapes, no spaces after separators. Every value json.dumps would hand to the encoder's default()
+    (datetimes included) goes to the same default()."""
+    return orjson.dumps(data, default=_encode_other, option=_OPTIONS)
+
+
 def reply(schema, obj, status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(dump(schema, obj), cls=NinjaJSONEncoder), status=status,
-                        content_type="application/json; charset=utf-8")
+    return HttpResponse(encode(dump(schema, obj)), status=status, content_type="application/json; charset=utf-8")

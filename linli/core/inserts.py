@@ -22,7 +22,7 @@ the rows by a key they return, never by position. `select_in` is the matching ba
 
 import datetime
 
-from django.db import DEFAULT_DB_ALIAS, connection, models, router
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.db.models.fields import AutoFieldMixin, Field
@@ -39,6 +39,7 @@ _PLANS: dict = {}
 # database's adapter (what DateTimeField's conversion ends in). Any other value, and any other field class (JSON,
 # encrypted fields, subclasses), goes through get_db_prep_save.
 _STR, _DATETIME = "str", "datetime"
+_UTC = datetime.timezone.utc
 _IDENTITY = {
     models.CharField: _STR, models.TextField: _STR, models.SlugField: _STR,
     models.IntegerField: (int,), models.BigIntegerField: (int,), models.SmallIntegerField: (int,),
@@ -56,9 +57,9 @@ def _identity_types(field):
     return _IDENTITY.get(type(field), ())
 
 
-def _plan(model):
+def _plan(model, conn=connection):
     """Per model and database: the columns to write and, per column, how to read and convert its value."""
-    key = (model, connection.vendor)
+    key = (model, conn.vendor)
     plan = _PLANS.get(key)
     if plan is None:
         opts = model._meta
@@ -90,11 +91,11 @@ def _prepare_related(obj, relations) -> None:
             del cache[name]
 
 
-def _statement(model, count: int, fields) -> str:
-    key = (model, count, connection.vendor)
+def _statement(model, count: int, fields, conn=connection) -> str:
+    key = (model, count, conn.vendor)
     sql = _SQL.get(key)
     if sql is None:
-        qn = connection.ops.quote_name
+        qn = conn.ops.quote_name
         opts = model._meta
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
@@ -110,19 +111,20 @@ def insert_instances(objs) -> list:
         return objs
     model = type(objs[0])
     opts = model._meta
-    if not isinstance(opts.pk, AutoFieldMixin) or any(o.pk is not None for o in objs) or not connection.features.can_return_rows_from_bulk_insert:
+    conn = connections[DEFAULT_DB_ALIAS]  # the default connection, looked up once (each look-up reads a Local)
+    if not isinstance(opts.pk, AutoFieldMixin) or any(o.pk is not None for o in objs) or not conn.features.can_return_rows_from_bulk_insert:
         return model.objects.bulk_create(objs)
-    fields, steps, relations, private = _plan(model)
+    fields, steps, relations, private = _plan(model, conn)
     params = []
     for obj in objs:
-        _values(obj, steps, relations, private, params.append)
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(model, len(objs), fields), params)
+        _values(obj, steps, relations, private, params.append, conn)
+    with conn.cursor() as cursor:
+        cursor.execute(_statement(model, len(objs), fields, conn), params)
         rows = cursor.fetchall()
     for obj, (pk,) in zip(objs, rows):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = conn.alias
     return objs
 
 
@@ -196,34 +198,40 @@ def new_instance(model, **values):
     return obj
 
 
-def _values(obj, steps, relations, private, append) -> None:
+def _values(obj, steps, relations, private, append, conn=connection) -> None:
     """The database values of an unsaved instance's columns (the plan's order), appended one by one."""
     if private:  # generic relations: Django's own check
         obj._prepare_related_fields_for_save(operation_name="insert")
     else:
         _prepare_related(obj, relations)  # a related row saved after it was assigned
     values = obj.__dict__
-    adapt_datetime = connection.ops.adapt_datetimefield_value
+    adapt_datetime = conn.ops.adapt_datetimefield_value
+    # SQLite keeps UTC moments as text: a moment already in UTC (timezone.now()) is written as Django's adapter writes
+    # it — str() of the naive UTC value — without its conversion to UTC
+    utc_text = conn.vendor == "sqlite" and conn.timezone is _UTC
     for field, attname, pre_save, identity in steps:
         value = field.pre_save(obj, True) if pre_save else (values[attname] if attname in values else getattr(obj, attname))
         if value is None:
             append(None)
         elif identity is _STR:
-            append(value if isinstance(value, str) else field.get_db_prep_save(value, connection))
+            append(value if isinstance(value, str) else field.get_db_prep_save(value, conn))
         elif identity is _DATETIME:
-            aware = type(value) is datetime.datetime and value.tzinfo is not None
-            append(adapt_datetime(value) if aware else field.get_db_prep_save(value, connection))
+            if type(value) is datetime.datetime and value.tzinfo is not None:
+                append(str(value.replace(tzinfo=None)) if utc_text and value.tzinfo is _UTC else adapt_datetime(value))
+            else:
+                append(field.get_db_prep_save(value, conn))
         else:
-            append(value if type(value) in identity else field.get_db_prep_save(value, connection))
+            append(value if type(value) in identity else field.get_db_prep_save(value, conn))
 
 
 def column_values(obj) -> tuple[list, list]:
     """The concrete fields (primary key aside) insert_instances would write for this unsaved instance, and their
     database values in the same order: for a caller that writes the row with SQL of its own (the case's numbered
     insert on PostgreSQL, cases.services.base.insert_numbered_case)."""
-    fields, steps, relations, private = _plan(type(obj))
+    conn = connections[DEFAULT_DB_ALIAS]
+    fields, steps, relations, private = _plan(type(obj), conn)
     params: list = []
-    _values(obj, steps, relations, private, params.append)
+    _values(obj, steps, relations, private, params.append, conn)
     return fields, params
 
 

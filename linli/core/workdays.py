@@ -24,6 +24,7 @@ log = logging.getLogger("linli.workdays")
 _warned_years: set[int] = set()
 
 
+@lru_cache(maxsize=16)
 def _parse_hours(spec: str) -> tuple[tuple[datetime.time, datetime.time], ...]:
     periods = []
     for part in spec.split(","):
@@ -58,28 +59,31 @@ def next_working_day(day: datetime.date) -> datetime.date:
     return day
 
 
-def _local(moment: datetime.datetime) -> datetime.datetime:
+# The current time zone is read once per call below and passed on: reading it (an asgiref Local) cost more than the
+# arithmetic it served. make_aware(x, tz) is x.replace(tzinfo=tz), localtime(x, tz) is x.astimezone(tz).
+def _local(moment: datetime.datetime, tz) -> datetime.datetime:
     if timezone.is_naive(moment):
-        return timezone.make_aware(moment)
-    return timezone.localtime(moment)
+        return moment.replace(tzinfo=tz)
+    return moment.astimezone(tz)
 
 
-def _at(day: datetime.date, t: datetime.time) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, t))
+def _at(day: datetime.date, t: datetime.time, tz) -> datetime.datetime:
+    return datetime.datetime.combine(day, t, tzinfo=tz)
 
 
 def close_of(day: datetime.date) -> datetime.datetime:
-    return _at(day, office_hours()[-1][1])
+    return _at(day, office_hours()[-1][1], timezone.get_current_timezone())
 
 
 def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     """The close of the `days`-th working day after the day of `start`."""
     if days < 1:
         raise ValueError("days must be at least 1")
-    day = _local(start).date()
+    tz = timezone.get_current_timezone()
+    day = _local(start, tz).date()
     for _ in range(days):
         day = next_working_day(day)
-    return close_of(day)
+    return _at(day, office_hours()[-1][1], tz)
 
 
 def add_working_hours(start: datetime.datetime, hours: float) -> datetime.datetime:
@@ -87,12 +91,14 @@ def add_working_hours(start: datetime.datetime, hours: float) -> datetime.dateti
     if hours <= 0:
         raise ValueError("hours must be positive")
     remaining = datetime.timedelta(hours=hours)
-    moment = _local(start)
+    tz = timezone.get_current_timezone()
+    periods = office_hours()
+    moment = _local(start, tz)
     day = moment.date()
     while True:
         if is_working_day(day):
-            for a, b in office_hours():
-                period_start, period_end = _at(day, a), _at(day, b)
+            for a, b in periods:
+                period_start, period_end = _at(day, a, tz), _at(day, b, tz)
                 begin = max(period_start, moment)
                 if begin >= period_end:
                     continue
@@ -101,20 +107,22 @@ def add_working_hours(start: datetime.datetime, hours: float) -> datetime.dateti
                     return begin + remaining
                 remaining -= available
         day += datetime.timedelta(days=1)
-        moment = _at(day, datetime.time(0, 0))
+        moment = _at(day, datetime.time(0, 0), tz)
 
 
 def working_hours_between(start: datetime.datetime, end: datetime.datetime) -> float:
     """Office hours elapsed from `start` to `end` (0 if end is not after start)."""
-    a, b = _local(start), _local(end)
+    tz = timezone.get_current_timezone()
+    a, b = _local(start, tz), _local(end, tz)
     if b <= a:
         return 0.0
     total = datetime.timedelta()
+    periods = office_hours()
     day = a.date()
     while day <= b.date():
         if is_working_day(day):
-            for s, e in office_hours():
-                lo, hi = max(_at(day, s), a), min(_at(day, e), b)
+            for s, e in periods:
+                lo, hi = max(_at(day, s, tz), a), min(_at(day, e, tz), b)
                 if hi > lo:
                     total += hi - lo
         day += datetime.timedelta(days=1)

@@ -33,7 +33,7 @@ def _case_values(world, number, **extra):
                 state="assigned", community=community, subdistrict=community.subdistrict, grid=world.grids["A1"],
                 building=world.buildings["A1"], category=cats["leak"], lat=40.0791661, lng=113.2993851, confidence=0.4375,
                 reporter_name="张三", reporter_phone="13812345678", created_at=timezone.now(), updated_at=timezone.now(),
-                response_due=timezone.now() + datetime.timedelta(hours=4), handling_due=None, **extra)
+                response_due=timezone.localtime() + datetime.timedelta(hours=4), handling_due=None, **extra)
 
 
 def test_a_case_its_events_and_messages_read_back_as_save_wrote_them(world):
@@ -46,6 +46,11 @@ def test_a_case_its_events_and_messages_read_back_as_save_wrote_them(world):
     a, b = _row(Case, saved.pk, skip=("number",)), _row(Case, fast.pk, skip=("number",))
     assert a == b
     assert b["reporter_phone"] == "13812345678" and b["lat"] == 40.0791661  # decrypted and exact
+    # the stored moments byte for byte (SQLite keeps them as text, compared as text in range filters): a UTC one
+    # (created_at) and one in the local zone (response_due)
+    stored = [connection.cursor().execute("SELECT created_at, updated_at, response_due FROM cases_case WHERE id = %s", [pk]).fetchone()
+              for pk in (saved.pk, fast.pk)]
+    assert stored[0] == stored[1]
     raw = connection.cursor().execute("SELECT reporter_phone, reporter_phone_hash FROM cases_case WHERE id = %s", [fast.pk]).fetchone()
     assert "13812345678" not in str(raw[0]) and raw[1]  # encrypted at rest, keyed hash written
 
