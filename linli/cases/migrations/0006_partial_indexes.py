@@ -34,6 +34,10 @@ def restore_plain_indexes(apps, schema_editor):
         for column in columns:
             field = next(f for f in model._meta.concrete_fields if f.column == column)
             schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+            like = getattr(schema_editor, "_create_like_index_sql", None)  # PostgreSQL: text columns' LIKE index too
+            sql = like(model, field) if like else None
+            if sql is not None:
+                schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):

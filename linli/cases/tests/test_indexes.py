@@ -73,3 +73,49 @@ def test_look_ups_by_case_and_by_community_use_the_composite_indexes():
     assert "caseevent_case_action" in _plan(CaseEvent.objects.filter(case_id=1).values("pk"))
     assert "case_community_state" in _plan(Case.objects.filter(community_id=1).values("pk"))
     assert "caseevent_actor_set" in _plan(CaseEvent.objects.filter(actor_id=1).values("pk"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: its LIKE index of text columns")
+def test_the_migration_goes_back_and_forth_with_postgresqls_like_index(tmp_path):
+    """cases.0006 reversed recreates every plain index it dropped, PostgreSQL's varchar_pattern_ops twin of
+    reporter_phone_hash included, and applied again drops them: on a database of its own, through `linli migrate`."""
+    import os
+    import subprocess
+    import sys
+
+    import psycopg
+
+    s = connection.settings_dict
+    server = dict(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], password=s.get("PASSWORD") or None)
+    name = f"linli_roundtrip_{os.getpid()}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    env = dict(os.environ, LINLI_DATABASE_URL=f"postgres://{auth}@{server['host']}:{server['port']}/{name}",
+               LINLI_VAR_DIR=str(tmp_path), LINLI_LOG_LEVEL="WARNING")
+
+    def migrate(*target):
+        out = subprocess.run([sys.executable, "-m", "linli", "migrate", *target, "-v", "0"], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-3000:]
+
+    def plain_indexes():
+        with psycopg.connect(dbname=name, **server) as conn:
+            rows = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename IN ('cases_case', 'cases_caseevent') "
+                                "AND indexdef NOT LIKE '%%WHERE%%'").fetchall()
+        return [d for (d,) in rows]
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrate()
+        assert not [d for d in plain_indexes() if "reporter_phone_hash" in d]
+        migrate("cases", "0005")
+        back = plain_indexes()
+        assert [d for d in back if "(reporter_phone_hash)" in d]
+        assert [d for d in back if "reporter_phone_hash varchar_pattern_ops" in d]
+        for table, columns in migration.PLAIN.items():
+            for column in columns:
+                assert [d for d in back if f" ON public.{table} USING btree ({column}" in d], (table, column)
+        migrate("cases")
+        assert not [d for d in plain_indexes() if "reporter_phone_hash" in d]
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
