@@ -123,11 +123,8 @@ def wait_for(port: int, proc, timeout: float = 300, path: str = "/open311/v2/ser
 BARE_PATHS = {"bare": "/api/reports", "rows": "/api/reports-rows", "raw": "/api/reports-raw"}
 
 
-def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) -> dict:
-    """total requests split over `clients` threads; returns latencies and counts."""
-    lat_ms, errors, statuses = [], [], {}
-    lock = threading.Lock()
-    counter = iter(range(total))
+def requests_for(mode: str, data: dict, total: int, seed: int) -> list[tuple[str, bytes, dict]]:
+    """The target's requests: (path, body, headers); the same for a seed (bench_instructions sends them in-process)."""
     rng = random.Random(seed)
     jobs = []
     for i in range(total):
@@ -145,6 +142,15 @@ def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) 
             body = urllib.parse.urlencode({"api_key": data["api_key"], "service_code": data["category"], "lat": pt["lat"],
                                            "long": pt["lng"], "description": rng.choice(DESCRIPTIONS)})
             jobs.append(("/open311/v2/requests.json", body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}))
+    return jobs
+
+
+def fire(port: int, mode: str, data: dict, total: int, clients: int, seed: int) -> dict:
+    """total requests split over `clients` threads; returns latencies and counts."""
+    lat_ms, errors, statuses = [], [], {}
+    lock = threading.Lock()
+    counter = iter(range(total))
+    jobs = requests_for(mode, data, total, seed)
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)

@@ -137,10 +137,11 @@ def _new_plan(model):
     plan = _NEW.get(model)
     if plan is None:
         opts = model._meta
-        if router.routers or opts.private_fields or any(f.one_to_one or (not f.is_relation and hasattr(type(model.__dict__.get(f.attname)), "__set__"))
-                                      for f in opts.concrete_fields):
-            # database routers, a generic relation, a one-to-one (its reverse side is cached too) or a field with a setter
-            # of its own: Model.__init__
+        special = [f for f in opts.concrete_fields
+                   if f.one_to_one or (not f.is_relation and hasattr(type(model.__dict__.get(f.attname)), "__set__"))]
+        if opts.private_fields or special:
+            # a generic relation, a one-to-one (its reverse side is cached too) or a field with a setter of its own:
+            # Model.__init__
             plan = _NEW[model] = None
             return plan
         constant, computed, names = {}, [], {}
@@ -163,9 +164,9 @@ def new_instance(model, **values):
     keyword looked up twice and every related row passed through its descriptor (an intake builds a 45-column case, its
     timeline and outbox rows): the defaults are copied from a plan kept per model, a related row is cached and its key
     taken (None while it is unsaved: insert_instances takes it then). Keywords are field names or attnames; any other is
-    refused as Model.__init__ refuses it. A model with init signals' receivers, a generic relation or a field with a
-    setter of its own is built by Model.__init__; so is a model whose fields carry a one-to-one key."""
-    plan = None if pre_init.has_listeners(model) or post_init.has_listeners(model) else _new_plan(model)
+    refused as Model.__init__ refuses it. With database routers, or for a model with init signals' receivers, a generic
+    relation, a one-to-one key or a field with a setter of its own, Model.__init__ builds it."""
+    plan = None if router.routers or pre_init.has_listeners(model) or post_init.has_listeners(model) else _new_plan(model)
     if plan is None:
         return model(**values)
     constant, computed, names = plan
@@ -193,8 +194,13 @@ def new_instance(model, **values):
                                  f'"{relation.remote_field.model._meta.object_name}" instance.')
             attrs[attname] = getattr(value, relation.target_field.attname)
             cache[name] = value
-            if state.db is None:  # as the descriptor does, through the default router (a plan means no other)
+            # the databases, as the descriptor sets them through the default router (there is no other here)
+            if state.db is None:
                 state.db = value._state.db or DEFAULT_DB_ALIAS
+            if value._state.db is None:
+                value._state.db = state.db
+            elif value._state.db != state.db:
+                raise ValueError(f'Cannot assign "{value!r}": the current database router prevents this relation.')
     return obj
 
 

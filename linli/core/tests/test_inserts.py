@@ -114,6 +114,11 @@ def test_new_instance_is_what_the_model_makes_and_writes_the_same_row(world):
     when = timezone.now()
     event_values = dict(case=case, actor=None, action=CaseEvent.Action.SUBMIT, to_state="assigned", at=when, data={"n": 1})
     _same_instance(CaseEvent(**event_values), new_instance(CaseEvent, **event_values))
+    # the unsaved related row is given the database as the descriptor gives it
+    twins = [new_instance(Case, **_case_values(world, f"N-{i}")) for i in (3, 4)]
+    CaseEvent(**dict(event_values, case=twins[0]))
+    new_instance(CaseEvent, **dict(event_values, case=twins[1]))
+    assert twins[0]._state.db == twins[1]._state.db == "default"
     event = new_instance(CaseEvent, **event_values)
     insert_instances([case])
     insert_instances([event])
