@@ -61,8 +61,9 @@ def machine_middleware(middleware: list[str], browser_only) -> list[str]:
     return out
 
 
-class MachineHandler(WSGIHandler):
-    """Django's WSGI handler with the machine chain."""
+class MachineChainMixin:
+    """A Django handler's load_middleware with the machine chain (Django's loader reads settings.MIDDLEWARE, so the
+    chain stands in for it while the handler loads, once, before it serves)."""
 
     def load_middleware(self, is_async=False):
         full = settings.MIDDLEWARE
@@ -71,6 +72,10 @@ class MachineHandler(WSGIHandler):
             super().load_middleware(is_async)
         finally:
             settings.MIDDLEWARE = full
+
+
+class MachineHandler(MachineChainMixin, WSGIHandler):
+    """Django's WSGI handler with the machine chain."""
 
 
 def is_machine_request(environ) -> bool:

@@ -1,6 +1,7 @@
 """Test helpers for the JSON API: bearer-token clients, JSON writes, and reading list and error answers.
 
-    bearer_client(account)          a test Client sending a fresh token of that account
+    bearer_client(account)          a test Client sending a fresh token of that account (MachineClient: the served
+                                    application's middleware chain for machine requests)
     bearer(secret)                  a test Client sending this secret (a revoked, forged or command-issued one)
     post(client, url, data)         JSON body (dates as text); patch likewise
     items(r), names(r)              a 200 list answer's items, their sorted names
@@ -23,8 +24,26 @@ def english_messages(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+class MachineClient(Client):
+    """A test Client whose machine requests (/api/ and /open311/ without a cookie) run the machine chain, as the served
+    application's do (linli.core.api_chain); its other requests run the full chain."""
+
+    def __init__(self, *args, **kwargs):
+        from django.test.client import ClientHandler
+
+        from linli.core.api_chain import MachineChainMixin, is_machine_request
+
+        super().__init__(*args, **kwargs)
+
+        class MachineClientHandler(MachineChainMixin, ClientHandler):
+            pass
+
+        full, machine = self.handler, MachineClientHandler(enforce_csrf_checks=self.handler.enforce_csrf_checks)
+        self.handler = lambda environ: (machine if is_machine_request(environ) else full)(environ)
+
+
 def bearer(secret: str, **defaults) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}", **defaults)
+    return MachineClient(HTTP_AUTHORIZATION=f"Bearer {secret}", **defaults)
 
 
 def bearer_client(account, name: str = "test", **defaults) -> Client:

@@ -116,3 +116,13 @@ def test_pages_keep_the_full_chain(world):
     assert status == 200
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "csrftoken" in headers.get("set-cookie", "")  # the sign-in form's CSRF cookie: CsrfViewMiddleware ran
+
+
+def test_the_suites_bearer_clients_run_the_machine_chain(world):
+    """Every API test that uses a bearer client (linli.testing.api) goes through the chain the server runs."""
+    from linli.testing.api import bearer_client
+
+    client = bearer_client(world.accounts["resident"])
+    response = client.get("/api/v1/people/me")
+    assert response.status_code == 200 and response["Content-Security-Policy"] == api_chain.API_CSP
+    assert client.get("/login/")["Content-Security-Policy"] != api_chain.API_CSP  # a page: the full chain
