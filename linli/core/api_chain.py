@@ -15,7 +15,7 @@ and `MachineRequestMiddleware` in their place:
 
 Every other request (pages, the admin, a browser's own API calls with its session cookie) runs the full chain.
 The request id, security headers, language, CommonMiddleware and the lock-out answer are the same in both.
-Measured (docs/benchmarks.md): the skipped middleware cost about a tenth of an intake's CPU.
+Measured (docs/benchmarks.md, seventh session): the skipped middleware cost a sixth to a fifth of an intake's in-process CPU.
 """
 
 from django.conf import settings
