@@ -4,9 +4,9 @@ ninja validates a handler's result against its response schema: each field read 
 resolver called, a pydantic model built and dumped, then encoded. For the 201 of an intake that was a fifth of the
 request's Python time. `reply(schema, obj)` reads the same fields the same way — the schema's `resolve_<field>`
 where it has one, else the attribute (its default when missing), nested schemas in lists alike — into plain dicts
-and lists, encoded by orjson with ninja's encoder for every other value (`encode`), and returns the HttpResponse (ninja passes it through). The schema stays
-the published contract: tests compare this reply with ninja's rendering of the same object, and the contract runs
-check it against the OpenAPI document.
+and lists, encoded by orjson with ninja's encoder for every other value (`encode`), and returns the HttpResponse
+(ninja passes it through). The schema stays the published contract: tests compare this reply with ninja's rendering
+of the same object, and the contract runs check it against the OpenAPI document.
 """
 
 import typing
