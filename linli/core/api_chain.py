@@ -13,7 +13,8 @@ and `MachineRequestMiddleware` in their place:
 - every response carries the API's own Content-Security-Policy, `default-src 'none'; frame-ancestors 'none'`:
   a JSON answer loads nothing and is framed nowhere.
 
-Every other request (pages, the admin, a browser's own API calls with its session cookie) runs the full chain.
+Every other request (pages, the API's documentation page, the admin, a browser's own API calls with its session
+cookie) runs the full chain.
 The request id, security headers, language, CommonMiddleware and the lock-out answer are the same in both.
 Measured (docs/benchmarks.md, seventh session): the skipped middleware cost a sixth to a fifth of an intake's in-process CPU.
 """
@@ -24,6 +25,9 @@ from django.utils.cache import patch_vary_headers
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 MACHINE_PREFIXES = ("/api/", "/open311/")
+# pages under those prefixes, for a person in a browser: the API's documentation (Swagger UI: its scripts and styles,
+# and a CSRF cookie for trying calls with the session) runs the full chain with or without a cookie
+BROWSER_PREFIXES = ("/api/v1/docs",)
 
 
 class MachineRequestMiddleware:
@@ -79,7 +83,8 @@ class MachineHandler(MachineChainMixin, WSGIHandler):
 
 
 def is_machine_request(environ) -> bool:
-    return environ.get("PATH_INFO", "").startswith(MACHINE_PREFIXES) and not environ.get("HTTP_COOKIE")
+    path = environ.get("PATH_INFO", "")
+    return path.startswith(MACHINE_PREFIXES) and not environ.get("HTTP_COOKIE") and not path.startswith(BROWSER_PREFIXES)
 
 
 class Dispatcher:

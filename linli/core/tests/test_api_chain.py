@@ -48,6 +48,8 @@ def test_a_browser_only_entry_missing_from_middleware_is_refused():
     ({"PATH_INFO": "/api/v1/cases", "HTTP_COOKIE": "sessionid=x"}, False),  # a browser's own API call
     ({"PATH_INFO": "/cases/"}, False),
     ({"PATH_INFO": "/apis/"}, False),
+    ({"PATH_INFO": "/api/v1/docs"}, False),  # a page: Swagger UI
+    ({"PATH_INFO": "/api/v1/openapi.json"}, True),
     ({"PATH_INFO": "/admin/"}, False),
 ])
 def test_which_requests_are_machine_requests(environ, machine):
@@ -126,3 +128,13 @@ def test_the_suites_bearer_clients_run_the_machine_chain(world):
     response = client.get("/api/v1/people/me")
     assert response.status_code == 200 and response["Content-Security-Policy"] == api_chain.API_CSP
     assert client.get("/login/")["Content-Security-Policy"] != api_chain.API_CSP  # a page: the full chain
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_documentation_page_keeps_the_page_chain_without_a_cookie():
+    """A person opening /api/v1/docs in a fresh browser sends no cookie; Swagger UI still needs its own scripts and
+    styles ('self') and a CSRF cookie to try calls with the session."""
+    status, headers, out = _call("/api/v1/docs")
+    assert status == 200 and b"/static/ninja/swagger-ui-bundle.js" in out
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "csrftoken" in headers.get("set-cookie", "")
