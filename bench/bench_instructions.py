@@ -115,7 +115,9 @@ def child(target: str, warm: int, count: int) -> int:
         if "Authorization" in headers:
             environ["HTTP_AUTHORIZATION"] = headers["Authorization"]
         started = []
-        reply = b"".join(application(environ, lambda status, hdrs, *exc: started.append(status)))
+        response = application(environ, lambda status, hdrs, *exc: started.append(status))
+        reply = b"".join(response)
+        response.close()  # as a WSGI server does: Django's request_finished and what hangs on it
         if not started[0].startswith("201"):
             raise SystemExit(f"{target}: {started[0]} {reply[:300]!r}")
     return 0

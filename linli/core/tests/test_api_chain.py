@@ -21,7 +21,11 @@ def _call(path, *, method="GET", body=b"", headers=None, content_type="applicati
     for name, value in (headers or {}).items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
     started = []
-    out = b"".join(application(environ, lambda status, hdrs, *exc: started.append((status, hdrs))))
+    response = application(environ, lambda status, hdrs, *exc: started.append((status, hdrs)))
+    try:
+        out = b"".join(response)
+    finally:
+        response.close()  # as a WSGI server does: Django's request_finished (the request's caches end with it)
     status, hdrs = started[0]
     return int(status.split()[0]), {k.lower(): v for k, v in hdrs}, out
 
