@@ -57,7 +57,7 @@ def _identity_types(field):
     return _IDENTITY.get(type(field), ())
 
 
-def _plan(model, conn=connection):
+def _plan(model, conn):
     """Per model and database: the columns to write and, per column, how to read and convert its value."""
     key = (model, conn.vendor)
     plan = _PLANS.get(key)
@@ -91,7 +91,7 @@ def _prepare_related(obj, relations) -> None:
             del cache[name]
 
 
-def _statement(model, count: int, fields, conn=connection) -> str:
+def _statement(model, count: int, fields, conn) -> str:
     key = (model, count, conn.vendor)
     sql = _SQL.get(key)
     if sql is None:
@@ -204,7 +204,7 @@ def new_instance(model, **values):
     return obj
 
 
-def _values(obj, steps, relations, private, append, conn=connection) -> None:
+def _values(obj, steps, relations, private, append, conn) -> None:
     """The database values of an unsaved instance's columns (the plan's order), appended one by one."""
     if private:  # generic relations: Django's own check
         obj._prepare_related_fields_for_save(operation_name="insert")

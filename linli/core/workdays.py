@@ -71,8 +71,8 @@ def _at(day: datetime.date, t: datetime.time, tz) -> datetime.datetime:
     return datetime.datetime.combine(day, t, tzinfo=tz)
 
 
-def close_of(day: datetime.date) -> datetime.datetime:
-    return _at(day, office_hours()[-1][1], timezone.get_current_timezone())
+def close_of(day: datetime.date, tz=None) -> datetime.datetime:
+    return _at(day, office_hours()[-1][1], tz or timezone.get_current_timezone())
 
 
 def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
@@ -83,7 +83,7 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     day = _local(start, tz).date()
     for _ in range(days):
         day = next_working_day(day)
-    return _at(day, office_hours()[-1][1], tz)
+    return close_of(day, tz)
 
 
 def add_working_hours(start: datetime.datetime, hours: float) -> datetime.datetime:
