@@ -83,23 +83,26 @@ def _birth_before(today: datetime.date, years: int) -> datetime.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def _tag_q(tag: str, today: datetime.date, min_level=None, max_level=None) -> Q:
+def _tag_q(tag: str, today: datetime.date, community_id: int, min_level=None, max_level=None) -> Q:
     if tag == "age80":
         return Q(birth_date__lte=_birth_before(today, 80))
     if tag == "age60":
         return Q(birth_date__lte=_birth_before(today, 60))
     if tag == "minor":
         return Q(birth_date__gt=_birth_before(today, 18))
-    return Q(pk__in=PersonTag.objects.filter(tag=tag, **({"level__gte": min_level} if min_level is not None else {}),
-                                             **({"level__lte": max_level} if max_level is not None else {})).values("person_id"))
+    # The community's residents with the tag are read first, on their own: as a subquery of the residents' query,
+    # PostgreSQL's planner, misled by statistics of tables just filled, once read all of the tag's rows again for each
+    # resident of the community, and ran past the statement time-out. Two plain look-ups cannot be planned that way.
+    levels = {**({"level__gte": min_level} if min_level is not None else {}), **({"level__lte": max_level} if max_level is not None else {})}
+    return Q(pk__in=list(PersonTag.objects.filter(tag=tag, person__community_id=community_id, **levels).values_list("person_id", flat=True)))
 
 
 def persons_for(rule: VisitRule, today: datetime.date):
     qs = Person.objects.filter(status=Person.Status.LIVING_HERE, dwelling__building__community_id=rule.community_id)
-    qs = qs.filter(_tag_q(rule.tag, today, rule.min_level, rule.max_level))
+    qs = qs.filter(_tag_q(rule.tag, today, rule.community_id, rule.min_level, rule.max_level))
     if rule.also_tag:
-        qs = qs.filter(_tag_q(rule.also_tag, today))
-    return qs.select_related("dwelling__building__grid").distinct()
+        qs = qs.filter(_tag_q(rule.also_tag, today, rule.community_id))
+    return qs.select_related("dwelling__building__grid")
 
 
 def generate_visits(community: Community, today: datetime.date | None = None) -> int:

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from linli.core.models import OutboxMessage
 from linli.patrols import services, sweeps
@@ -62,6 +63,20 @@ def test_rules_produce_the_expected_due_visits_for_a_register_and_date(world):
     # idempotent: a second run (or the sweep) adds nothing
     assert services.generate_visits(world.a, DAY) == 0
     assert CareVisit.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_a_tag_rules_residents_are_read_after_its_tagged_ids_not_with_a_tag_subquery(world):
+    """CI once saw PostgreSQL run the residents' query with the tag rows as a subquery for 15 s (a plan that read the
+    tag's rows again for each resident). The tagged residents of the community are now read first, on their own."""
+    p = register(world)
+    rule = [r for r in services.seed_visit_rules(world.a) if r.tag == "disabled"][0]  # levels 1–2
+    with CaptureQueriesContext(connection) as seen:
+        persons = list(services.persons_for(rule, DAY))
+    assert {x.pk for x in persons} == {world.persons["a2"].pk, p["dis1"].pk}
+    residents = [q["sql"] for q in seen.captured_queries if 'FROM "people_person"' in q["sql"]]
+    assert len(residents) == 1 and "people_persontag" not in residents[0]
+    assert len(seen.captured_queries) == 2
 
 
 @pytest.mark.django_db
