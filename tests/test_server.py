@@ -148,3 +148,50 @@ def test_the_master_freezes_what_it_loaded_so_workers_never_collect_it():
         assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()
     finally:
         gc.unfreeze()
+
+
+WARM_PROBE = r"""
+import json
+import django
+django.setup()
+from django.apps import apps
+from django.conf import settings
+from django.template import engines
+from django.urls import get_resolver
+from linli import server
+from linli.core import prepared
+
+get_resolver().url_patterns  # every module imported, as in load_linli, so every prepared look-up exists
+
+
+def state():
+    cache = engines["django"].engine.template_loaders[0].get_template_cache  # the cached loader's
+    return {
+        "templates_missing": sorted(name for name in server.template_names() if not hasattr(cache.get(name), "render")),
+        "reverse_languages": sorted(get_resolver()._reverse_dict),
+        "prepared": [p.compiled() for p in prepared._ALL],
+        "models_without_relations": sorted(m.__name__ for m in apps.get_models() if "related_objects" not in m._meta.__dict__),
+    }
+
+
+before = state()
+server.load_linli()
+print(json.dumps({"before": before, "after": state(), "languages": [code for code, _name in settings.LANGUAGES]}))
+"""
+
+
+def test_the_master_builds_what_each_workers_first_requests_would_build(fresh_env):
+    """load_linli compiles, before the fork, what Django builds lazily on first use: every template of linli's, the
+    reverse look-up of URLs in each language, the prepared look-ups, the models' relation graph. Read in a fresh
+    process, before and after (a process that ran other tests may have built them already)."""
+    env = dict(fresh_env, DJANGO_SETTINGS_MODULE="linli.settings")
+    out = subprocess.run([sys.executable, "-c", WARM_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    before, after = seen["before"], seen["after"]
+    assert len(before["templates_missing"]) > 100 and "base.html" in before["templates_missing"]
+    assert before["reverse_languages"] == [] and not any(before["prepared"]) and before["models_without_relations"]
+    assert after["templates_missing"] == []
+    assert after["reverse_languages"] == sorted(seen["languages"]) == ["en", "zh-hans"]
+    assert after["prepared"] and all(after["prepared"])
+    assert after["models_without_relations"] == []

@@ -11,8 +11,13 @@ A shape whose marker does not reach the SQL unchanged as one parameter (a lookup
 `icontains`) is refused when it is compiled, so it cannot silently run with a marker.
 """
 
+import weakref
+
 from django.db import connections
 from django.db.models.query import get_related_populators
+
+
+_ALL: "weakref.WeakSet[Prepared]" = weakref.WeakSet()  # every shape alive, compiled at start by warm_all
 
 
 class Prepared:
@@ -20,6 +25,7 @@ class Prepared:
         """build(**markers) -> QuerySet: the shape, with each of `names` standing for a value given to first()."""
         self.build, self.names = build, names
         self._plans: dict = {}
+        _ALL.add(self)
 
     def _plan(self, alias: str):
         plan = self._plans.get(alias)
@@ -47,6 +53,9 @@ class Prepared:
             plan = self._plans[alias] = (sql, list(params), slots, compiler, info["model"], start, end, init_list, populators)
         return plan
 
+    def compiled(self, alias: str = "default") -> bool:
+        return alias in self._plans
+
     def first(self, **values):
         """The first instance for these values (with its select_related objects), or None."""
         alias = "default"  # linli has one database
@@ -63,3 +72,17 @@ class Prepared:
                 populator.populate(row, obj)
             return obj
         return None
+
+
+def warm_all(alias: str = "default") -> int:
+    """Compile every shape made so far (the server's master does this before it forks its workers, so that no
+    worker's first request compiles one). Returns how many were compiled; a shape that cannot be prepared is left to
+    refuse at its first use, as it would without this."""
+    compiled = 0
+    for prepared in list(_ALL):
+        try:
+            prepared._plan(alias)
+        except ValueError:
+            continue
+        compiled += 1
+    return compiled
