@@ -4,7 +4,9 @@ import datetime
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import translation
 
 import linli.demo as demo
 from linli.core import roles
@@ -18,12 +20,26 @@ RESIDENTS = 400  # small for speed; the headline figures do not depend on it
 P = Organization.PartyLevel
 
 
-@pytest.fixture
-def built(db):
-    assert not demo.exists()
-    result = demo.build(verbosity=0, residents=RESIDENTS)
-    assert result["created"] is True
-    return result
+pytestmark = pytest.mark.django_db  # each test in its own transaction, rolled back, inside the module's below
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """The demo, built once for this module inside a transaction of its own, rolled back when the module is done:
+    its tests only read it (and what a test writes is rolled back with the test's transaction). Built as the
+    function-scoped fixtures of conftest.py would have it: fast password hashing, English outside requests."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            assert not demo.exists()
+            with translation.override("en"):
+                result = demo.build(verbosity=0, residents=RESIDENTS)
+            assert result["created"] is True
+            yield result
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def _table_sizes():
