@@ -5,6 +5,7 @@ query string (Open311 keys travel there). Nothing here measures time: it reads t
 server's own lines."""
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -187,7 +188,7 @@ def test_the_master_builds_what_each_workers_first_requests_would_build(fresh_en
     env = dict(fresh_env, DJANGO_SETTINGS_MODULE="linli.settings")
     out = subprocess.run([sys.executable, "-c", WARM_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
-    seen = __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
     before, after = seen["before"], seen["after"]
     assert len(before["templates_missing"]) > 100 and "base.html" in before["templates_missing"]
     assert before["reverse_languages"] == [] and not any(before["prepared"]) and before["models_without_relations"]
