@@ -212,11 +212,21 @@ def numbers_late() -> bool:
     return connection.vendor == "postgresql"
 
 
+_CASE_SEQUENCE: dict = {}
+
+
 def next_case_id() -> int:
     """PostgreSQL: a case's primary key drawn ahead of its insert (its timeline and photo rows go in first; the
-    foreign keys are checked at commit). Drawn outside the write transaction: a sequence is not transactional."""
+    foreign keys are checked at commit). Drawn outside the write transaction: a sequence is not transactional. The
+    sequence's name is looked up once per database (pg_get_serial_sequence searches the catalog's dependencies: about
+    a tenth of PostgreSQL's time in an intake's statements when it ran every time)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{Case._meta.db_table}', 'id'))")
+        key = (connection.alias, connection.settings_dict["NAME"])
+        name = _CASE_SEQUENCE.get(key)
+        if name is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [Case._meta.db_table, Case._meta.pk.column])
+            name = _CASE_SEQUENCE[key] = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s::regclass)", [name])
         return cursor.fetchone()[0]
 
 

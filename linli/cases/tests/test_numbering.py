@@ -43,3 +43,19 @@ def test_a_number_given_out_behind_the_counters_back_is_skipped_not_duplicated(c
     numbers = sorted(Case.objects.values_list("number", flat=True))
     assert numbers == [f"{prefix}-0002", f"{prefix}-0003"]
     assert CaseCounter.objects.get(day=timezone.localdate()).last == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: a case's id is drawn ahead of its insert")
+def test_case_ids_drawn_ahead_look_the_sequence_up_once(cats):
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.cases.services import base
+
+    base._CASE_SEQUENCE.clear()
+    with CaptureQueriesContext(connection) as seen:
+        first, second = base.next_case_id(), base.next_case_id()
+    assert second == first + 1
+    assert sum("pg_get_serial_sequence" in q["sql"] for q in seen.captured_queries) == 1
+    assert len(seen.captured_queries) == 3
+    case = _report()  # the next case takes the next id from the same sequence
+    assert case.pk > second
