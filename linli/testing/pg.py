@@ -74,9 +74,11 @@ def _ensure_system_user() -> None:
 
 
 class TemporaryPostgres:
-    def __init__(self, version: str = PREFERRED_VERSION, database: str = "linli"):
+    def __init__(self, version: str = PREFERRED_VERSION, database: str = "linli", settings: dict | None = None):
+        """settings: more server settings (name → value), given to the server at start as `-c name=value`."""
         self.version_wanted = version
         self.database = database
+        self.settings = dict(settings or {})
         self.bin_dir: Path | None = None
         self.directory: str | None = None
         self.port: int | None = None
@@ -134,6 +136,7 @@ class TemporaryPostgres:
             self.port = free_port()
             options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
                        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+            options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
             self._run([str(self.bin_dir / "pg_ctl"), "-D", data, "-l", os.path.join(self.directory, "server.log"), "-w", "-t", "60", "-o", options, "start"])
             self._started = True
             self._run([str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database])
