@@ -18,7 +18,6 @@ on later runs. Results go between <!-- bench:instructions --> and <!-- /bench:in
 
 import argparse
 import datetime
-import io
 import json
 import os
 import re
@@ -35,6 +34,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_cases_api as cases_api  # noqa: E402
 import benchdoc  # noqa: E402
+import benchwsgi  # noqa: E402
 
 VAR = ROOT / "var" / "bench" / "instructions"
 BEGIN, END = "<!-- bench:instructions -->", "<!-- /bench:instructions -->"
@@ -108,18 +108,9 @@ def child(target: str, warm: int, count: int) -> int:
         from linli.wsgi import application
     jobs = cases_api.requests_for(target, data, warm + count, seed=1)
     for path, body, headers in jobs:
-        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-                   "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-                   "wsgi.errors": sys.stderr, "CONTENT_LENGTH": str(len(body)), "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1",
-                   "CONTENT_TYPE": headers["Content-Type"]}
-        if "Authorization" in headers:
-            environ["HTTP_AUTHORIZATION"] = headers["Authorization"]
-        started = []
-        response = application(environ, lambda status, hdrs, *exc: started.append(status))
-        reply = b"".join(response)
-        response.close()  # as a WSGI server does: Django's request_finished and what hangs on it
-        if not started[0].startswith("201"):
-            raise SystemExit(f"{target}: {started[0]} {reply[:300]!r}")
+        status, reply = benchwsgi.post(application, path, body, headers)
+        if not status.startswith("201"):
+            raise SystemExit(f"{target}: {status} {reply[:300]!r}")
     return 0
 
 

@@ -33,7 +33,9 @@ BEGIN, END = "<!-- bench:intake-pg -->", "<!-- /bench:intake-pg -->"
 KEY = "q1Z8Wk1cN3tQwQGsKk3m0yq0O3Gm7o2m8YcX3m1Hh5Y="  # a throwaway Fernet key for the throwaway database
 
 CHILD = r"""
-import io, json, os, sys
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+import benchwsgi
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
 import django
 django.setup()
@@ -47,15 +49,9 @@ category = Category.objects.filter(parent__isnull=False, active=True).order_by("
 def post(i):
     body = json.dumps({"description": f"楼道里的灯坏了好几天，晚上看不见（{i}）", "dwelling": int(os.environ["DWELLING"]),
                        "category": category}).encode()
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/cases", "QUERY_STRING": "", "SERVER_NAME": "bench",
-               "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-               "wsgi.errors": sys.stderr, "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost", "CONTENT_TYPE": "application/json",
-               "CONTENT_LENGTH": str(len(body)), "HTTP_AUTHORIZATION": "Bearer " + os.environ["TOKEN"]}
-    seen = []
-    response = application(environ, lambda status, headers, *rest: seen.append(status))
-    b"".join(response)
-    response.close()  # as a server does: request_finished runs
-    assert seen[0].startswith("201"), seen
+    status, reply = benchwsgi.post(application, "/api/v1/cases", body,
+                                   {"Content-Type": "application/json", "Authorization": "Bearer " + os.environ["TOKEN"]})
+    assert status.startswith("201"), (status, reply[:300])
 
 
 warm_up, intakes = int(os.environ["WARM_UP"]), int(os.environ["INTAKES"])
@@ -112,7 +108,7 @@ def main() -> int:
         dwelling = linli("shell", "-c", "from linli.people.models import Account; print(Account.objects.get(username='resident').person.dwelling_id)",
                          capture_output=True).stdout.split()[-1]
         out = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, check=True, capture_output=True, text=True,
-                             env=dict(env, TOKEN=token, DWELLING=dwelling, WARM_UP=str(args.warm_up), INTAKES=str(args.intakes)))
+                             env=dict(env, BENCH_DIR=str(ROOT / "bench"), TOKEN=token, DWELLING=dwelling, WARM_UP=str(args.warm_up), INTAKES=str(args.intakes)))
         seen = json.loads(out.stdout.strip().splitlines()[-1])
         version = pg.version
 

@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 import benchdoc  # noqa: E402
+import benchwsgi  # noqa: E402
 
 VAR = ROOT / "var" / "bench" / "intake-sql"
 KEY = "q1Z8Wk1cN3tQwQGsKk3m0yq0O3Gm7o2m8YcX3m1Hh5Y="  # a throwaway Fernet key for the throwaway database
@@ -54,7 +55,6 @@ def _env() -> dict:
 # ---------------------------------------------------------------------------- capture (runs inside Django)
 def capture() -> dict:
     """Send reports through the WSGI application; the statements of the last API and the last Open311 intake."""
-    import io
     import urllib.parse
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
@@ -85,19 +85,14 @@ def capture() -> dict:
         return execute(self, sql, params, *rest)
 
     def post(path, body: bytes, content_type: str, **headers):
-        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-                   "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-                   "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-                   "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": content_type, **headers}
-        status = []
-        answer = b"".join(app(environ, lambda s, h, *a: status.append(s)))
-        if not status[0].startswith("201"):
-            raise SystemExit(f"{path}: {status[0]} {answer[:300]!r}")
+        status, answer = benchwsgi.post(app, path, body, {"Content-Type": content_type, **headers})
+        if not status.startswith("201"):
+            raise SystemExit(f"{path}: {status} {answer[:300]!r}")
 
     def api():
         post("/api/v1/cases", json.dumps({"description": "楼道里的灯坏了好几天，晚上看不见", "category": category,
                                           "dwelling": person.dwelling_id}).encode(), "application/json",
-             HTTP_AUTHORIZATION=f"Bearer {token}")
+             Authorization=f"Bearer {token}")
 
     def open311():
         post("/open311/v2/requests.json", urllib.parse.urlencode({
