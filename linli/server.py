@@ -123,6 +123,118 @@ def warm_django() -> dict:
     return {"models": len(apps.get_models()), "url_patterns": patterns, "templates": len(names), "prepared": prepared.warm_all()}
 
 
+class _Rollback(Exception):
+    pass
+
+
+def _allowed_host() -> str:
+    """A host name the settings allow (a request under any other is refused before it reaches a view)."""
+    from django.conf import settings
+
+    for host in settings.ALLOWED_HOSTS:
+        if host == "*":
+            return "localhost"
+        return "warm" + host if host.startswith(".") else host
+    return "localhost"
+
+
+def wsgi_call(application, method: str, path: str, body: bytes = b"", headers: dict | None = None, *, host: str | None = None,
+              secure: bool = False) -> tuple[str, bytes]:
+    """(status line, body) of one request to a WSGI application in-process, with the environ a server builds: HTTP
+    headers by their names (Content-Type among them), the host an allowed one unless given, behind TLS when `secure`
+    (as a proxy forwards it). The response is closed as a server closes it: that is when Django sends
+    request_finished (left open, the thread stays "inside the request", and core.memo's per-request snapshot with it).
+    Used by warm_requests and by the benches that send intakes without a server."""
+    import io
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "443" if secure else "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": host or _allowed_host(),
+               "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "https" if secure else "http", "wsgi.input": io.BytesIO(body),
+               "wsgi.errors": sys.stderr, "CONTENT_LENGTH": str(len(body))}
+    if secure:
+        environ.update(HTTPS="on", HTTP_X_FORWARDED_PROTO="https")
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
+    started = []
+    response = application(environ, lambda status, response_headers, *exc_info: started.append(status))
+    try:
+        reply = b"".join(response)
+    finally:
+        response.close()
+    return started[0], reply
+
+
+def warm_requests(application) -> dict:
+    """Answer the intake's requests once, in the master, inside a transaction that is rolled back: a resident's
+    report through the API and a report through Open311, each with a credential made for it in the same
+    transaction. What Django, ninja, pydantic and linli build on a path's first use (the replies' plans, the
+    inserts' plans, cached properties, ABC caches, compiled regular expressions, …) is then built once and
+    shared by every forked worker, instead of being built in each worker's first report with the pages it
+    writes copied. Nothing stays: not the cases, not the credentials, not a timeline or outbox row; the process
+    caches drop what they read inside (their generations were moved by the rolled-back writes, core.memo).
+    Skipped, with the reason, on a database without a resident at home, a located building or a category."""
+    import json
+    import urllib.parse
+
+    from django.conf import settings
+    from django.core import signals
+    from django.db import DatabaseError, close_old_connections, transaction
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from linli.cases.models import Category
+    from linli.cases.open311 import create_client
+    from linli.people.auth import issue_token
+    from linli.people.models import Account, Person
+    from linli.places.models import Building
+
+    def find():
+        category = Category.objects.filter(active=True, parent__isnull=False).order_by("id").first()
+        at_home = Person.objects.filter(status=Person.Status.LIVING_HERE, dwelling__building__grid__isnull=False).order_by("id")
+        # one without an account gets one for the warm-up; else one whose account can sign in
+        person = at_home.filter(account__isnull=True).first() or at_home.filter(account__is_active=True).first()
+        building = Building.objects.filter(grid__isnull=False, lat__isnull=False, lng__isnull=False).order_by("id").first()
+        return category, person, building
+
+    def status(answer) -> int:
+        return int(answer[0].split(" ", 1)[0])
+
+    secure = settings.SECURE_SSL_REDIRECT  # in production a plain-HTTP request is only redirected
+    statuses = {}
+    # a test client's way: the connection must outlive these requests (its transaction is rolled back below)
+    detached = [signal for signal in (signals.request_started, signals.request_finished) if signal.disconnect(close_old_connections)]
+    try:  # the requests' language (the locale middleware's) is not left active in the caller's thread
+        with translation.override(translation.get_language()), transaction.atomic():
+            category, person, building = find()
+            if category is None or person is None or building is None:
+                return {"skipped": "no category, resident at home or located building yet"}
+            account = Account.objects.filter(person=person, is_active=True).first() or Account.objects.create_user(
+                username=f"warm-up-{person.pk}", password=None, person=person)
+            _token, secret = issue_token(account, "warm-up")
+            _client, api_key = create_client("warm-up")
+            body = json.dumps({"source": "resident", "description": WARM_TEXT, "category": category.code,
+                               "dwelling": person.dwelling_id}).encode()
+            statuses["api"] = status(wsgi_call(application, "POST", "/api/v1/cases", body, secure=secure, headers={
+                "Authorization": f"Bearer {secret}", "Content-Type": "application/json"}))
+            form = urllib.parse.urlencode({"api_key": api_key, "service_code": category.code, "lat": building.lat,
+                                           "long": building.lng, "description": WARM_TEXT}).encode()
+            statuses["open311"] = status(wsgi_call(application, "POST", "/open311/v2/requests.json", form, secure=secure,
+                                                   headers={"Content-Type": "application/x-www-form-urlencoded"}))
+            raise _Rollback
+    except _Rollback:
+        pass
+    except DatabaseError as exc:  # no database yet: the first reports build what this would have
+        return {"skipped": type(exc).__name__}
+    finally:
+        for signal in detached:
+            signal.connect(close_old_connections)
+    if any(status != 201 for status in statuses.values()):
+        _say(_("Warm-up reports were answered %(statuses)s, not 201: the first reports build what they would have.") % {
+            "statuses": ", ".join(f"{k} {v}" for k, v in statuses.items())})
+    return statuses
+
+
 def load_linli():
     """The WSGI application of linli, warmed up (called once, before the socket is opened)."""
     from django.db import connections
@@ -134,6 +246,7 @@ def load_linli():
     get_resolver().url_patterns  # imports every page and API module now, not in the first request
     warm_up()
     warm_django()
+    warm_requests(application)
     connections.close_all()  # nothing the master opened may be shared with forked workers
     # The classifier and jieba's dictionary are some 230,000 long-lived objects: collect once, then move everything
     # loaded so far out of the collector's sight, so that no worker's full collection walks them again (a 0.6–0.8 s

@@ -196,3 +196,74 @@ def test_the_master_builds_what_each_workers_first_requests_would_build(fresh_en
     assert after["reverse_languages"] == sorted(seen["languages"]) == ["en", "zh-hans"]
     assert after["prepared"] and all(after["prepared"])
     assert after["models_without_relations"] == []
+
+
+# ---------------------------------------------------------------------------- the intake's requests, answered once in the master
+def _rows():
+    from linli.cases.models import Case, CaseEvent, Open311Client
+    from linli.core.models import OutboxMessage
+    from linli.people.models import Account, ApiToken
+
+    return {model.__name__: model.objects.count() for model in (Case, CaseEvent, OutboxMessage, ApiToken, Account, Open311Client)}
+
+
+@pytest.mark.parametrize("production", [False, True], ids=["development", "production"])
+def test_the_master_answers_both_intakes_once_and_keeps_nothing_of_them(world, settings, monkeypatch, capsys, production):
+    """warm_requests sends a resident's API report and an Open311 report through the WSGI application inside a
+    transaction it rolls back: both are answered 201 (behind TLS and under an allowed host name in production, where
+    a plain request would only be redirected), and afterwards no case, timeline or outbox row, token, account or client
+    is left, the credentials it made are refused (no process cache kept them), and the connection clean-up that
+    every request runs is connected again."""
+    from django.core import signals
+    from django.db import close_old_connections
+    from django.test import Client
+
+    from linli import server
+    from linli.cases import open311
+    from linli.core import api_chain
+    from linli.people import auth
+
+    if production:
+        settings.SECURE_SSL_REDIRECT = True
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        settings.ALLOWED_HOSTS = [".linli.example"]
+    application = api_chain.application()  # its middleware read these settings
+    made = {}
+    real_token, real_client = auth.issue_token, open311.create_client
+    monkeypatch.setattr(auth, "issue_token", lambda *a, **k: made.setdefault("token", real_token(*a, **k)))
+    monkeypatch.setattr(open311, "create_client", lambda *a, **k: made.setdefault("client", real_client(*a, **k)))
+    before = _rows()
+    assert server.warm_requests(application) == {"api": 201, "open311": 201}
+    assert _rows() == before
+    assert "Warm-up" not in capsys.readouterr().out
+    for signal in (signals.request_started, signals.request_finished):
+        assert signal.disconnect(close_old_connections)  # it was connected again
+        signal.connect(close_old_connections)
+    settings.SECURE_SSL_REDIRECT = False
+    client = Client(HTTP_HOST="warm.linli.example" if production else "localhost")
+    secret, api_key = made["token"][1], made["client"][1]
+    assert client.get("/api/v1/people/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    refused = client.post("/open311/v2/requests.json", {"api_key": api_key, "service_code": "x", "description": "test"})
+    assert refused.status_code in (400, 403) and _rows() == before
+
+
+@pytest.mark.django_db
+def test_the_masters_warm_up_skips_a_database_without_residents(capsys):
+    from linli import server
+    from linli.wsgi import application
+
+    before = _rows()
+    assert server.warm_requests(application) == {"skipped": "no category, resident at home or located building yet"}
+    assert _rows() == before
+
+
+def test_a_warm_up_report_that_fails_is_said_and_does_not_stop_the_start(world, monkeypatch, capsys):
+    from linli import server
+    from linli.wsgi import application
+
+    # a description shorter than a report may have: both ways refuse it, the start goes on and says so
+    before = _rows()
+    monkeypatch.setattr(server, "WARM_TEXT", "灯")
+    assert server.warm_requests(application) == {"api": 422, "open311": 400}
+    assert "Warm-up reports were answered api 422, open311 400, not 201" in capsys.readouterr().out
+    assert _rows() == before
