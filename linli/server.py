@@ -197,7 +197,7 @@ def warm_requests(application) -> dict:
         building = Building.objects.filter(grid__isnull=False, lat__isnull=False, lng__isnull=False).order_by("id").first()
         return category, person, building
 
-    def status(answer) -> int:
+    def code_of(answer) -> int:
         return int(answer[0].split(" ", 1)[0])
 
     secure = settings.SECURE_SSL_REDIRECT  # in production a plain-HTTP request is only redirected
@@ -215,12 +215,12 @@ def warm_requests(application) -> dict:
             _client, api_key = create_client("warm-up")
             body = json.dumps({"source": "resident", "description": WARM_TEXT, "category": category.code,
                                "dwelling": person.dwelling_id}).encode()
-            statuses["api"] = status(wsgi_call(application, "POST", "/api/v1/cases", body, secure=secure, headers={
+            statuses["api"] = code_of(wsgi_call(application, "POST", "/api/v1/cases", body, secure=secure, headers={
                 "Authorization": f"Bearer {secret}", "Content-Type": "application/json"}))
             form = urllib.parse.urlencode({"api_key": api_key, "service_code": category.code, "lat": building.lat,
                                            "long": building.lng, "description": WARM_TEXT}).encode()
-            statuses["open311"] = status(wsgi_call(application, "POST", "/open311/v2/requests.json", form, secure=secure,
-                                                   headers={"Content-Type": "application/x-www-form-urlencoded"}))
+            statuses["open311"] = code_of(wsgi_call(application, "POST", "/open311/v2/requests.json", form, secure=secure,
+                                                    headers={"Content-Type": "application/x-www-form-urlencoded"}))
             raise _Rollback
     except _Rollback:
         pass
@@ -229,7 +229,7 @@ def warm_requests(application) -> dict:
     finally:
         for signal in detached:
             signal.connect(close_old_connections)
-    if any(status != 201 for status in statuses.values()):
+    if any(code != 201 for code in statuses.values()):
         _say(_("Warm-up reports were answered %(statuses)s, not 201: the first reports build what they would have.") % {
             "statuses": ", ".join(f"{k} {v}" for k, v in statuses.items())})
     return statuses
