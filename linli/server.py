@@ -3,9 +3,10 @@
 On Linux (and other Unix) gunicorn runs one process per CPU core (`--workers N` to change), each
 with `--threads` threads (gthread workers). The application is loaded once in the master before
 the listening socket is opened (preload): Django, the classifier, the jieba dictionary, the templates
-and the URL tables are built before the first connection is accepted, and every worker forked from
-the master (also one restarted later) starts with them built. What a worker's first requests still
-do is open their database connections and read the rows their caches keep (core.memo).
+and the URL tables are built before the first connection is accepted, the intake's two ways are answered
+once inside a transaction that is rolled back (warm_requests), and every worker forked from the master
+(also one restarted later) starts with all that built. What a worker's first requests still do is open
+their database connections, read the rows their caches keep (core.memo) and copy the pages they write.
 
 Where gunicorn cannot run (Windows, or LINLI_SERVER=waitress), waitress serves in one process with
 threads, after the same warm-up.
@@ -131,11 +132,10 @@ def _allowed_host() -> str:
     """A host name the settings allow (a request under any other is refused before it reaches a view)."""
     from django.conf import settings
 
-    for host in settings.ALLOWED_HOSTS:
-        if host == "*":
-            return "localhost"
-        return "warm" + host if host.startswith(".") else host
-    return "localhost"
+    host = next(iter(settings.ALLOWED_HOSTS), "*")
+    if host == "*":
+        return "localhost"
+    return "warm" + host if host.startswith(".") else host  # ".example.org" allows any name under example.org
 
 
 def wsgi_call(application, method: str, path: str, body: bytes = b"", headers: dict | None = None, *, host: str | None = None,
