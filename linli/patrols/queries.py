@@ -285,7 +285,7 @@ def workbench(scope: Scope, now: datetime.datetime) -> list:
             v = sum(1 for x in cov["venues"] if g.pk in (x.grid_id, x.grid.parent_id))
             if b or v:
                 add(WorkItem(app="patrols", kind=WATCH, what=_("Patrol gap"), title=g.name, url=url, key=f"coverage:{g.pk}",
-                             note=_("%(b)d buildings / %(v)d venues not visited for %(d)d days") % {"b": b, "v": v, "d": COVERAGE_DAYS}))
+                             note=_("Not patrolled for %(d)d days: buildings %(b)d, venues %(v)d") % {"b": b, "v": v, "d": COVERAGE_DAYS}))
 
     if scope.has_role(roles.BUILDING_LEADER) and getattr(account, "person_id", None):
         # the leader's open list: monthly 三员 duties and tasks set by staff (1 query)
