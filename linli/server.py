@@ -175,7 +175,8 @@ def warm_requests(application) -> dict:
     caches drop what they read inside (their generations were moved by the rolled-back writes, core.memo). On
     PostgreSQL the tables' id sequences advance, as after any rolled-back insert; a case's number of the day comes
     from the day's counter row, which the rollback restores. On SQLite the write lock is held for the two requests
-    (about 50 ms at start; a background worker's write waits that long). Skipped, with the reason, on a database without a resident at home, a located building or a category."""
+    (about 50 ms at start; a background worker's write waits that long). Skipped, with the reason, on a database
+    without a resident at home, a located building or a category."""
     import json
     import urllib.parse
 
