@@ -149,7 +149,8 @@ def main():
               "the grid index, every template, the URL tables of both languages and the prepared look-ups were built before "
               "that, in the master (linli.server.load_linli), which also answered an API and an Open311 report once inside a "
               "transaction it rolled back (warm_requests: what those paths build on first use), so the first report does not "
-              f"build them; a worker forked from it still opens its database connections and copies the pages it writes. Later reports: the median of {WARM_REPEATS} made 0.4 s apart while the 8 other clients still "
+              "build them; a worker forked from it still opens its database connections and copies the pages it writes. "
+              f"Later reports: the median of {WARM_REPEATS} made 0.4 s apart while the 8 other clients still "
               f"run (the same company on the machine as the first had), then the median of {WARM_REPEATS} made after they "
               "stopped (alone). First / later compares the first with the later ones under the same load."]
     if not args.no_write:

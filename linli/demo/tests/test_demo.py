@@ -28,18 +28,16 @@ def built(django_db_setup, django_db_blocker):
     """The demo, built once for this module inside a transaction of its own, rolled back when the module is done:
     its tests only read it (and what a test writes is rolled back with the test's transaction). Built as the
     function-scoped fixtures of conftest.py would have it: fast password hashing, English outside requests."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        outer = transaction.atomic()
-        outer.__enter__()
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers), transaction.atomic():
+        assert not demo.exists()
+        with translation.override("en"):
+            result = demo.build(verbosity=0, residents=RESIDENTS)
+        assert result["created"] is True
         try:
-            assert not demo.exists()
-            with translation.override("en"):
-                result = demo.build(verbosity=0, residents=RESIDENTS)
-            assert result["created"] is True
             yield result
         finally:
             transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 def _table_sizes():
