@@ -1,10 +1,12 @@
-"""Issue 14, fix 10: every link a person is shown leads somewhere they may go.
+"""Issue 14, fix 10: every link a person is shown leads somewhere they may go — and says so in Chinese.
 
 A small crawler signs in as a resident, a volunteer team lead, a volunteer, a building leader and subdistrict staff
 (the test world of linli/testing/world.py plus a little of each app: an activity, a team, a council matter, leaders'
 duties), starts from their home and the apps' front pages, and follows every same-origin link two levels deep (GET
 only; sign-out, exports, PDFs and downloads skipped). No link may answer 403, 404 or 500; a redirect must land on a
-page that answers 200.
+page that answers 200. Every page reached is read as a person reads it in the default language (zh-Hans): its text
+and the attributes a screen reader speaks; no English words may be left in it beyond the names of formats and
+standards (a string never extracted into a catalogue, or untranslated, shows there).
 """
 
 import datetime
@@ -39,6 +41,42 @@ class _Links(HTMLParser):
                 self.hrefs.append(href)
 
 
+class _Text(HTMLParser):
+    """What a person reads: text outside <script>/<style>, and the placeholder, title, aria-label and alt attributes."""
+
+    SPOKEN = ("placeholder", "title", "aria-label", "alt")
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        self.parts += [v for k, v in attrs if k in self.SPOKEN and v]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+# Latin words a Chinese page may show: the language switch, names of formats, standards and the product.
+LATIN_ALLOWED = {"English", "linli", "Open311", "API", "PDF", "Excel", "CSV", "JSON", "HTTP", "HTTPS", "OpenStreetMap",
+                 "Leaflet", "SLA", "WGS84", "GCJ", "docs", "rates", "xlsx", "csv", "pdf", "md", "JPEG", "PNG", "WebP"}
+
+
+def english_words(html: str) -> set[str]:
+    parser = _Text()
+    parser.feed(html)
+    text = " ".join(parser.parts)
+    text = re.sub(r"https?://\S+|[\w.+-]+@[\w.-]+|\b[\w-]+\.(?:xlsx|csv|pdf|md|json)\b", " ", text)
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z0-9']{2,}", text) if w not in LATIN_ALLOWED}
+
+
 def _links(base: str, html: str) -> list[str]:
     parser = _Links()
     parser.feed(html)
@@ -57,7 +95,7 @@ def _links(base: str, html: str) -> list[str]:
 def crawl(client, starts=STARTS, depth=DEPTH, limit=400):
     """{url: (status, the page that linked it)} for every page reached; start pages a role does not have (404/403
     on an app's front page is no link's fault) are left out unless something links to them."""
-    seen, bad = {}, []
+    seen, bad, english = {}, [], {}
     frontier = [(u, None) for u in starts]
     for level in range(depth + 1):
         nxt = []
@@ -77,9 +115,12 @@ def crawl(client, starts=STARTS, depth=DEPTH, limit=400):
                 if parent is not None:
                     bad.append((parent, url, status))
                 continue
+            if "text/html" in r.get("Content-Type", "") and (words := english_words(r.content.decode())):
+                english[final] = sorted(words)
             if level < depth and "text/html" in r.get("Content-Type", ""):
                 nxt.extend((link, final) for link in _links(final, r.content.decode()) if link not in seen)
         frontier = nxt
+    crawl.english = english
     return seen, bad
 
 
@@ -126,3 +167,5 @@ def test_every_link_a_person_is_shown_opens(client, town, key):
     seen, bad = crawl(client)
     assert len(seen) > 10, seen
     assert not bad, "\n".join(f"{parent} → {url}: {status}" for parent, url, status in bad)
+    english = {url: words for url, words in crawl.english.items() if set(words) - {key, *key.split("_")}}  # the test accounts' usernames
+    assert not english, "\n".join(f"{url}: {' '.join(words)}" for url, words in english.items())

@@ -3,6 +3,7 @@
 from django.apps import apps
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .models import AuditLog, Job, OutboxMessage
 
@@ -12,6 +13,14 @@ admin.site.site_title = _("linli back office")
 admin.site.index_title = _("linli: site administration")
 if apps.is_installed("axes"):  # django-axes names its app "Axes" and ships no Chinese; its models' names are in linli's catalogue
     apps.get_app_config("axes").verbose_name = _("Sign-in lock-out")
+
+# django-axes' own model names, as its models spell them: marked here so that `linli messages` keeps their
+# translations in linli's catalogue (the admin translates them through the merged catalogues at run time).
+AXES_MODEL_NAMES = (
+    gettext_noop("access attempt"), gettext_noop("access attempts"), gettext_noop("Access Attempt"),
+    gettext_noop("access attempt expiration"), gettext_noop("access attempt expirations"),
+    gettext_noop("access failure"), gettext_noop("access failures"), gettext_noop("access log"), gettext_noop("access logs"),
+)
 
 
 @admin.register(AuditLog)

@@ -42,7 +42,7 @@ def _answer(survey, households, rng, mood) -> int:
 def build(main: Community) -> dict:
     rng = random.Random(SEED)
     scope = system()
-    rules = services.seed_default_rules(scope)
+    rules = services.seed_default_rules(scope, note="linli 默认考核细则（首版）")
     today = timezone.localdate()
     this = Period.month(today.year, today.month)
     last = this.previous()

@@ -90,14 +90,16 @@ def publish_rule(scope, subject: str, indicator_rows, effective_from: datetime.d
     return rule
 
 
-def seed_default_rules(scope, effective_from: datetime.date = datetime.date(2020, 1, 1)) -> int:
-    """The first version of each subject's rule (data/default_rules.json), where none exists."""
+def seed_default_rules(scope, effective_from: datetime.date = datetime.date(2020, 1, 1), note: str | None = None) -> int:
+    """The first version of each subject's rule (data/default_rules.json), where none exists. Its note is shown on the
+    rules page as written: by default a sentence in the language active when it is seeded."""
+    note = note if note is not None else _("The default rule shipped with linli")
     made = 0
     for subject, rows in json.loads(DEFAULTS.read_text(encoding="utf-8")).items():
         if subject.startswith("_") or Rule.objects.filter(subject=subject).exists():
             continue
         publish_rule(scope, subject, [dict(zip(("code", "weight", "floor", "target"), r)) for r in rows], effective_from,
-                     note="default", allow_past=True)
+                     note=note, allow_past=True)
         made += 1
     return made
 

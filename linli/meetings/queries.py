@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core import roles
 from linli.core.work import TASK, WATCH, WorkItem
@@ -214,7 +214,7 @@ def workbench(scope: Scope, now) -> list:
         for r in (RollEntry.objects.filter(unit, vote__status=Vote.Status.OPEN, vote__opens_at__lte=now, vote__closes_at__gt=now)
                   .exclude(Exists(Ballot.objects.filter(entry_id=OuterRef("pk"))))
                   .values("vote_id", "vote__closes_at", "vote__matter_id", "vote__matter__title").order_by()):
-            items.append(_item(TASK, _("Vote"), r["vote__matter__title"], reverse("meetings:matter", args=[r["vote__matter_id"]]),
+            items.append(_item(TASK, pgettext("workbench", "Vote"), r["vote__matter__title"], reverse("meetings:matter", args=[r["vote__matter_id"]]),
                                r["vote__closes_at"], f"vote:{r['vote_id']}:cast"))
 
     # 2. open actions I or my organisation own
@@ -241,7 +241,7 @@ def workbench(scope: Scope, now) -> list:
                            f"meeting:{m['pk']}:attend", note=m["place"]))
 
     # 4. council matters: community staff's next step; building leaders watch their building's
-    steps = {Matter.Status.ON_AGENDA: ("schedule", _("Schedule")), Matter.Status.DELIBERATING: ("open_vote", _("Open the vote")),
+    steps = {Matter.Status.ON_AGENDA: ("schedule", _("Schedule")), Matter.Status.DELIBERATING: ("open_vote", pgettext("workbench", "Open the vote")),
              Matter.Status.DECIDED: ("plan", _("Plan the actions"))}
     mq = Q(pk__in=[])
     if staff:

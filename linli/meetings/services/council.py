@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from linli.core import notify
 from linli.core.errors import OutOfScope, StateConflict
@@ -248,7 +248,7 @@ def _finish_matter_if_done(scope: Scope, action: Action) -> None:
 @transaction.atomic
 def evaluate(scope: Scope, matter: Matter, rating: int, comment: str = "") -> Evaluation:
     matter = Matter.objects.get(pk=matter.pk)
-    person = _resident_of(scope, matter, _("Evaluation"))
+    person = _resident_of(scope, matter, pgettext("council", "Evaluation"))
     if matter.status not in (Matter.Status.DONE, Matter.Status.EVALUATED):
         raise StateConflict({"rating": _("Evaluation: the matter is not done yet.")})
     try:

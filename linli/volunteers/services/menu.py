@@ -26,7 +26,7 @@ def add_menu_item(scope: Scope, community: Community, *, target_group: str, titl
     _require_staff(scope, community)
     if target_group not in TargetGroup.values:
         raise ValidationError({"target_group": _("Target group: unknown group.")})
-    return MenuItem.objects.create(community=community, target_group=target_group, title=_text(title, "title", _("Service"), 100),
+    return MenuItem.objects.create(community=community, target_group=target_group, title=_text(title, "title", pgettext("volunteers", "Service"), 100),
                                    description=_text(description, "description", _("Description"), 300, required=False))
 
 

@@ -126,7 +126,7 @@ def expire_reservation(pk: int, now=None) -> int:
 @transaction.atomic
 def stock_take(scope: Scope, item: ShopItem, *, counted, note: str = "") -> StockTake:
     _require_staff(scope, item.community)
-    counted = _positive_int(counted, "counted", _("Counted"), allow_zero=True)
+    counted = _positive_int(counted, "counted", pgettext("stocktake", "Counted"), allow_zero=True)
     item = ShopItem.objects.select_for_update().get(pk=item.pk)
     note = _text(note, "note", _("Note"), 200, required=counted != item.stock)
     take = StockTake.objects.create(item=item, expected=item.stock, counted=counted, note=note, by=_actor(scope))

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 from django.views.decorators.http import require_POST
 
 from linli.core import excel
@@ -100,7 +100,7 @@ def register_xlsx(request):
     community = _community(request)
     _staff_or_403(request, community)
     headers = [_("Name"), _("Status"), _("Skills"), _("Availability"), _("Groups served"), _("Party organisation"), _("Co-building unit"),
-               _("Hours"), _("Services"), _("Balance"), _("Registered on")]
+               _("Hours"), _("Services"), _("Balance"), pgettext("volunteers", "Registered on")]
     body = excel.write_xlsx(headers, queries.register_rows(community), title=_("Volunteers"))
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="volunteers-{community.pk}.xlsx"'

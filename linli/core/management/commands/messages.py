@@ -22,8 +22,31 @@ class MakeMessages(makemessages.Command):
 PACKAGE = Path(__file__).resolve().parents[3]  # linli/
 
 
-def apps_with_catalogue() -> list[str]:
-    return sorted(p.parents[2].name for p in PACKAGE.glob("*/locale/zh_Hans/LC_MESSAGES"))
+def apps_with_catalogue(package: Path = PACKAGE) -> list[str]:
+    return sorted(p.parents[2].name for p in package.glob("*/locale/zh_Hans/LC_MESSAGES"))
+
+
+def refresh(package: Path = PACKAGE, app: str | None = None, compile: bool = True) -> list[Path]:
+    """Extract the messages of `package` (linli/, or a copy of it) into its zh_Hans catalogues; compile them unless told
+    not to. Returns the .po files written. The project catalogue skips the apps that have their own."""
+    own = apps_with_catalogue(package)
+    if app and app not in own:
+        raise SystemExit(f"messages: linli/{app}/locale/zh_Hans/LC_MESSAGES does not exist; create it first")
+    targets = [(package / app, [])] if app else [(package, [f"{a}/*" for a in own])] + [(package / a, []) for a in own]
+    here = os.getcwd()
+    written = []
+    try:
+        for folder, ignore in targets:
+            os.chdir(folder)
+            call_command(MakeMessages(), locale=["zh_Hans"], no_obsolete=True, ignore_patterns=ignore + ["tests/*", "*/tests/*"],
+                         verbosity=0)
+            po = folder / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+            if compile:  # this catalogue only (compilemessages would also rewrite the project's)
+                subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+            written.append(po)
+    finally:
+        os.chdir(here)
+    return written
 
 
 class Command(BaseCommand):
@@ -33,19 +56,5 @@ class Command(BaseCommand):
         parser.add_argument("--app", help="only this app's own catalogue (linli/<app>/locale)")
 
     def handle(self, *args, app=None, **options):
-        own = apps_with_catalogue()
-        if app and app not in own:
-            raise SystemExit(f"messages: linli/{app}/locale/zh_Hans/LC_MESSAGES does not exist; create it first")
-        targets = [(PACKAGE / app, [])] if app else [(PACKAGE, [f"{a}/*" for a in own])] + [(PACKAGE / a, []) for a in own]
-        here = os.getcwd()
-        try:
-            for folder, ignore in targets:
-                os.chdir(folder)
-                call_command(MakeMessages(), locale=["zh_Hans"], no_obsolete=True, ignore_patterns=ignore + ["tests/*", "*/tests/*"],
-                             verbosity=0)
-                po = folder / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-                # compile this catalogue only (compilemessages would also rewrite the project's)
-                subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
-                self.stdout.write(f"messages: {folder.relative_to(PACKAGE.parent)}/locale/zh_Hans/LC_MESSAGES/django.po")
-        finally:
-            os.chdir(here)
+        for po in refresh(PACKAGE, app):
+            self.stdout.write(f"messages: {po.relative_to(PACKAGE.parent)}")
