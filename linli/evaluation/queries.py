@@ -147,7 +147,8 @@ def scorecards(scope, kind: str, subjects_: list, period: Period, with_records: 
             m = indicators.measure(ind.code, subject, batch)
             applicable = m.value is not None and (indicators.DEFINITIONS[ind.code].unit == indicators.COUNT or m.denominator)
             points = score_of(m.value, float(ind.weight), ind.floor, ind.target) if applicable else None
-            line = {"code": ind.code, "label": str(indicators.DEFINITIONS[ind.code].label), "weight": float(ind.weight),
+            line = {"code": ind.code, "label": str(indicators.DEFINITIONS[ind.code].label), "unit": indicators.DEFINITIONS[ind.code].unit,
+                    "weight": float(ind.weight),
                     "floor": ind.floor, "target": ind.target, "value": m.value, "numerator": m.numerator,
                     "denominator": m.denominator, "points": points}
             if with_records:

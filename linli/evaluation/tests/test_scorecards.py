@@ -208,3 +208,24 @@ def test_residents_read_no_evaluation(dataset):
 
     with pytest.raises(PermissionDenied):
         queries.totals(sc(dataset, "resident"), MARCH)
+
+
+def test_the_scorecard_page_shows_rates_as_percentages_and_counts_as_numbers(dataset, client):
+    """A rate's value, floor and target read as percentages (0.5 → 50.0%), weights and points without trailing zeros."""
+    import re
+
+    from linli.portal.templatetags.linli_tags import measure
+    from linli.testing.world import PASSWORD
+
+    assert [measure(0.6667, "rate"), measure(1, "rate"), measure(3.0, "count"), measure(2.5, ""), measure(None, "rate")] == \
+        ["66.7%", "100.0%", "3", "2.5", "—"]
+    rule("grid_worker", [("response_rate", 20, .4, .9), ("overdue_count", 10, 3, 0)], datetime.date(2025, 1, 1))
+    assert client.login(username="community_staff", password=PASSWORD)
+    html = client.get("/evaluation/", {"month": "2025-03", "subject": "grid_worker"}).content.decode()
+    cells = [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+    row = cells[cells.index("响应率"):cells.index("响应率") + 6]
+    assert row[1] == "50.0%" and row[3] == "40.0% → 90.0%" and row[4:] == ["20", "4"], row
+    overdue = cells[cells.index("超时诉求"):cells.index("超时诉求") + 6]
+    assert overdue[3] == "3 → 0" and overdue[4] == "10", overdue
+    rules = client.get("/evaluation/rules/", {"subject": "grid_worker"}).content.decode()
+    assert "40.0%" in rules and "90.0%" in rules and "0.4<" not in rules

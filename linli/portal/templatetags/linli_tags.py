@@ -172,6 +172,17 @@ def percent(value):
 
 
 @register.filter
+def measure(value, unit):
+    """An indicator's value, floor or target in its unit: a rate as a percentage (0.95 → 95.0%), a count as a number
+    without trailing zeros (3.0 → 3, 2.5 → 2.5); None → —."""
+    if value is None or value == "":
+        return "—"
+    if unit == "rate":
+        return percent(value)
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+@register.filter
 def scrub(text):
     """Free text on a public page: phones, ID numbers, bank cards and e-mails masked (linli.core.scrub)."""
     from linli.core.scrub import scrub as _scrub
