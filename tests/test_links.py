@@ -66,7 +66,7 @@ class _Text(HTMLParser):
 
 # Latin words a Chinese page may show: the language switch, names of formats, standards and the product.
 LATIN_ALLOWED = {"English", "linli", "Open311", "API", "PDF", "Excel", "CSV", "JSON", "HTTP", "HTTPS", "OpenStreetMap",
-                 "Leaflet", "SLA", "WGS84", "GCJ", "docs", "rates", "xlsx", "csv", "pdf", "md", "JPEG", "PNG", "WebP"}
+                 "Leaflet", "SLA", "WGS84", "GCJ", "docs", "rates", "xlsx", "csv", "pdf", "md", "JPEG", "PNG", "WebP", "iCalendar"}
 
 
 def english_words(html: str) -> set[str]:

@@ -6,6 +6,7 @@ import random
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from linli.life import services
@@ -79,7 +80,7 @@ def build(main: Community) -> int:
             try:
                 services.join_cycle(_as(person), c, q, rng.choice(points), now=min(joined_at, cutoff - datetime.timedelta(seconds=1)))
                 made += 1
-            except Exception:  # noqa: BLE001 — a household already in, a cap reached: as in life
+            except ValidationError:  # a household already in, a cap reached: as in life
                 continue
         if cutoff <= now:
             services.close_cycle(c, "cutoff", cutoff)
@@ -109,6 +110,10 @@ def _rooms(main, rng, residents, now):
     tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
     first = timezone.make_aware(datetime.datetime.combine(tuesday, datetime.time(19)))
     services.book_recurring(s, rooms["议事厅"], first_starts_at=first, minutes=90, count=8, title="居民议事会", public=True)
+    # the community's own booking first: the residents' below that clash with it are refused, as in life
+    services.book(s, rooms["科创乐园"], starts_at=timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=3), datetime.time(15))),
+                  ends_at=timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=3), datetime.time(17))),
+                  title="青少年科普讲座", public=True)
     for day in range(1, 8):
         d = today + datetime.timedelta(days=day)
         for hour in (9, 15):
@@ -117,11 +122,8 @@ def _rooms(main, rng, residents, now):
             try:
                 services.book(_as(person), rooms[rng.choice(["乒乓球台", "图书角", "科创乐园", "心理诊疗室"])], starts_at=start,
                               ends_at=start + datetime.timedelta(hours=1), title=rng.choice(["打乒乓球", "亲子阅读", "科学小实验", "心理咨询"]))
-            except Exception:  # noqa: BLE001 — a clash or a quota: as in life
+            except ValidationError:  # a clash or a quota: as in life
                 continue
-    services.book(s, rooms["科创乐园"], starts_at=timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=3), datetime.time(15))),
-                  ends_at=timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=3), datetime.time(17))),
-                  title="青少年科普讲座", public=True)
 
 
 def _tools(main, rng, residents, now):

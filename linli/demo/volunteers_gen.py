@@ -6,6 +6,7 @@ Everything goes through linli.volunteers.services."""
 import datetime
 import random
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from linli.core import roles
@@ -140,7 +141,7 @@ def build(main: Community) -> int:
         for p in people:
             try:
                 services.sign_up(staff, act, person=p)
-            except Exception:  # noqa: BLE001 — the haircut fills up: the rest are refused, as the rule says
+            except ValidationError:  # the haircut fills up: the rest are refused, as the rule says
                 break
 
     # the charity shop: a catalogue, redemptions at the counter, reservations, one cancelled, a stock-take

@@ -181,3 +181,14 @@ def test_change_log_notes_are_chinese(built):
     notes = set(ResidentEvent.objects.exclude(note="").values_list("note", flat=True))
     assert notes
     assert not [n for n in notes if "demo" in n.lower() or not re.search(r"[\u4e00-\u9fff]", n)]
+
+
+def test_residents_took_part_in_the_life_services(built):
+    """The demo's week of group-buys, room bookings and seller ratings is made by residents through the services; a
+    refusal other than the rules' own (a cap, a clash) fails the build instead of leaving the week empty."""
+    from linli.life.models import Booking, Order, SellerRating
+
+    orders = {s: Order.objects.filter(state=s).count() for s in ("active", "collected")}
+    assert orders["collected"] > 20 and orders["active"] > 10, orders
+    assert Booking.objects.filter(person__isnull=False).count() >= 5  # residents' own bookings, beside the staff's
+    assert SellerRating.objects.count() > 0

@@ -84,8 +84,10 @@ def actor(scope: Scope):
 
 
 def person_of(scope: Scope) -> Person | None:
-    account = actor(scope)
-    return account.person if account is not None and account.person_id else None
+    """The person acting: the account's person (an account the demo stands in for a resident with has no pk, and
+    `actor` is then None, but the person is still who signs up, books or borrows)."""
+    account = scope.account
+    return account.person if getattr(account, "person_id", None) else None
 
 
 def is_staff_of(scope: Scope, community_id) -> bool:

@@ -30,6 +30,7 @@ def nav_items(request) -> list[dict]:
 
     scope = for_request(request)
     counts = task_counts(request)
+    person = getattr(user, "person", None)
     items = [("home", _("Workbench"), sum(counts.values()), ())]
     if _has_url("cases:list"):  # the cases app's pages, where installed
         if scope.has_role(roles.GRID_WORKER):
@@ -40,7 +41,6 @@ def nav_items(request) -> list[dict]:
         from linli.core.notify import inbox
 
         items.append(("cases:inbox", _("Messages"), inbox(user, unread_only=True).count(), ()))
-        person = getattr(user, "person", None)
         if scope.has_role(roles.RESIDENT) and person is not None and person.community_id:
             items.append(("cases:board", _("Public board"), 0, (person.community_id,)))
     # the other apps' home pages, where installed (each app's home page decides what this user sees there)
@@ -50,6 +50,12 @@ def nav_items(request) -> list[dict]:
         items.append(("meetings:home", _("Council hall"), counts.get("meetings", 0), ()))
     if _has_url("volunteers:home"):
         items.append(("volunteers:home", _("Volunteers"), counts.get("volunteers", 0), ()))
+    if _has_url("life:groupbuy") and (reads(scope, roles.LIFE) or (scope.has_role(roles.RESIDENT) and getattr(person, "community_id", None))):
+        items.append(("life:groupbuy", _("Life services"), counts.get("life", 0), ()))  # group-buys, rooms, the tool library
+    if _has_url("care:home") and _works_care(scope):
+        items.append(("care:home", _("Elderly care"), counts.get("care", 0), ()))
+    if _has_url("dashboard:home") and _reads_figures(scope):
+        items.append(("dashboard:home", _("Cockpit"), 0, ()))
     if reads(scope, roles.PLACES):
         items.append(("places:map", _("Map"), 0, ()))
     if reads(scope, roles.PEOPLE):
@@ -66,11 +72,31 @@ def nav_items(request) -> list[dict]:
         url = reverse(name, args=args)
         active = current in (name, name[:-1], name + "_export") or (name == "portal:import" and current.startswith("portal:job")) \
             or (name == "cases:list" and current.startswith("cases:") and current not in ("cases:quick", "cases:report", "cases:inbox", "cases:board")) \
-            or (name.endswith(":home") and name != "home" and current.startswith(name.split(":")[0] + ":"))
+            or (name.endswith(":home") and name != "home" and current.startswith(name.split(":")[0] + ":")) \
+            or current.startswith(SECTIONS.get(name, ()))
         out.append({"url": url, "label": label, "count": count, "active": active, "name": name,
                     "register": name.startswith(("people:", "portal:")) or name in REGISTER_PAGES})
     return out
 
+
+def _works_care(scope) -> bool:
+    """The care pages are for who works a station's desk (its operators, community staff) and for the staff who file
+    assistance applications; a reader of care visits without a station (a building leader) has nothing there."""
+    if scope.has_role(*roles.STAFF_ROLES) or scope.everything:
+        return True
+    from linli.care import queries as care
+
+    return care.stations_for(scope).exists()
+
+
+def _reads_figures(scope) -> bool:
+    from linli.evaluation import queries as evaluation
+
+    return not scope.is_anonymous and evaluation.may_read(scope)
+
+
+# menu entries whose section spans other pages than their app's home (view-name prefixes)
+SECTIONS = {"life:groupbuy": ("life:",), "dashboard:home": ("dashboard:", "evaluation:")}
 
 # pages of the registers and the back office: grouped under one menu entry on wide screens
 REGISTER_PAGES = ("places:grids", "places:buildings", "places:venues")
