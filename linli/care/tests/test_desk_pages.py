@@ -94,3 +94,39 @@ def test_recurring_meals_every_working_day(care):
     days = sorted(timezone.localtime(o.window_start).date().isoformat() for o in t.occurrences.all())
     assert days[:2] == ["2026-09-28", "2026-09-29"] and "2026-10-05" not in days
     assert services.generate_occurrences(t.pk, start) == 0  # each day once
+
+
+def test_the_desk_finds_a_resident_by_part_of_the_name_or_a_whole_number(care):
+    """No form lists a whole community in a drop-down (it stopped at the first 500 names): the desk types part of a
+    name, or a whole mobile or ID number, and picks among at most 20 matches shown with their homes."""
+    from linli.care import queries
+    from linli.people.models import Person
+
+    a3 = care.world.persons["a3"]  # 刘芳
+    for who, path in (("operator", f"/care/{care.station.pk}/devices/"), ("operator", f"/care/{care.station.pk}/orders/"),
+                      ("community_staff", "/care/applications/")):  # applications are filed by the community's staff
+        op = _client(who)
+        html = op.get(path).content.decode()
+        assert 'id="who-first"' in html and 'name="person"' not in html, path  # nothing typed: nobody listed
+        html = op.get(path, {"who": "刘"}).content.decode()
+        assert f'name="person" value="{a3.pk}"' in html and "刘芳" in html, path
+        assert f'name="person" value="{care.world.persons["a1"].pk}"' not in html, path  # 王建国 does not match
+    people = Person.objects.filter(community=care.world.a)
+    assert [p.pk for p in queries.resident_candidates(people, "13800000004")] == [a3.pk]  # a whole mobile number
+    assert queries.resident_candidates(people, "0000000") == []  # part of a number: no plaintext search
+    assert queries.resident_candidates(people, "   ") == []
+
+
+def test_the_device_list_pages_and_finds_by_serial_or_resident(care):
+    op = _client("operator")
+    for i in range(60):
+        Device.objects.create(station=care.station, community=care.station.community, person=care.world.persons["a2" if i % 2 else "a3"], kind="smoke", serial=f"PAGE-{i:03d}")
+    total = Device.objects.filter(station=care.station).count()
+    first = op.get(f"/care/{care.station.pk}/devices/").content.decode()
+    assert first.count('data-label="序列号"') == 50 and "第 1 页，共 2 页" in first
+    second = op.get(f"/care/{care.station.pk}/devices/", {"page": 2}).content.decode()
+    assert second.count('data-label="序列号"') == total - 50
+    found = op.get(f"/care/{care.station.pk}/devices/", {"q": "PAGE-01"}).content.decode()
+    assert found.count('data-label="序列号"') == 10  # PAGE-010 … PAGE-019
+    by_name = op.get(f"/care/{care.station.pk}/devices/", {"q": "张伟"}).content.decode()
+    assert by_name.count('data-label="序列号"') == Device.objects.filter(station=care.station, person__name="张伟").count() > 0

@@ -36,9 +36,12 @@ def applications(request):
     apps = queries.applications(scope)
     own = Application.objects.filter(person__account=request.user)
     subdistricts = Subdistrict.objects.filter(pk__in=apps.filter(state=Application.State.BATCHED).values("subdistrict_id"))
+    people = scope.filter(Person.objects.filter(status=Person.Status.LIVING_HERE), "write")
+    who = request.GET.get("who", "")
     return render(request, "care/applications.html", {
         "apps": (apps | own).distinct()[:200], "kinds": Application.Kind.choices, "subdistricts": subdistricts,
-        "people": scope.filter(Person.objects.filter(status=Person.Status.LIVING_HERE), "write").order_by("name")[:300]})
+        "may_file": people.exists(), "who": who, "candidates": queries.resident_candidates(people, who),
+        "max_candidates": queries.CANDIDATES})
 
 
 @login_required

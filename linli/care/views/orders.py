@@ -5,6 +5,8 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -20,8 +22,17 @@ from ..models import CareOrder, Device
 from ._common import check_station, run, station_or_404
 
 
+DEVICES_PAGE = 50
+
+
 def _residents(station):
     return Person.objects.filter(community=station.community, status=Person.Status.LIVING_HERE).order_by("name", "pk")
+
+
+def _who(request, station) -> dict:
+    """The resident search of a form (care/_who_search.html, _who_pick.html): what was typed and who matches."""
+    who = request.GET.get("who", "")
+    return {"who": who, "candidates": queries.resident_candidates(_residents(station), who), "max_candidates": queries.CANDIDATES}
 
 
 @login_required
@@ -46,8 +57,13 @@ def devices(request, station_id):
                     _("Device registered."))
         return redirect("care:devices", station.pk)
     qs = station.devices.select_related("person").order_by("status", "serial")
-    return render(request, "care/devices.html", {"station": station, "devices": qs[:300], "total": qs.count(), "kinds": Device.Kind.choices,
-                                                 "residents": _residents(station)[:500], "report": request.session.pop("care_import", None)})
+    find = (request.GET.get("q") or "").strip()[:40]
+    if find:
+        qs = qs.filter(Q(serial__icontains=find) | Q(person__name__contains=find))
+    page = Paginator(qs, DEVICES_PAGE).get_page(request.GET.get("page"))
+    return render(request, "care/devices.html", {"station": station, "page": page, "devices": page.object_list, "total": station.devices.count(),
+                                                 "q": find, "kinds": Device.Kind.choices, **_who(request, station),
+                                                 "report": request.session.pop("care_import", None)})
 
 
 def _dt(value):
@@ -89,7 +105,7 @@ def orders(request, station_id):
     return render(request, "care/orders.html", {
         "station": station, "orders": queries.visits(scope, station).exclude(status=CareOrder.Status.DONE).select_related("person")[:200],
         "done": queries.visits(scope, station).filter(status=CareOrder.Status.DONE).select_related("person").order_by("-departed_at")[:50],
-        "counts": queries.order_counts(scope, station, start, today), "residents": _residents(station)[:500],
+        "counts": queries.order_counts(scope, station, start, today), **_who(request, station),
         "kinds": CareOrder.Kind.choices, "sources": CareOrder.Source.choices, "payers": CareOrder.Payer.choices,
         "staff": station.operators.all(), "orgs": Organization.objects.filter(community=station.community, active=True),
         "teams": Team.objects.filter(community=station.community)})
