@@ -130,3 +130,14 @@ def test_the_device_list_pages_and_finds_by_serial_or_resident(care):
     assert found.count('data-label="序列号"') == 10  # PAGE-010 … PAGE-019
     by_name = op.get(f"/care/{care.station.pk}/devices/", {"q": "张伟"}).content.decode()
     assert by_name.count('data-label="序列号"') == Device.objects.filter(station=care.station, person__name="张伟").count() > 0
+
+
+def test_an_escalation_reads_in_words_on_the_alarm_page():
+    from django.utils import translation
+
+    from linli.care.templatetags.care_tags import escalation_note
+
+    with translation.override("zh-hans"):
+        assert escalation_note("operator: 1 in-app, 0 phone") == "通知值班员：站内 1 人，电话 0 个"
+        assert escalation_note("contacts: 0 in-app, 2 phone") == "通知紧急联系人：站内 0 人，电话 2 个"
+        assert escalation_note("手工备注") == "手工备注"  # any other note as written

@@ -46,7 +46,7 @@ def alarm(request, pk):
     a = get_object_or_404(Alarm.objects.select_related("station", "person__dwelling", "device", "acknowledged_by"), pk=pk)
     check_station(request, a.station)
     return render(request, "care/alarm.html", {
-        "a": a, "log": a.log.select_related("actor"), "contacts": a.device.contacts.all(), "orders": a.orders.all(),
+        "a": a, "log": a.log.select_related("actor__person"), "contacts": a.device.contacts.all(), "orders": a.orders.all(),
         "outcomes": Alarm.Outcome.choices, "call_outcomes": AlarmLog.CallOutcome.choices})
 
 

@@ -107,7 +107,7 @@ def orders(request, station_id):
         "done": queries.visits(scope, station).filter(status=CareOrder.Status.DONE).select_related("person").order_by("-departed_at")[:50],
         "counts": queries.order_counts(scope, station, start, today), **_who(request, station),
         "kinds": CareOrder.Kind.choices, "sources": CareOrder.Source.choices, "payers": CareOrder.Payer.choices,
-        "staff": station.operators.all(), "orgs": Organization.objects.filter(community=station.community, active=True),
+        "staff": station.operators.select_related("person"), "orgs": Organization.objects.filter(community=station.community, active=True),
         "teams": Team.objects.filter(community=station.community)})
 
 
