@@ -222,3 +222,20 @@ def grid_summary(g) -> dict:
 def tag_labels() -> dict:
     """{code: label} of every tag a person may have: the derived age tags first, then the stored ones."""
     return {**DERIVED_TAGS, **dict(Tag.choices)}
+
+
+# ----------------------------------------------------------------- finding the resident a form is for
+CANDIDATES = 20
+
+
+def resident_candidates(people, who: str) -> list:
+    """Residents of `people` (a queryset the caller may use) matching what the desk typed: part of a name, or a whole
+    mobile or ID number (through the keyed hashes, never a plaintext filter). At most CANDIDATES, with their home, so
+    two people of one name can be told apart. Nothing typed: nobody (a community has thousands: no list of them all)."""
+    who = (who or "").strip()[:40]
+    if not who:
+        return []
+    q = Q(name__contains=who)
+    if len(who) >= 11 and who.replace("X", "").replace("x", "").isdigit():
+        q |= Q(phone_hash=crypto.lookup_hash(who)) | Q(id_number_hash=crypto.lookup_hash(who.upper()))
+    return list(people.filter(q).select_related("dwelling__building", "dwelling__entrance").order_by("name", "pk")[:CANDIDATES])

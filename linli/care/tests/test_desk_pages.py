@@ -99,7 +99,7 @@ def test_recurring_meals_every_working_day(care):
 def test_the_desk_finds_a_resident_by_part_of_the_name_or_a_whole_number(care):
     """No form lists a whole community in a drop-down (it stopped at the first 500 names): the desk types part of a
     name, or a whole mobile or ID number, and picks among at most 20 matches shown with their homes."""
-    from linli.care import queries
+    from linli.people import queries
     from linli.people.models import Person
 
     a3 = care.world.persons["a3"]  # 刘芳

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from linli.people.models import Person
+from linli.people import queries as people_queries
 from linli.people.scopes import for_request
 from linli.places.models import Subdistrict
 
@@ -40,8 +41,8 @@ def applications(request):
     who = request.GET.get("who", "")
     return render(request, "care/applications.html", {
         "apps": (apps | own).distinct()[:200], "kinds": Application.Kind.choices, "subdistricts": subdistricts,
-        "may_file": people.exists(), "who": who, "candidates": queries.resident_candidates(people, who),
-        "max_candidates": queries.CANDIDATES})
+        "may_file": people.exists(), "who": who, "candidates": people_queries.resident_candidates(people, who),
+        "max_candidates": people_queries.CANDIDATES})
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.people.models import Organization, Person
+from linli.people import queries as people_queries
 from linli.people.scopes import for_request
 from linli.volunteers.models import Team
 
@@ -30,9 +31,9 @@ def _residents(station):
 
 
 def _who(request, station) -> dict:
-    """The resident search of a form (care/_who_search.html, _who_pick.html): what was typed and who matches."""
+    """The resident search of a form (portal/_who_search.html, _who_pick.html): what was typed and who matches."""
     who = request.GET.get("who", "")
-    return {"who": who, "candidates": queries.resident_candidates(_residents(station), who), "max_candidates": queries.CANDIDATES}
+    return {"who": who, "candidates": people_queries.resident_candidates(_residents(station), who), "max_candidates": people_queries.CANDIDATES}
 
 
 @login_required

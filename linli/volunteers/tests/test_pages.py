@@ -332,8 +332,8 @@ def test_the_desk_registers_a_resident_signs_them_up_and_records_paper_hours(cli
     client.post(reverse("volunteers:decide", args=[v.pk]), {"decision": "approve"})
 
     act = activity(world)
-    page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
-    assert 'id="desk-signup"' in page and f'<option value="{spouse.pk}">' in page
+    page = client.get(reverse("volunteers:activity", args=[act.pk]), {"who": spouse.name}).content.decode()
+    assert 'id="desk-signup"' in page and f'name="person" value="{spouse.pk}"' in page
     client.post(reverse("volunteers:activity_action", args=[act.pk, "desk-signup"]), {"person": spouse.pk, "confirm": "yes"})
     assert SignUp.objects.get(activity=act, person=spouse).status == "confirmed"
     r = client.post(reverse("volunteers:activity_action", args=[act.pk, "paper-hours"]), {"volunteer": v.pk, "minutes": "0"}, follow=True)
@@ -359,13 +359,16 @@ def test_the_desk_sign_up_has_its_own_label_no_preselected_person_and_a_confirma
     as_(client, world, "community_staff")
     act = activity(world, audience="residents")
     page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
-    assert page.count("我要报名") <= 1  # only the organiser's own sign-up, never the desk's
     desk = re.search(r'<form[^>]*id="desk-signup".*?</form>', page, re.S).group(0)
-    assert "代为报名" in desk and "我要报名" not in desk
-    select = re.search(r'<select name="person" id="id_desk_person"([^>]*)>(.*?)</select>', desk, re.S)
-    assert "required" in select.group(1)
-    options = re.findall(r'<option value="([^"]*)"( selected)?>', select.group(2))
-    assert options[0] == ("", " selected") and all(not sel for _, sel in options[1:])
+    assert 'name="person"' not in desk and 'id="who-first"' in desk  # nobody listed until the desk looks someone up
+    page = client.get(reverse("volunteers:activity", args=[act.pk]), {"who": spouse.name[:1]}).content.decode()
+    assert page.count("我要报名") <= 1  # only the organiser's own sign-up, never the desk's
+    assert '<h3 id="desk-signup-title">代为报名</h3>' in page
+    desk = re.search(r'<form[^>]*id="desk-signup".*?</form>', page, re.S).group(0)
+    assert "我要报名" not in desk
+    radios = re.findall(r'<input type="radio" name="person" value="(\d+)"([^>]*)>', desk)
+    assert str(spouse.pk) in [pk for pk, _ in radios]
+    assert all("required" in attrs and "checked" not in attrs for _, attrs in radios)  # nobody chosen for the desk
     assert "call-off" not in desk
     organiser = re.search(r'<section class="card" id="organiser">.*?</section>', page, re.S).group(0)
     assert 'id="call-off"' not in organiser and 'id="call-off"' in page

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import OutOfScope
+from linli.people import queries as people_queries
 from linli.people.models import Person
 from linli.people.scopes import for_request
 
@@ -70,7 +71,9 @@ def activity(request, pk):
            "may_certify": staff and services.may_certify_activity(for_request(request), act),
            "over": act.ends_at <= timezone.now(), "can_sign_up": can_sign_up and act.ends_at > timezone.now() and not act.cancelled}
     if staff:
-        ctx.update(**_code_box(request, act), desk_people=_desk_people(act).exclude(activity_signups__activity=act)[:300],
+        who = request.GET.get("who", "")
+        ctx.update(**_code_box(request, act), who=who, max_candidates=people_queries.CANDIDATES,
+                   candidates=people_queries.resident_candidates(_desk_people(act).exclude(activity_signups__activity=act), who),
                    desk_volunteers=act.community.volunteers.filter(status=Volunteer.Status.APPROVED).select_related("person").order_by("person__name")[:300],
                    signups=act.signups.exclude(status=SignUp.Status.CANCELLED).select_related("person"),
                    records=act.service_records.select_related("volunteer__person"))
