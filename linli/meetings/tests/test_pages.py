@@ -358,3 +358,17 @@ def test_committee_page_shows_problems_solved_for_the_period(world, client):
     page = client.get(reverse("meetings:committees") + f"?from={(today - datetime.timedelta(days=60)).isoformat()}"
                       f"&to={(today - datetime.timedelta(days=30)).isoformat()}").content.decode()
     assert re.findall(r'<span class="n">(\d+)</span>', page) == ["0", "0", "0"]
+
+
+def test_the_matter_list_pages_instead_of_stopping_at_200(world, client):
+    """All matters ever raised grow without end: 30 a page with the shared pager, newest first."""
+    first = services.raise_matter(sc(world, "resident"), title="议题 00", what="议题的问题需要商量", level="community")
+    fields = {f.attname: getattr(first, f.attname) for f in Matter._meta.concrete_fields if f.attname != "id"}
+    Matter.objects.bulk_create([Matter(**{**fields, "title": f"议题 {i:02d}", "created_at": first.created_at + datetime.timedelta(minutes=i)})
+                                for i in range(1, 35)])
+    login(client, world, "community_staff")
+    page1 = client.get(reverse("meetings:home"), {"status": ""}).content.decode()
+    titles = re.findall(r">议题 (\d\d)</a>", page1)
+    assert len(titles) == 30 and titles[0] == "34" and "第 1 页，共 2 页" in page1
+    page2 = client.get(reverse("meetings:home"), {"status": "", "page": 2}).content.decode()
+    assert re.findall(r">议题 (\d\d)</a>", page2) == ["04", "03", "02", "01", "00"]

@@ -5,6 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,14 +23,17 @@ from .common import EVENT_LABELS, STEP_OF, STEPS, _date, _dt, _errors, _frac, _o
 
 # ---------------------------------------------------------------- home and matters
 
+MATTERS_PAGE = 30
+
 @login_required
 def home(request):
     scope = for_request(request)
     status = request.GET.get("status", "open")
-    rows = list(queries.matter_list(scope, status)[:200])
+    page = Paginator(queries.matter_list(scope, status), MATTERS_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     person = services.person_of(scope)
     return render(request, "meetings/home.html", {
-        "matters": rows, "status": status, "is_staff": queries.is_staff(scope),
+        "matters": rows, "page_obj": page, "status": status, "is_staff": queries.is_staff(scope),
         "may_raise": person is not None and person.dwelling_id is not None,
         "threshold": services.settings_for(person.community_id).support_threshold if person and person.community_id else None,
         "staff_threshold": services.settings_for(queries.staff_communities(scope)[0]).support_threshold if queries.is_staff(scope) else None,

@@ -336,3 +336,17 @@ def test_a_need_found_on_a_visit_becomes_a_micro_wish_or_a_service_order_on_the_
     c = client_for(client, gw, "building_leader")
     page = c.get(reverse("patrols:visit", args=[CareVisit.objects.get(person=gw.persons["a2"], done_at__isnull=True).pk])).content.decode()
     assert 'id="visit-form"' in page and 'name="care"' not in page and 'name="open_case"' in page
+
+
+def test_hazards_and_notices_page_instead_of_stopping_at_200(client, gw):
+    """The lists stopped at their first 200 rows with no way to the rest; now 50 a page with the shared pager."""
+    s = resolve(gw.accounts["grid_worker"])
+    made = [services.record_hazard(s, place=gw.buildings["A1"], title=f"楼道堆物 {i:02d}", responsible_org=gw.orgs["property"]) for i in range(55)]
+    c = client_for(client, gw, "grid_worker")
+    first = c.get(reverse("patrols:hazards")).content.decode()
+    rows = re.findall(r"楼道堆物 (\d\d)", first)
+    assert len(rows) == 50 and "第 1 页，共 2 页" in first and rows[0] == "54"  # newest first
+    second = c.get(reverse("patrols:hazards"), {"page": 2}).content.decode()
+    assert sorted(re.findall(r"楼道堆物 (\d\d)", second)) == ["00", "01", "02", "03", "04"]
+    assert len(made) == Hazard.objects.count()
+    assert "第 1 页" not in c.get(reverse("patrols:notices")).content.decode()  # one page: no pager

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,8 @@ from .. import queries, services
 from ..models import Hazard, PatrolStop, Photo, RectificationNotice, Reinspection
 from ._common import _community, _date, _fail, _place_from
 
+
+LIST_PAGE = 50  # hazards and notices a page (the shared pager: portal/_pager.html)
 
 @login_required
 def hazard_new(request):
@@ -68,7 +71,9 @@ def hazards(request):
     status = request.GET.get("status") or ""
     if status:
         qs = qs.filter(status=status)
-    return render(request, "patrols/hazards.html", {"hazards": qs[:200], "status": status, "statuses": Hazard.Status.choices})
+    page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "patrols/hazards.html", {"hazards": page.object_list, "page_obj": page, "status": status,
+                                                    "statuses": Hazard.Status.choices})
 
 
 @login_required
@@ -154,7 +159,8 @@ def notice_pdf(request, pk):
 @login_required
 def notices(request):
     scope = for_request(request)
-    return render(request, "patrols/notices.html", {"notices": queries.notices(scope)[:200],
+    page = Paginator(queries.notices(scope), LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "patrols/notices.html", {"notices": page.object_list, "page_obj": page,
                                                      "due": list(queries.reinspections_due(scope))})
 
 
