@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +17,8 @@ from .. import queries, services
 from ..models import Agreement, Dispute, Mediation
 from ._common import _date, _datetime, _fail
 
+
+LIST_PAGE = 50
 
 @login_required
 def disputes(request):
@@ -33,7 +36,8 @@ def disputes(request):
     stats = services.dispute_statistics(qs, start, end)
     stats["kinds"] = [(label, stats["by_kind"][k]) for k, label in Dispute.Kind.choices]
     stats["statuses"] = [(label, stats["by_status"][k]) for k, label in Dispute.Status.choices]
-    return render(request, "patrols/disputes.html", {"disputes": qs[:200], "stats": stats, "start": start, "end": end})
+    page = Paginator(qs, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "patrols/disputes.html", {"disputes": page.object_list, "page_obj": page, "stats": stats, "start": start, "end": end})
 
 
 @login_required
