@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,8 @@ from .. import queries, services
 from ..models import LedgerAccount, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, TeamMembership, Volunteer
 from ._common import _community, _community_staff_or_403, _my_volunteer, _person, _run, _staff_or_403
 
+
+REGISTER_PAGE = 50  # registered volunteers a page on the approvals desk (the whole register: the Excel export)
 
 @login_required
 def home(request):
@@ -82,8 +85,9 @@ def approvals(request):
                  _("%(name)s is registered and awaits approval.") % {"name": person.name})
         return redirect("volunteers:approvals")
     q = request.GET.get("q", "").strip()
+    page = Paginator(queries.volunteers(scope, community).exclude(status="pending"), REGISTER_PAGE).get_page(request.GET.get("page"))
     return render(request, "volunteers/approvals.html", {"community": community, "pending": queries.pending(scope, community),
-                                                         "volunteers": queries.volunteers(scope, community).exclude(status="pending")[:200],
+                                                         "volunteers": page.object_list, "page_obj": page,
                                                          "q": q, "candidates": _desk_candidates(scope, community).filter(name__contains=q)[:20] if q else []})
 
 
