@@ -5,8 +5,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from linli.people.models import Person
 from linli.people import queries as people_queries
+from linli.people.models import Person
 from linli.people.scopes import for_request
 from linli.places.models import Subdistrict
 

@@ -13,8 +13,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.people.models import Organization, Person
 from linli.people import queries as people_queries
+from linli.people.models import Organization, Person
 from linli.people.scopes import for_request
 from linli.volunteers.models import Team
 
