@@ -150,9 +150,9 @@ def build(main: Community) -> dict:
     logs, orders = [], []
     for a, (answer, outcome) in zip(alarms, plans, strict=True):
         logs.append(AlarmLog(alarm=a, at=a.received_at, kind=AlarmLog.Kind.RECEIVED, note=a.source))
-        logs.append(AlarmLog(alarm=a, at=a.received_at, kind=AlarmLog.Kind.ESCALATED, step=1, note="operator"))
+        logs.append(AlarmLog(alarm=a, at=a.received_at, kind=AlarmLog.Kind.ESCALATED, step=1, note="operator: 1 in-app, 0 phone"))
         if a.step == 2:
-            logs.append(AlarmLog(alarm=a, at=a.received_at + datetime.timedelta(seconds=60), kind=AlarmLog.Kind.ESCALATED, step=2, note="grid_worker"))
+            logs.append(AlarmLog(alarm=a, at=a.received_at + datetime.timedelta(seconds=60), kind=AlarmLog.Kind.ESCALATED, step=2, note="grid_worker: 1 in-app, 0 phone"))
         logs.append(AlarmLog(alarm=a, at=a.acknowledged_at, kind=AlarmLog.Kind.ACKNOWLEDGED, actor=a.acknowledged_by))
         call_at = a.acknowledged_at + datetime.timedelta(seconds=rng.randint(10, 60))
         call = AlarmLog.CallOutcome.ANSWERED_OK if outcome in (Alarm.Outcome.FALSE_ALARM, Alarm.Outcome.BY_PHONE) else (

@@ -21,6 +21,6 @@ def escalation_note(note: str) -> str:
     """Who a step told: the stored note in words; a note of another shape is shown as it is."""
     m = _NOTE.match(note or "")
     if not m:
-        return note
+        return step_labels().get(note, note)  # a step's name alone
     who = step_labels().get(m.group(1), m.group(1))
     return _("%(who)s: %(app)s told in the app, %(phone)s by phone") % {"who": who, "app": m.group(2), "phone": m.group(3)}

@@ -140,4 +140,5 @@ def test_an_escalation_reads_in_words_on_the_alarm_page():
     with translation.override("zh-hans"):
         assert escalation_note("operator: 1 in-app, 0 phone") == "通知值班员：站内 1 人，电话 0 个"
         assert escalation_note("contacts: 0 in-app, 2 phone") == "通知紧急联系人：站内 0 人，电话 2 个"
+        assert escalation_note("grid_worker") == "网格员"  # a step's name alone
         assert escalation_note("手工备注") == "手工备注"  # any other note as written
