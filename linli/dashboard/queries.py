@@ -18,6 +18,7 @@ from linli.evaluation.indicators import Period
 GROUPS = ("grid", "community", "category", "department", "handler")
 RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_closure_rate", "rework_rate")
 MONTHS = 6
+TOP_CATEGORIES = 12  # the categories a chart shows (page and monthly PDF); the tables list all
 
 
 def rate_names():
@@ -69,7 +70,8 @@ def cockpit(scope, period: Period, group: str) -> dict:
     by_cat = dict(win.order_by().values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
     cat_labels = casefacts.labels("category", by_cat)
     tables["category"] = {"title": _("Cases by category"), "headers": [_("Category"), _("Cases")],
-                          "rows": sorted(([str(cat_labels.get(k, "—")), n] for k, n in by_cat.items()), key=lambda r: -r[1])}
+                          "rows": sorted(([str(cat_labels.get(k, "—")), n] for k, n in by_cat.items()), key=lambda r: -r[1]),
+                          "top": TOP_CATEGORIES}
     # overdue and escalated (open now, in scope)
     now = timezone.now()
     overdue = list(cases.filter(Q(overdue=True) | Q(handling_due__lt=now), state__in=Case.OPEN_STATES).select_related("grid")
@@ -117,5 +119,5 @@ def chart_data(data: dict) -> dict:
                                                                             for i, h in enumerate(t["trend"]["headers"][2:])]},
         "compare": {"labels": [r[0] for r in t["compare"]["rows"]], "series": [{"name": h, "data": [r[i + 2] for r in t["compare"]["rows"]]}
                                                                                 for i, h in enumerate(t["compare"]["headers"][2:5])]},
-        "category": {"labels": [r[0] for r in t["category"]["rows"]], "data": [r[1] for r in t["category"]["rows"]]},
+        "category": {"labels": [r[0] for r in t["category"]["rows"]], "data": [r[1] for r in t["category"]["rows"]], "top": TOP_CATEGORIES},
     }

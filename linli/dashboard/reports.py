@@ -164,7 +164,7 @@ def to_pdf(data: dict, cards: list, title: str) -> bytes:
     chart = queries.chart_data(data)
     y = pdf.get_y() + 4
     y = _lines(pdf, 15, y, 180, 50, chart["trend"]["months"], chart["trend"]["series"][:3], _("Trends by month") + " (%)")
-    y = _bars(pdf, 15, y, 180, 45, chart["category"]["labels"][:12], chart["category"]["data"][:12], _("Cases by category"))
+    y = _bars(pdf, 15, y, 180, 45, chart["category"]["labels"][:chart["category"]["top"]], chart["category"]["data"][:chart["category"]["top"]], _("Cases by category"))
     pdf.set_y(y)
     t = data["tables"]
     for name in ("compare", "overdue", "escalated", "report_in", "triage"):

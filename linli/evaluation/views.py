@@ -80,8 +80,8 @@ def rules(request):
     definitions = [d for d in indicators.DEFINITIONS.values() if kind in d.subjects]
     rule_list = list(queries.rules(kind))
     for rule in rule_list:
-        rule.lines = [(indicators.DEFINITIONS[i.code].label if i.code in indicators.DEFINITIONS else i.code, i,
-                       indicators.DEFINITIONS[i.code].unit if i.code in indicators.DEFINITIONS else "") for i in rule.indicators.all()]
+        rule.lines = [(d.label if d else i.code, i, d.unit if d else "")
+                      for i, d in ((i, indicators.DEFINITIONS.get(i.code)) for i in rule.indicators.all())]
     return render(request, "evaluation/rules.html", {"rules": rule_list, "kind": kind, "subjects": Subject.choices,
                                                      "definitions": definitions, "may_edit": services.may_edit_rules(scope)})
 

@@ -6,7 +6,6 @@
   if (!el) { return; }
   var data = JSON.parse(el.textContent);
   var charts = [];
-  var TOP_CATEGORIES = 12;
 
   // on a phone: legends wrap instead of scrolling, month labels shorten (24-10), no label is skipped
   var narrow = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
@@ -37,13 +36,13 @@
         xAxis: { type: "category", data: data.compare.labels, axisLabel: { rotate: 30 } }, yAxis: { type: "value", max: 100 },
         series: data.compare.series.map(function (s) { return { name: s.name, type: "bar", data: s.data, barMaxWidth: 28 }; })
       });
-    } else if (kind === "category") {  // the 12 categories with the most cases (as the monthly PDF); the table lists all
+    } else if (kind === "category") {  // the categories with the most cases (data.category.top, as the monthly PDF); the table lists all
       make(node, {
         tooltip: { trigger: "axis" }, grid: { left: 8, right: 16, top: 10, bottom: 20, containLabel: true },
-        yAxis: { type: "category", data: data.category.labels.slice(0, TOP_CATEGORIES).reverse(),
+        yAxis: { type: "category", data: data.category.labels.slice(0, data.category.top).reverse(),
                  axisLabel: { interval: 0, width: narrow ? 80 : 140, overflow: "truncate" } },
         xAxis: { type: "value", minInterval: 1 },
-        series: [{ type: "bar", data: data.category.data.slice(0, TOP_CATEGORIES).reverse(), barMaxWidth: 24 }]
+        series: [{ type: "bar", data: data.category.data.slice(0, data.category.top).reverse(), barMaxWidth: 24 }]
       });
     }
   });
