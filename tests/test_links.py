@@ -93,7 +93,8 @@ def _links(base: str, html: str) -> list[str]:
 
 
 def crawl(client, starts=STARTS, depth=DEPTH, limit=400):
-    """{url: (status, the page that linked it)} for every page reached; start pages a role does not have (404/403
+    """(seen, bad, english): {url: status} of every page reached, the links that answered neither 200 nor a redirect
+    to 200 as (page, link, status), and {page: English words left in it}. Start pages a role does not have (404/403
     on an app's front page is no link's fault) are left out unless something links to them."""
     seen, bad, english = {}, [], {}
     frontier = [(u, None) for u in starts]
@@ -120,8 +121,7 @@ def crawl(client, starts=STARTS, depth=DEPTH, limit=400):
             if level < depth and "text/html" in r.get("Content-Type", ""):
                 nxt.extend((link, final) for link in _links(final, r.content.decode()) if link not in seen)
         frontier = nxt
-    crawl.english = english
-    return seen, bad
+    return seen, bad, english
 
 
 def _as(client, key):
@@ -164,8 +164,8 @@ def town(world):
 @pytest.mark.parametrize("key", ["resident", "team_lead", "building_leader", "grid_worker", "subdistrict_staff"])
 def test_every_link_a_person_is_shown_opens(client, town, key):
     _as(client, key)
-    seen, bad = crawl(client)
+    seen, bad, english = crawl(client)
     assert len(seen) > 10, seen
     assert not bad, "\n".join(f"{parent} → {url}: {status}" for parent, url, status in bad)
-    english = {url: words for url, words in crawl.english.items() if set(words) - {key, *key.split("_")}}  # the test accounts' usernames
+    english = {url: words for url, words in english.items() if set(words) - {key, *key.split("_")}}  # the test accounts' usernames
     assert not english, "\n".join(f"{url}: {' '.join(words)}" for url, words in english.items())
