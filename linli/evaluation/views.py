@@ -6,6 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,9 @@ from linli.people.scopes import for_request
 from . import casefacts, indicators, queries, services
 from .indicators import Period
 from .models import Subject, SurveyAnswer
+
+CARDS_PAGE = 20  # scorecards a page (computed for the page's subjects only)
+LIST_PAGE = 50  # surveys a page
 
 
 def _fail(request, exc):
@@ -31,8 +35,9 @@ def home(request):
     kind = request.GET.get("subject") or (Subject.COMMUNITY if queries.is_staff(scope) else Subject.DEPARTMENT)
     if kind not in Subject.values:
         kind = Subject.COMMUNITY
-    cards = queries.scorecards(scope, kind, queries.subjects(scope, kind, period)[:100], period, with_records=True)
-    return render(request, "evaluation/home.html", {"cards": cards, "kind": kind, "subjects": Subject.choices, "month": period.label})
+    page = Paginator(queries.subjects(scope, kind, period), CARDS_PAGE).get_page(request.GET.get("page"))
+    cards = queries.scorecards(scope, kind, list(page.object_list), period, with_records=True)
+    return render(request, "evaluation/home.html", {"cards": cards, "page_obj": page, "kind": kind, "subjects": Subject.choices, "month": period.label})
 
 
 @login_required
@@ -109,4 +114,5 @@ def survey(request, pk):
 @login_required
 def surveys(request):
     scope = for_request(request)
-    return render(request, "evaluation/surveys.html", {"surveys": queries.surveys(scope)[:100]})
+    page = Paginator(queries.surveys(scope), LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "evaluation/surveys.html", {"surveys": page.object_list, "page_obj": page})

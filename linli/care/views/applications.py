@@ -1,6 +1,7 @@
 """Pages: assistance applications — the list (by scope), filing one, and one application with each level's form."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from linli.places.models import Subdistrict
 from .. import queries, services
 from ..models import Application
 from ._common import run
+
+LIST_PAGE = 50  # applications a page
 
 
 @login_required
@@ -39,8 +42,9 @@ def applications(request):
     subdistricts = Subdistrict.objects.filter(pk__in=apps.filter(state=Application.State.BATCHED).values("subdistrict_id"))
     people = scope.filter(Person.objects.filter(status=Person.Status.LIVING_HERE), "write")
     who = request.GET.get("who", "")
+    page = Paginator((apps | own).distinct(), LIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "care/applications.html", {
-        "apps": (apps | own).distinct()[:200], "kinds": Application.Kind.choices, "subdistricts": subdistricts,
+        "apps": page.object_list, "page_obj": page, "kinds": Application.Kind.choices, "subdistricts": subdistricts,
         "may_file": people.exists(), "who": who, "candidates": people_queries.resident_candidates(people, who),
         "max_candidates": people_queries.CANDIDATES})
 

@@ -24,6 +24,7 @@ from ._common import check_station, run, station_or_404
 
 
 DEVICES_PAGE = 50
+LIST_PAGE = 50  # open orders a page (the shared pager: portal/_pager.html)
 
 
 def _residents(station):
@@ -103,8 +104,10 @@ def orders(request, station_id):
         return redirect("care:order", o.pk) if o else redirect("care:orders", station.pk)
     today = timezone.localdate()
     start = today.replace(day=1) - datetime.timedelta(days=365)
+    page = Paginator(queries.visits(scope, station).exclude(status=CareOrder.Status.DONE).select_related("person"), LIST_PAGE) \
+        .get_page(request.GET.get("page"))
     return render(request, "care/orders.html", {
-        "station": station, "orders": queries.visits(scope, station).exclude(status=CareOrder.Status.DONE).select_related("person")[:200],
+        "station": station, "orders": page.object_list, "page_obj": page,
         "done": queries.visits(scope, station).filter(status=CareOrder.Status.DONE).select_related("person").order_by("-departed_at")[:50],
         "counts": queries.order_counts(scope, station, start, today), **_who(request, station),
         "kinds": CareOrder.Kind.choices, "sources": CareOrder.Source.choices, "payers": CareOrder.Payer.choices,

@@ -4,6 +4,7 @@ cancelling."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,8 @@ from ..models import Action, Meeting, StandingCommittee
 from .council import _action_rows
 from .common import _date, _dt, _errors, _my_community, _owner_orgs
 
+LIST_PAGE = 50  # meetings a page
+
 
 # ---------------------------------------------------------------- meetings
 
@@ -28,7 +31,8 @@ def meeting_list(request):
     scope = for_request(request)
     community = _my_community(scope)
     staff = queries.is_staff(scope)
-    ctx = {"meetings": list(queries.meetings(scope)[:100]), "staff": staff, "kinds": [k for k in Meeting.Kind.choices if k[0] != "whistle"],
+    page = Paginator(queries.meetings(scope), LIST_PAGE).get_page(request.GET.get("page"))
+    ctx = {"meetings": page.object_list, "page_obj": page, "staff": staff, "kinds": [k for k in Meeting.Kind.choices if k[0] != "whistle"],
            "committees": list(queries.committees(scope)), "values": {}, "errors": [],
            "chairs": queries.meeting_people_choices(community) if staff else [],
            "invitable_orgs": _owner_orgs(community.pk)[:100] if staff and community else []}

@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,8 @@ from .. import queries, services
 from ..models import Booking
 from .common import _dt, _errors, _my_community
 
+SLOTS_PAGE = 20  # reception slots a page, each a card with its bookings
+
 
 # ---------------------------------------------------------------- reception day
 
@@ -24,14 +27,16 @@ def reception(request, errors=None, status=200):
     scope = for_request(request)
     staff = queries.is_staff(scope)
     now = timezone.now()
-    slots = list(queries.reception_slots(scope).filter(ends_at__gte=now - datetime.timedelta(days=30))[:100])
+    page = Paginator(queries.reception_slots(scope).filter(ends_at__gte=now - datetime.timedelta(days=30)), SLOTS_PAGE) \
+        .get_page(request.GET.get("page"))
+    slots = list(page.object_list)
     person = services.person_of(scope)
     for s in slots:
         live = [b for b in s.bookings.all() if b.status != "cancelled"]
         s.free = s.capacity - len(live)
         s.mine = next((b for b in live if person is not None and b.person_id == person.pk), None)
         s.live = live
-    return render(request, "meetings/reception.html", {"slots": slots, "staff": staff, "errors": errors or [], "now": now,
+    return render(request, "meetings/reception.html", {"slots": slots, "page_obj": page, "staff": staff, "errors": errors or [], "now": now,
                                                        "may_book": person is not None and person.dwelling_id is not None}, status=status)
 
 

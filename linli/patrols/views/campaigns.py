@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,8 @@ from linli.places.models import Building, Venue
 from .. import queries, services
 from ..models import Campaign
 from ._common import _community, _date, _fail, _is_staff, _place_from
+
+LIST_PAGE = 30  # campaigns a page, each with its progress
 
 
 @login_required
@@ -30,8 +33,9 @@ def campaigns(request):
             _fail(request, exc)
         else:
             return redirect("patrols:campaign", c.pk)
-    rows = [(c, services.campaign_progress(c)) for c in queries.campaigns(scope)[:50]]
-    return render(request, "patrols/campaigns.html", {"rows": rows, "is_staff": _is_staff(scope), "kinds": Campaign.Kind.choices,
+    page = Paginator(queries.campaigns(scope), LIST_PAGE).get_page(request.GET.get("page"))
+    rows = [(c, services.campaign_progress(c)) for c in page.object_list]
+    return render(request, "patrols/campaigns.html", {"rows": rows, "page_obj": page, "is_staff": _is_staff(scope), "kinds": Campaign.Kind.choices,
                                                        "venue_kinds": Venue.Kind.choices,
                                                        "targets": Campaign.Target.choices, "today": timezone.localdate()})
 

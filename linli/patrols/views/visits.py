@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from .. import queries, services
 from ..models import CareVisit, VisitRule
 from ._common import _community, _fail, _is_staff
 
+LIST_PAGE = 50  # due visits a page
+
 
 @login_required
 def visits(request):
@@ -25,7 +28,8 @@ def visits(request):
     if overdue:
         qs = qs.filter(due_on__lt=today)
     done = queries.visit_list(scope).filter(done_at__isnull=False).order_by("-done_at")[:20]
-    return render(request, "patrols/visits.html", {"visits": qs.order_by("due_on")[:200], "done": done, "overdue": overdue, "today": today,
+    page = Paginator(qs.order_by("due_on", "id"), LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "patrols/visits.html", {"visits": page.object_list, "page_obj": page, "done": done, "overdue": overdue, "today": today,
                                                     "overdue_count": queries.visits(scope).filter(done_at__isnull=True, due_on__lt=today).count()})
 
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -336,6 +337,16 @@ def test_the_desk_registers_a_resident_signs_them_up_and_records_paper_hours(cli
     assert 'id="desk-signup"' in page and f'name="person" value="{spouse.pk}"' in page
     client.post(reverse("volunteers:activity_action", args=[act.pk, "desk-signup"]), {"person": spouse.pk, "confirm": "yes"})
     assert SignUp.objects.get(activity=act, person=spouse).status == "confirmed"
+    # the paper sheet's select: the approved volunteers signed up, and whom the desk found — never the whole community
+    page = client.get(reverse("volunteers:activity", args=[act.pk])).content.decode()
+    paper = page[page.index('id="paper-hours"'):page.index("</form>", page.index('id="paper-hours"'))]
+    assert re.findall(r'<option value="(\d+)"', paper) == [str(v.pk)]
+    a1 = Volunteer.objects.get(person=world.persons["a1"])  # approved (the vol fixture), not signed up
+    found = client.get(reverse("volunteers:activity", args=[act.pk]), {"vwho": world.persons["a1"].name}).content.decode()
+    paper = found[found.index('id="paper-hours"'):found.index("</form>", found.index('id="paper-hours"'))]
+    assert f'<option value="{a1.pk}">' in paper and f'<option value="{v.pk}">' in paper
+    nobody = client.get(reverse("volunteers:activity", args=[act.pk]), {"vwho": world.persons["b1"].name}).content.decode()
+    assert 'id="paper-none"' in nobody  # another community's resident is not offered
     r = client.post(reverse("volunteers:activity_action", args=[act.pk, "paper-hours"]), {"volunteer": v.pk, "minutes": "0"}, follow=True)
     assert not ServiceRecord.objects.filter(volunteer=v).exists() and 'class="msg error"' in r.content.decode()
     client.post(reverse("volunteers:activity_action", args=[act.pk, "paper-hours"]), {"volunteer": v.pk, "minutes": "90"})

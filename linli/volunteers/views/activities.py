@@ -45,12 +45,23 @@ def activities(request):
         "chosen": request.POST.getlist("organisers")})
 
 
-def _desk_people(act):
+def _desk_people(act, volunteers_only=False):
     """Whom the desk may sign up: approved volunteers for a volunteer activity, residents of the community otherwise."""
-    if act.audience == Activity.Audience.VOLUNTEERS:
+    if volunteers_only or act.audience == Activity.Audience.VOLUNTEERS:
         return Person.objects.filter(volunteerships__community=act.community,
                                      volunteerships__status=Volunteer.Status.APPROVED).order_by("name", "pk")
     return Person.objects.filter(community=act.community, status=Person.Status.LIVING_HERE).order_by("name", "pk")
+
+
+def _paper_choices(request, act) -> dict:
+    """Whom the paper sheet's hours may go to: the approved volunteers signed up for the activity, and those the desk
+    found by name, mobile or ID number (`vwho`). A community may have thousands: no select of them all."""
+    approved = act.community.volunteers.filter(status=Volunteer.Status.APPROVED).select_related("person").order_by("person__name", "pk")
+    vwho = request.GET.get("vwho", "")
+    found = people_queries.resident_candidates(_desk_people(act, volunteers_only=True), vwho)
+    signed = act.signups.exclude(status=SignUp.Status.CANCELLED).values("person_id")
+    return {"vwho": vwho, "paper_found": list(approved.filter(person__in=[p.pk for p in found])),
+            "paper_signed": list(approved.filter(person__in=signed))}
 
 
 def _activity(request, pk):
@@ -74,7 +85,7 @@ def activity(request, pk):
         who = request.GET.get("who", "")
         ctx.update(**_code_box(request, act), who=who, max_candidates=people_queries.CANDIDATES,
                    candidates=people_queries.resident_candidates(_desk_people(act).exclude(activity_signups__activity=act), who),
-                   desk_volunteers=act.community.volunteers.filter(status=Volunteer.Status.APPROVED).select_related("person").order_by("person__name")[:300],
+                   **_paper_choices(request, act),
                    signups=act.signups.exclude(status=SignUp.Status.CANCELLED).select_related("person"),
                    records=act.service_records.select_related("volunteer__person"))
     return render(request, "volunteers/activity.html", ctx)
