@@ -32,3 +32,7 @@ class CareConfig(AppConfig):
         for model in (Device, Alarm, CareOrder, Application):
             scopes.register(model, by_person(""), roles.CARE)
         scopes.register(Station, {"subdistrict": ["community__subdistrict_id"], "community": ["community_id"]}, roles.CARE)
+        from linli.core.memo import watch
+
+        watch(Station, "stations")  # whether an account works a desk (the menu's 养老服务), cached per process
+        watch(Station.operators.through, "stations")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from linli.core import roles
+from linli.core.memo import Memo
 from linli.core.work import TASK, WorkItem
 
 from .models import Alarm, Application, CareOrder, Station
@@ -31,6 +32,24 @@ def stations_for(scope):
     if communities and scope.areas.get(("write", roles.CARE)):
         q |= Q(community_id__in=sorted(communities))
     return Station.objects.filter(q).distinct()
+
+
+_desks = Memo("care-desks", ["stations"], maxsize=8192)
+
+
+def works_a_desk(scope) -> bool:
+    """Whether `stations_for` finds any station: asked by the menu on every page, so kept per process for the
+    account and the communities it writes care in (both in the key) until a station or its operators change."""
+    if scope.everything:
+        return True
+    account = scope.account
+    communities = ()
+    if scope.areas.get(("write", roles.CARE)):
+        ids = scope.community_ids() if callable(scope.community_ids) else scope.community_ids
+        communities = tuple(sorted(ids or ()))
+    if not getattr(account, "is_authenticated", False) and not communities:
+        return False
+    return _desks.get((getattr(account, "pk", None), communities), lambda: stations_for(scope).exists())
 
 
 def feed(station: Station, now=None) -> dict:

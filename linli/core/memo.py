@@ -24,7 +24,7 @@ import threading
 from django.db import connection
 
 # the groups; each app names the tables that move a group with `watch` (in its AppConfig.ready)
-GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts", "grids")
+GROUPS = ("auth", "posts", "people", "places", "orgs", "categories", "lockouts", "grids", "stations")
 
 TABLE = "core_cachegeneration"
 

@@ -94,7 +94,7 @@ def _works_care(scope) -> bool:
         return True
     from linli.care import queries as care
 
-    return care.stations_for(scope).exists()
+    return care.works_a_desk(scope)
 
 
 def _reads_figures(scope) -> bool:

@@ -3,7 +3,9 @@ residents and the community's people, elderly care for those who work a station'
 cockpit for those who read the figures — and not for others (a page nobody can find is a page nobody uses)."""
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from linli.care.models import Station
 from linli.portal.templatetags.linli_tags import nav_items
@@ -36,6 +38,19 @@ def test_a_station_puts_elderly_care_in_the_menu_of_whoever_works_its_desk(world
     assert "care:home" not in _names(world, "grid_worker")
     Station.objects.create(community=world.a, name="初心助老站", duty_phone="03522000000", step_timeouts=[60, 120, 180, 300])
     assert "care:home" in _names(world, "grid_worker")  # writes care in the community: works the desk
+    assert "care:home" not in _names(world, "resident")
+
+
+def test_whether_one_works_a_desk_is_asked_once_until_a_station_changes(world):
+    """The menu asks on every page; the answer is kept per process and follows a change of the operators."""
+    station = Station.objects.create(community=world.a, name="初心助老站", duty_phone="03522000000", step_timeouts=[60, 120, 180, 300])
+    assert "care:home" not in _names(world, "resident")
+    with CaptureQueriesContext(connection) as asked:
+        assert "care:home" not in _names(world, "resident")
+    assert not [q for q in asked.captured_queries if '1 AS "a" FROM "care_station"' in q["sql"]]
+    station.operators.add(world.accounts["resident"])  # a resident volunteering at the desk
+    assert "care:home" in _names(world, "resident")
+    station.operators.remove(world.accounts["resident"])
     assert "care:home" not in _names(world, "resident")
 
 
