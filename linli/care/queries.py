@@ -106,8 +106,14 @@ def answer_figures(station: Station, start: datetime.datetime, end: datetime.dat
 
 
 def visits(scope, station: Station):
-    """Six-aid visits (occurrences and one-off orders; recurring templates are not visits themselves)."""
-    return scope.filter(CareOrder.objects.filter(station=station, recurrence=""))
+    """Six-aid visits (occurrences and one-off orders; recurring templates are not visits themselves): all of the
+    station's for its operators, who dispatch them (they open, raise and close each one already), else by the
+    caller's area."""
+    qs = CareOrder.objects.filter(station=station, recurrence="")
+    account = scope.account
+    if getattr(account, "is_authenticated", False) and station.operators.filter(pk=account.pk).exists():
+        return qs
+    return scope.filter(qs)
 
 
 def order_counts(scope, station: Station, start: datetime.date, end: datetime.date) -> dict:

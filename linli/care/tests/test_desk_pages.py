@@ -142,3 +142,48 @@ def test_an_escalation_reads_in_words_on_the_alarm_page():
         assert escalation_note("contacts: 0 in-app, 2 phone") == "通知紧急联系人：站内 0 人，电话 2 个"
         assert escalation_note("grid_worker") == "网格员"  # a step's name alone
         assert escalation_note("手工备注") == "手工备注"  # any other note as written
+
+
+def test_the_open_orders_page_instead_of_stopping_at_200(care, monkeypatch):
+    """The station's open orders stopped at the first 200 with no way to the rest; now LIST_PAGE a page with the pager."""
+    import datetime
+    import importlib
+    import re
+
+    view = importlib.import_module("linli.care.views.orders")
+    monkeypatch.setattr(view, "LIST_PAGE", 3)
+    start = datetime.datetime(2030, 3, 4, 9, 0, tzinfo=datetime.timezone.utc)
+    made = [services.raise_order(system(), care.station, person=care.world.persons["a1"], kind="meals", source="resident",
+                                 window_start=start + datetime.timedelta(hours=i), window_end=start + datetime.timedelta(hours=i, minutes=30),
+                                 provider_account=care.operator).pk for i in range(5)]
+    op, url = _client("operator"), f"/care/{care.station.pk}/orders/"  # the desk lists its station's orders (it had none: no care area)
+    first = op.get(url).content.decode()
+    assert [int(pk) for pk in re.findall(r'href="/care/orders/(\d+)/"', first)] == made[:3] and "第 1 页，共 2 页" in first  # soonest first
+    second = op.get(url, {"page": 2}).content.decode()
+    assert [int(pk) for pk in re.findall(r'href="/care/orders/(\d+)/"', second)] == made[3:] and "第 2 页，共 2 页" in second
+    monkeypatch.setattr(view, "LIST_PAGE", 50)
+    assert "第 1 页" not in op.get(url).content.decode()  # one page: no pager
+    staff = _client("community_staff").get(url).content.decode()  # and the community's staff, by their area
+    assert [int(pk) for pk in re.findall(r'href="/care/orders/(\d+)/"', staff)] == made
+
+
+def test_the_applications_page_instead_of_stopping_at_200(care, monkeypatch):
+    """The assistance applications stopped at the first 200 with no way to the rest; now LIST_PAGE a page with the pager."""
+    import datetime
+    import importlib
+    import re
+
+    from linli.people.scopes import resolve
+
+    view = importlib.import_module("linli.care.views.applications")
+    monkeypatch.setattr(view, "LIST_PAGE", 3)
+    staff, start = resolve(care.world.accounts["community_staff"]), datetime.datetime(2026, 3, 2, 2, 0, tzinfo=datetime.timezone.utc)
+    made = [services.submit_application(staff, person=care.world.persons[("a1", "a2", "a3")[i % 3]], kind="linshi", reason=f"临时困难 {i}",
+                                        now=start + datetime.timedelta(hours=i)).pk for i in range(5)]
+    c = _client("community_staff")
+    first = c.get("/care/applications/").content.decode()
+    assert [int(pk) for pk in re.findall(r'href="/care/applications/(\d+)/"', first)] == made[:1:-1] and "第 1 页，共 2 页" in first  # newest first
+    second = c.get("/care/applications/", {"page": 2}).content.decode()
+    assert [int(pk) for pk in re.findall(r'href="/care/applications/(\d+)/"', second)] == made[1::-1] and "第 2 页，共 2 页" in second
+    monkeypatch.setattr(view, "LIST_PAGE", 50)
+    assert "第 1 页" not in c.get("/care/applications/").content.decode()  # one page: no pager

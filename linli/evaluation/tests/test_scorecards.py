@@ -229,3 +229,47 @@ def test_the_scorecard_page_shows_rates_as_percentages_and_counts_as_numbers(dat
     assert overdue[3] == "3 → 0" and overdue[4] == "10", overdue
     rules = client.get("/evaluation/rules/", {"subject": "grid_worker"}).content.decode()
     assert "40.0%" in rules and "90.0%" in rules and "0.4<" not in rules
+
+
+def test_the_scorecards_page_instead_of_stopping_at_100_subjects(world, client, monkeypatch):
+    """The scorecards stopped at the first 100 subjects with no way to the rest; now CARDS_PAGE cards a page with the pager."""
+    import re
+
+    from linli.core import roles
+    from linli.evaluation import views
+    from linli.people import services as people
+    from linli.testing.world import PASSWORD
+
+    monkeypatch.setattr(views, "CARDS_PAGE", 3)
+    for i in range(3):  # with the world's two (赵网格, 钱微格): five grid workers in community A
+        p = people.register_person(system(), community=world.a, name=f"网格员 {i:02d}", phone=f"137000099{i:02d}")
+        people.appoint(system(), p, roles.GRID_WORKER, world.grids["A2"], starts_on=datetime.date(2020, 1, 1))
+        world.accounts[f"gw{i}"] = people.create_account(p, f"gw{i}", PASSWORD)
+    gws = sorted(world.accounts[k].pk for k in ("grid_worker", "micro_grid_worker", "gw0", "gw1", "gw2"))
+    assert client.login(username="community_staff", password=PASSWORD)
+    first = client.get("/evaluation/", {"subject": "grid_worker"}).content.decode()
+    assert [int(pk) for pk in re.findall(r'<section class="card" id="card-(\d+)">', first)] == gws[:3] and "第 1 页，共 2 页" in first
+    second = client.get("/evaluation/", {"subject": "grid_worker", "page": 2}).content.decode()
+    assert [int(pk) for pk in re.findall(r'<section class="card" id="card-(\d+)">', second)] == gws[3:] and "第 2 页，共 2 页" in second
+    assert re.findall(r"<h2>网格员 (\d\d)", second) == ["01", "02"]
+    assert "第 1 页" not in client.get("/evaluation/", {"subject": "community"}).content.decode()  # one card: no pager
+
+
+def test_the_surveys_page_instead_of_stopping_at_100(world, client, monkeypatch):
+    """The survey list stopped at its first 100 surveys with no way to the rest; now LIST_PAGE a page with the pager."""
+    import re
+
+    from linli.evaluation import views
+    from linli.testing.world import PASSWORD
+
+    monkeypatch.setattr(views, "LIST_PAGE", 3)
+    for i in range(5):
+        services.create_survey(sc(world, "community_staff"), world.compounds["A"], f"测评 {i:02d}", datetime.date(2025, i + 1, 1),
+                               datetime.date(2025, i + 1, 28), [("环境卫生", 1)])
+    assert client.login(username="community_staff", password=PASSWORD)
+    first = client.get("/evaluation/surveys/").content.decode()
+    assert re.findall(r">测评 (\d\d)</a>", first) == ["04", "03", "02"] and "第 1 页，共 2 页" in first  # latest period first
+    second = client.get("/evaluation/surveys/", {"page": 2}).content.decode()
+    assert re.findall(r">测评 (\d\d)</a>", second) == ["01", "00"] and "第 2 页，共 2 页" in second
+    monkeypatch.setattr(views, "LIST_PAGE", 50)
+    assert "第 1 页" not in client.get("/evaluation/surveys/").content.decode()  # one page: no pager

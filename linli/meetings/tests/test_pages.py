@@ -1,6 +1,7 @@
 """Council-hall pages through the test client: who sees what, forms calling the services, errors beside the form."""
 
 import datetime
+import importlib
 import re
 
 import pytest
@@ -372,3 +373,38 @@ def test_the_matter_list_pages_instead_of_stopping_at_200(world, client):
     assert len(titles) == 30 and titles[0] == "34" and "第 1 页，共 2 页" in page1
     page2 = client.get(reverse("meetings:home"), {"status": "", "page": 2}).content.decode()
     assert re.findall(r">议题 (\d\d)</a>", page2) == ["04", "03", "02", "01", "00"]
+
+
+def test_the_meeting_list_pages_instead_of_stopping_at_100(world, client, monkeypatch):
+    """The meeting list stopped at its first 100 meetings with no way to the rest; now LIST_PAGE a page with the pager."""
+    view = importlib.import_module("linli.meetings.views.meetings")
+    monkeypatch.setattr(view, "LIST_PAGE", 3)
+    staff, start = sc(world, "community_staff"), timezone.now() + datetime.timedelta(days=1)
+    for i in range(5):
+        services.schedule_meeting(staff, kind="regular", community=world.a, title=f"例会 {i:02d}", starts_at=start + datetime.timedelta(days=i),
+                                  place="社区", chair=world.persons["community_staff"])
+    login(client, world, "community_staff")
+    page1 = client.get(reverse("meetings:meetings")).content.decode()
+    assert re.findall(r">例会 (\d\d)</a>", page1) == ["04", "03", "02"] and "第 1 页，共 2 页" in page1  # latest first
+    page2 = client.get(reverse("meetings:meetings"), {"page": 2}).content.decode()
+    assert re.findall(r">例会 (\d\d)</a>", page2) == ["01", "00"] and "第 2 页，共 2 页" in page2
+    monkeypatch.setattr(view, "LIST_PAGE", 50)
+    assert "第 1 页" not in client.get(reverse("meetings:meetings")).content.decode()  # one page: no pager
+
+
+def test_the_reception_day_pages_its_slots_instead_of_stopping_at_100(world, client, monkeypatch):
+    """The reception day stopped at its first 100 slots with no way to the rest; now SLOTS_PAGE a page with the pager."""
+    view = importlib.import_module("linli.meetings.views.reception")
+    monkeypatch.setattr(view, "SLOTS_PAGE", 3)
+    start = timezone.now() + datetime.timedelta(days=1)
+    for i in range(5):
+        at = start + datetime.timedelta(days=i)
+        services.publish_slot(sc(world, "community_secretary"), community=world.a, starts_at=at, ends_at=at + datetime.timedelta(hours=1),
+                              place=f"接待室 {i:02d}")
+    login(client, world, "resident")
+    page1 = client.get(reverse("meetings:reception")).content.decode()
+    assert re.findall(r"· 接待室 (\d\d)</h2>", page1) == ["00", "01", "02"] and "第 1 页，共 2 页" in page1  # soonest first
+    page2 = client.get(reverse("meetings:reception"), {"page": 2}).content.decode()
+    assert re.findall(r"· 接待室 (\d\d)</h2>", page2) == ["03", "04"] and "第 2 页，共 2 页" in page2
+    monkeypatch.setattr(view, "SLOTS_PAGE", 20)
+    assert "第 1 页" not in client.get(reverse("meetings:reception")).content.decode()  # one page: no pager

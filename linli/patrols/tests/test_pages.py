@@ -1,6 +1,7 @@
 """Grid-work pages: every page renders for the roles that use it, forms call the services, refusals show their message."""
 
 import datetime
+import importlib
 import re
 import zlib
 
@@ -350,3 +351,42 @@ def test_hazards_and_notices_page_instead_of_stopping_at_200(client, gw):
     assert sorted(re.findall(r"楼道堆物 (\d\d)", second)) == ["00", "01", "02", "03", "04"]
     assert len(made) == Hazard.objects.count()
     assert "第 1 页" not in c.get(reverse("patrols:notices")).content.decode()  # one page: no pager
+
+
+def test_due_visits_page_instead_of_stopping_at_200(client, gw, monkeypatch):
+    """The due-visits list stopped at its first 200 rows with no way to the rest; now LIST_PAGE a page with the pager."""
+    from linli.patrols.models import VisitRule
+    view = importlib.import_module("linli.patrols.views.visits")  # the package re-exports the view under the same name
+
+    monkeypatch.setattr(view, "LIST_PAGE", 3)
+    today = timezone.localdate()
+    for i in range(5):
+        rule = VisitRule.objects.create(community=gw.a, name=f"走访规则 {i:02d}", tag="disabled", interval_days=7)
+        CareVisit.objects.create(person=gw.persons["a2"], rule=rule, community=gw.a, grid=gw.grids["A1"],
+                                 building=gw.buildings["A1"], due_on=today + datetime.timedelta(days=5 - i))
+    c = client_for(client, gw, "community_staff")
+    first = c.get(reverse("patrols:visits")).content.decode()
+    assert re.findall(r"走访规则 (\d\d)", first) == ["04", "03", "02"] and "第 1 页，共 2 页" in first  # soonest due first
+    second = c.get(reverse("patrols:visits"), {"page": 2}).content.decode()
+    assert re.findall(r"走访规则 (\d\d)", second) == ["01", "00"] and "第 2 页，共 2 页" in second
+    monkeypatch.setattr(view, "LIST_PAGE", 50)
+    assert "第 1 页" not in c.get(reverse("patrols:visits")).content.decode()  # one page: no pager
+
+
+def test_campaigns_page_instead_of_stopping_at_50(client, gw, monkeypatch):
+    """The campaigns list stopped at its first 50 rows with no way to the rest; now LIST_PAGE a page with the pager."""
+    view = importlib.import_module("linli.patrols.views.campaigns")
+
+    monkeypatch.setattr(view, "LIST_PAGE", 3)
+    staff = resolve(gw.accounts["community_staff"])
+    for i in range(5):
+        day = timezone.localdate() + datetime.timedelta(days=i)
+        services.create_campaign(staff, gw.a, kind="corridor", title=f"楼道检查 {i:02d}", target="building",
+                                 starts_on=day, ends_on=day, items=["通道畅通"])
+    c = client_for(client, gw, "community_staff")
+    first = c.get(reverse("patrols:campaigns")).content.decode()
+    assert re.findall(r"楼道检查 (\d\d)", first) == ["04", "03", "02"] and "第 1 页，共 2 页" in first  # latest start first
+    second = c.get(reverse("patrols:campaigns"), {"page": 2}).content.decode()
+    assert re.findall(r"楼道检查 (\d\d)", second) == ["01", "00"] and "第 2 页，共 2 页" in second
+    monkeypatch.setattr(view, "LIST_PAGE", 30)
+    assert "第 1 页" not in c.get(reverse("patrols:campaigns")).content.decode()  # one page: no pager
