@@ -7,7 +7,7 @@
     linli worker                       the background worker loop only (stops cleanly on SIGTERM/SIGINT)
     linli test [--postgres] [ARGS…]    the architecture contracts (lint-imports) and the whole test suite
                                        (pytest ARGS…; with test paths, those only); --postgres runs it on
-                                       a throwaway PostgreSQL 15 cluster
+                                       a throwaway PostgreSQL 15 cluster with a hot standby (the read replica)
     linli <django command> …           anything else: Django management commands
                                        (migrate, createsuperuser, import_register, shell …)
 """
@@ -302,7 +302,10 @@ def cmd_test(argv) -> int:
 
     with TemporaryPostgres() as pg:
         _say(_("PostgreSQL %(v)s running on 127.0.0.1:%(port)s (throwaway cluster in %(dir)s)") % {"v": pg.version, "port": pg.port, "dir": pg.directory})
-        env = dict(os.environ, LINLI_DATABASE_URL=pg.url, LINLI_EXPECT_DB_VENDOR="postgresql")
+        standby = pg.start_standby()  # the cockpit and reports read from a read replica, as in production
+        _say(_("and a hot standby of it on 127.0.0.1:%(port)s (the read replica)") % {"port": standby.port})
+        env = dict(os.environ, LINLI_DATABASE_URL=pg.url, LINLI_REPLICA_URL=standby.url, LINLI_EXPECT_DB_VENDOR="postgresql",
+                   LINLI_EXPECT_REPLICA="1")
         return run_pytest(args, env=env)
 
 

@@ -2,6 +2,9 @@
 
 LINLI_DATABASE_URL     database (default: SQLite in ./var/linli.sqlite3)
 LINLI_CONN_MAX_AGE     seconds a database connection is kept between requests (default 600; 0 = one per request)
+LINLI_REPLICA_URL      a PostgreSQL hot standby of the database: the cockpit, scorecards and reports read from it
+LINLI_REPLICA_WAIT_MS  how long such a read waits for the standby to replay what the primary had committed (default
+                       2000); a standby further behind, or unreachable, is passed over for the primary
 LINLI_VAR_DIR          where the embedded database, key file and uploads live (default ./var)
 LINLI_SECRET_KEY       Django secret key (default: generated into var/secret.key)
 LINLI_ENCRYPTION_KEY   Fernet key for personal data at rest (or LINLI_KEY_FILE)
@@ -177,6 +180,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if os.environ.get("LINLI_PG_SERVER_SIDE_BINDING", "1") == "1":
         _pg_options["server_side_binding"] = True
         _pg_options.setdefault("prepare_threshold", 5)
+# A read replica (linli.core.replica): reads of the cockpit, the scorecards and the reports, in step with the primary.
+# Tests point it at the primary's test database (a physical standby copies every database of its primary).
+if os.environ.get("LINLI_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["LINLI_REPLICA_URL"], conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                                 conn_health_checks=True)
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 3}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("LINLI_REPLICA_URL: a read replica is a PostgreSQL hot standby of the PostgreSQL database "
+                                   "LINLI_DATABASE_URL names")
+DATABASE_ROUTERS = ["linli.core.replica.Router"]
+LINLI_REPLICA_WAIT_MS = int(os.environ.get("LINLI_REPLICA_WAIT_MS", "2000"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Account"

@@ -12,7 +12,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
 
-from linli.core import roles
+from linli.core import replica, roles
 from linli.core.excel import _cell_out, _sheet_title
 from linli.core.pdf import find_font
 from linli.evaluation import queries as ev
@@ -193,7 +193,8 @@ def generate(level: str, area_id: int, period: Period, by=None, replace: bool = 
     existing = MonthlyReport.objects.filter(level=level, area_id=area_id, month=period.start).first()
     if existing and not replace:
         return None
-    data, cards = build(level, area_id, period)
+    with replica.reads():  # the figures from the read replica where there is one
+        data, cards = build(level, area_id, period)
     title = _("%(area)s monthly report %(month)s") % {"area": area.name, "month": period.label}
     xlsx, pdf = to_xlsx(data, cards, title), to_pdf(data, cards, title)
     stem = f"{level}-{area_id}-{period.start:%Y-%m}"

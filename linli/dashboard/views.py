@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.core import replica
 from linli.core.excel import write_xlsx, xlsx_response
 from linli.evaluation import queries as ev
 from linli.evaluation.indicators import Period
@@ -24,6 +25,7 @@ def _args(request):
 
 
 @login_required
+@replica.reading
 def home(request):
     scope = for_request(request)
     period, group = _args(request)
@@ -40,6 +42,7 @@ def definitions(request):
 
 
 @login_required
+@replica.reading
 def export(request):
     scope = for_request(request)
     period, group = _args(request)

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import AfterValidator
 
 from linli.cases import rates
+from linli.core import replica
 from linli.core.api_limits import OneOf, Published, Text
 from linli.people.scopes import for_request
 
@@ -108,6 +109,7 @@ class EvaluationSurveyResultOut(Schema):
 
 
 @router.get("/rates", response=list[EvaluationRateOut], summary="Rates per group for a period")
+@replica.reading
 def rates_view(request, group: OneOf(rates.GROUPS, blank=False) = "community", period: Query[PeriodIn] = None):
     if group not in rates.GROUPS:
         raise ValidationError({"group": f"group: one of {', '.join(rates.GROUPS)}"})
@@ -116,6 +118,7 @@ def rates_view(request, group: OneOf(rates.GROUPS, blank=False) = "community", p
 
 
 @router.get("/scorecards/{subject}", response=list[EvaluationScorecardOut], summary="Scorecards of every subject of a kind the caller reads")
+@replica.reading
 def scorecards(request, subject: OneOf(Subject.values, blank=False), period: Query[PeriodIn] = None):
     if subject not in Subject.values:
         raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})
@@ -124,6 +127,7 @@ def scorecards(request, subject: OneOf(Subject.values, blank=False), period: Que
 
 
 @router.get("/scorecards/{subject}/{subject_id}", response=EvaluationScorecardOut, summary="One subject's scorecard")
+@replica.reading
 def scorecard(request, subject: OneOf(Subject.values, blank=False), subject_id: int, period: Query[PeriodIn] = None):
     if subject not in Subject.values:
         raise ValidationError({"subject": f"subject: one of {', '.join(Subject.values)}"})

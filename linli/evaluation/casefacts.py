@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from linli.cases import rates
 from linli.cases.models import Case, CaseEvent
+from linli.core import replica
 
 from . import rollup
 
@@ -69,7 +70,10 @@ def window(cases, start, end):
 def fresh_window(cases, start, end):
     """window() of whole months, with the rollup brought up to date for them (SQL aggregates may follow)."""
     qs = window(cases, start, end)
-    rollup.refresh(qs)
+    with replica.primary():  # what to write is computed from the primary's timelines
+        made = rollup.refresh(qs)
+    if made:
+        replica.caught_up()  # a page reading the replica sums the rows just written
     return qs
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from linli.cases import rates
 from linli.cases.models import Case
+from linli.core import replica
 from linli.people.scopes import for_request
 
 from . import casefacts, indicators, queries, services
@@ -29,6 +30,7 @@ def _fail(request, exc):
 
 
 @login_required
+@replica.reading
 def home(request):
     scope = for_request(request)
     period = Period.parse(request.GET.get("month"))
@@ -41,6 +43,7 @@ def home(request):
 
 
 @login_required
+@replica.reading
 def drill(request):
     scope = for_request(request)
     period = Period.parse(request.GET.get("month"))

@@ -134,8 +134,10 @@ class TemporaryPostgres:
         try:
             self._run([str(self.bin_dir / "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"])
             self.port = free_port()
+            # commits flushed as in production (cheap here, fsync being off): a standby that has replayed up to the
+            # flush position has every commit a client was told of (linli.core.replica)
             options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+                       "-c full_page_writes=off -c max_connections=50")
             options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
             self._run([str(self.bin_dir / "pg_ctl"), "-D", data, "-l", os.path.join(self.directory, "server.log"), "-w", "-t", "60", "-o", options, "start"])
             self._started = True
@@ -145,7 +147,17 @@ class TemporaryPostgres:
             raise
         return self
 
+    def start_standby(self) -> "Standby":
+        """A hot standby of this cluster (a physical copy by pg_basebackup, streaming its WAL): what a read replica is
+        in production. Stopped with the primary."""
+        self.standby = Standby(self).start()
+        return self.standby
+
     def stop(self) -> None:
+        standby = getattr(self, "standby", None)
+        if standby is not None:
+            standby.stop()
+            self.standby = None
         if self._started and self.directory:
             subprocess.run(self._as_owner([str(self.bin_dir / "pg_ctl"), "-D", os.path.join(self.directory, "data"), "-m", "fast", "-w", "-t", "60", "stop"]),
                            capture_output=True, text=True)
@@ -159,3 +171,36 @@ class TemporaryPostgres:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class Standby:
+    """A streaming replica of a running TemporaryPostgres, in a directory of the primary's, on a port of its own."""
+
+    def __init__(self, primary: TemporaryPostgres):
+        self.primary = primary
+        self.port: int | None = None
+        self.data: str | None = None
+        self._started = False
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{self.primary.database}"
+
+    def start(self) -> "Standby":
+        p = self.primary
+        self.data = os.path.join(p.directory, "standby")
+        # -R writes primary_conninfo and standby.signal: the copy starts as a hot standby following the primary
+        p._run([str(p.bin_dir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(p.port), "-U", "postgres", "-D", self.data,
+                "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"])
+        self.port = free_port()
+        options = (f"-p {self.port} -k {p.directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50 "
+                   "-c hot_standby=on -c hot_standby_feedback=on")
+        p._run([str(p.bin_dir / "pg_ctl"), "-D", self.data, "-l", os.path.join(p.directory, "standby.log"), "-w", "-t", "60", "-o", options, "start"])
+        self._started = True
+        return self
+
+    def stop(self) -> None:
+        if self._started and self.data:
+            subprocess.run(self.primary._as_owner([str(self.primary.bin_dir / "pg_ctl"), "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop"]),
+                           capture_output=True, text=True)
+            self._started = False
