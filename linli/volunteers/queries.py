@@ -157,6 +157,7 @@ def day_redemptions(community, day: datetime.date):
             .order_by("-at"))
 
 
+POSTINGS_PAGE = 50  # a points book's postings a page (the whole book is the PDF)
 IN_NEED_SHOWN = 300  # the 'for a resident' list names at most this many (a select, not a register)
 
 

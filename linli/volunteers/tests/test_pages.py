@@ -457,3 +457,17 @@ def test_the_wishes_page_names_the_residents_in_need_without_decrypting_them(cli
     assert more == few
     listed = [s for s in sqls if "ORDER BY" in s]
     assert listed and all("LIMIT" in s and '"people_person"."phone"' not in s for s in listed), listed
+
+
+def test_the_points_book_pages_instead_of_stopping_at_200(client, world, vol, monkeypatch):
+    """A volunteer of years has more postings than a page: the book pages (newest first) for them and for the staff."""
+    from linli.volunteers import queries
+
+    monkeypatch.setattr(queries, "POSTINGS_PAGE", 2)
+    for amount in (11, 12, 13):
+        fund(world, vol, amount, key=f"page:{amount}")
+    for who, url in (("resident", reverse("volunteers:points")), ("community_staff", reverse("volunteers:volunteer", args=[vol.pk]))):
+        c = as_(client, world, who)
+        first, second = c.get(url).content.decode(), c.get(url, {"page": 2}).content.decode()
+        assert re.findall(r"\+(1[123])<", first) == ["13", "12"] and "第 1 页，共 2 页" in first, who
+        assert re.findall(r"\+(1[123])<", second) == ["11"] and "第 2 页，共 2 页" in second, who

@@ -4,6 +4,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,9 +29,17 @@ def points(request):
         return redirect("volunteers:home")
     account = services.account_of(me)
     return render(request, "volunteers/points.html", {"me": me, "account": account, "hours": queries.hours_of(me),
-                                                      "postings": queries.postings_of(account)[:200],
+                                                      **_postings_page(request, account),
                                                       "records": me.service_records.select_related("activity", "order__item")[:50],
                                                       "awards": me.awards.all()})
+
+
+def _postings_page(request, account) -> dict:
+    """One page of an account's postings, newest first, for the points pages (the PDF holds them all)."""
+    if account is None:
+        return {"postings": []}
+    page = Paginator(queries.postings_of(account), queries.POSTINGS_PAGE).get_page(request.GET.get("page"))
+    return {"postings": page.object_list, "page_obj": page}
 
 
 def _points_book_pdf(v: Volunteer) -> HttpResponse:

@@ -19,6 +19,7 @@ from linli.people.scopes import for_request
 from .. import queries, services
 from ..models import LedgerAccount, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, TeamMembership, Volunteer
 from ._common import _community, _community_staff_or_403, _my_volunteer, _person, _run, _staff_or_403
+from .points import _postings_page
 
 
 REGISTER_PAGE = 50  # registered volunteers a page on the approvals desk (the whole register: the Excel export)
@@ -140,7 +141,7 @@ def volunteer(request, pk):
     account = LedgerAccount.objects.filter(volunteer=v).first()
     return render(request, "volunteers/volunteer.html", {
         "v": v, "staff": staff, "account": account, "hours": queries.hours_of(v),
-        "postings": queries.postings_of(account)[:200] if account else [],
+        **_postings_page(request, account),
         "memberships": v.memberships.select_related("team"), "records": v.service_records.select_related("activity", "order__item")[:50]})
 
 
