@@ -3,6 +3,7 @@
 LINLI_DATABASE_URL     database (default: SQLite in ./var/linli.sqlite3)
 LINLI_CONN_MAX_AGE     seconds a database connection is kept between requests (default 600; 0 = one per request)
 LINLI_REPLICA_URL      a PostgreSQL hot standby of the database: the cockpit, scorecards and reports read from it
+                       (without a database name in it, the one LINLI_DATABASE_URL names)
 LINLI_REPLICA_WAIT_MS  how long such a read waits for the standby to replay what the primary had committed (default
                        2000); a standby further behind, or unreachable, is passed over for the primary
 LINLI_VAR_DIR          where the embedded database, key file and uploads live (default ./var)
@@ -187,6 +188,8 @@ if os.environ.get("LINLI_REPLICA_URL"):
                                                  conn_health_checks=True)
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 3}
+        # a standby holds every database of its primary: without a name in its URL, the primary's database
+        DATABASES["replica"]["NAME"] = DATABASES["replica"]["NAME"] or DATABASES["default"]["NAME"]
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {"django.db.backends.postgresql"}:
         from django.core.exceptions import ImproperlyConfigured

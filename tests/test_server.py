@@ -35,6 +35,7 @@ def fresh_env(tmp_path_factory):
     env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, PYTHONUNBUFFERED="1", LINLI_LOG_LEVEL="WARNING",
                LINLI_SERVER_LOG_LEVEL="info")  # gunicorn's start-up lines, which these tests read
     env.pop("LINLI_DATABASE_URL", None)  # a fresh SQLite database, also in the --postgres run
+    env.pop("LINLI_REPLICA_URL", None)  # and so no read replica
     env.pop("LINLI_SERVER", None)
     out = subprocess.run([sys.executable, "-m", "linli", "migrate", "-v", "0"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]

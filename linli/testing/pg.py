@@ -184,7 +184,8 @@ class Standby:
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{self.primary.database}"
+        """Without a database name: the replica reads whichever database the primary's URL names (a test run's too)."""
+        return f"postgres://postgres@127.0.0.1:{self.port}/"
 
     def start(self) -> "Standby":
         p = self.primary

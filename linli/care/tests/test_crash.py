@@ -103,6 +103,7 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_alarm(tmp_path):
     var.mkdir()
     env = dict(os.environ, LINLI_VAR_DIR=str(var), LINLI_ENCRYPTION_KEY=KEY, PYTHONUNBUFFERED="1", LINLI_LOG_LEVEL="WARNING")
     env.pop("LINLI_DATABASE_URL", None)  # a fresh SQLite database, also in the --postgres run
+    env.pop("LINLI_REPLICA_URL", None)  # and so no read replica
     env.pop("LINLI_SERVER", None)
     _linli(env, "migrate", "-v", "0")
     assert "ready" in _linli(env, "shell", stdin=SETUP)

@@ -17,6 +17,7 @@ from linli.people.scopes import resolve
 from linli.testing.pg import free_port
 from linli.testing.world import PASSWORD
 
+PAUSED_WAIT_MS = 300
 needs_replica = pytest.mark.skipif(not replica.configured(), reason="needs LINLI_REPLICA_URL: `linli test --postgres` starts a standby")
 
 
@@ -28,7 +29,7 @@ def test_the_postgresql_run_has_its_replica():
 
 @pytest.fixture
 def standby(settings):
-    settings.LINLI_REPLICA_WAIT_MS = 300
+    settings.LINLI_REPLICA_WAIT_MS = 10_000  # a loaded machine's standby may take a while; a paused one waits PAUSED_WAIT_MS
     replica._down_until = 0.0
     yield connections[replica.ALIAS]
     with connections[replica.ALIAS].cursor() as cursor:  # whatever a test did to the standby
@@ -46,9 +47,11 @@ def _report(world, text):
                            dwelling=world.persons["a1"].dwelling)
 
 
-def _replay(standby, go: bool):
+def _replay(standby, go: bool, settings):
+    """Pause or resume the standby's replay; while paused a block waits only PAUSED_WAIT_MS for it."""
     with standby.cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_resume()" if go else "SELECT pg_wal_replay_pause()")
+    settings.LINLI_REPLICA_WAIT_MS = 10_000 if go else PAUSED_WAIT_MS
 
 
 @needs_replica
@@ -67,30 +70,30 @@ def test_the_cockpit_reads_the_replica_and_counts_what_was_just_committed(world,
 
 @needs_replica
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
-def test_a_standby_behind_the_primary_is_passed_over_until_it_catches_up(world, standby):
+def test_a_standby_behind_the_primary_is_passed_over_until_it_catches_up(world, standby, settings):
     _report(world, "楼道灯坏了")
     with replica.reads() as alias:
         assert alias == replica.ALIAS  # replayed: the standby
-    _replay(standby, False)
+    _replay(standby, False, settings)
     case = _report(world, "单元门禁坏了")  # committed on the primary, not replayed on the standby
     with replica.reads() as alias:  # waits LINLI_REPLICA_WAIT_MS, then reads the primary
         assert alias == "default"
         assert casefacts.Case.objects.filter(pk=case.pk).exists()
-    _replay(standby, True)
+    _replay(standby, True, settings)
     with replica.reads() as alias:
         assert alias == replica.ALIAS and casefacts.Case.objects.filter(pk=case.pk).exists()
 
 
 @needs_replica
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
-def test_the_rollup_written_inside_a_block_is_read_back(world, standby):
+def test_the_rollup_written_inside_a_block_is_read_back(world, standby, settings):
     """A page brings the case-figures rollup up to date (on the primary) and then sums it: the sums must see the
     rows it just wrote, from the standby once it has them, else from the primary."""
     made = [_report(world, f"楼道堆物 {i}") for i in range(2)]
     start, end = made[0].created_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0), made[-1].created_at.replace(year=made[-1].created_at.year + 1)
     with replica.reads() as alias:
         assert alias == replica.ALIAS
-        _replay(standby, False)  # the rollup's rows will not reach it
+        _replay(standby, False, settings)  # the rollup's rows will not reach it
         tally = casefacts.aggregate(casefacts.fresh_window(casefacts.Case.objects.all(), start, end))
         with replica.primary():
             truth = casefacts.aggregate(casefacts.window(casefacts.Case.objects.all(), start, end))
