@@ -7,11 +7,10 @@ nothing of their own: the cockpit, the scorecards and the reports. Everything el
 On entering, the block notes how far the primary has flushed its WAL (pg_current_wal_flush_lsn) and waits, up to
 LINLI_REPLICA_WAIT_MS, for the standby to have replayed that far: with commits flushed (synchronous_commit on, the
 default) what any request had committed before this one began is on the standby too, so a figure never lags behind
-a case the reader has just seen closed. A standby
-further behind, or one that cannot be reached, is passed over: the block reads the primary (and a standby that
-failed is not tried again for DOWN_SECONDS, so no request waits on its connection time-out). A block inside a
-transaction reads the primary (the transaction's own writes are not on the standby), and so does a block where
-no replica is configured (SQLite, or PostgreSQL alone).
+a case the reader has just seen closed. A standby further behind, or one that cannot be reached, is passed over:
+the block reads the primary (and a standby that failed is not tried again for DOWN_SECONDS, so no request waits on
+its connection time-out). A block inside a transaction reads the primary (the transaction's own writes are not on
+the standby), and so does a block where no replica is configured (SQLite, or PostgreSQL alone).
 
 Writes inside a block go to the primary (Router.db_for_write); a block that must read its own writes afterwards
 (the case-figures rollup brought up to date before a page sums it) calls `caught_up()` after writing, and the code
@@ -33,7 +32,6 @@ POLL_SECONDS = (0.002, 0.05)  # first and longest pause between two looks at the
 log = logging.getLogger(__name__)
 _reading: contextvars.ContextVar = contextvars.ContextVar("linli_replica_reading", default=None)
 _down_until = 0.0
-used = {"replica": 0, "primary": 0}  # blocks that read each, since the process started (a test reads them)
 
 
 def configured() -> bool:
@@ -109,7 +107,6 @@ def _choose() -> str | None:
 def reads():
     """Reads in the block from the replica, in step with the primary as of the block's start (see the module)."""
     alias = _choose()
-    used["replica" if alias else "primary"] += 1
     token = _reading.set(alias)
     try:
         yield alias or "default"

@@ -19,6 +19,7 @@ from linli.evaluation import queries, services
 from linli.evaluation.indicators import Period, SubjectRef
 from linli.evaluation.models import Survey, SurveyAnswer
 from linli.people.scopes import resolve, system
+from linli.testing.pages import has_pager, two_pages
 
 MARCH, APRIL, FEB = Period.month(2025, 3), Period.month(2025, 4), Period.month(2025, 2)
 
@@ -233,8 +234,6 @@ def test_the_scorecard_page_shows_rates_as_percentages_and_counts_as_numbers(dat
 
 def test_the_scorecards_page_instead_of_stopping_at_100_subjects(world, client, monkeypatch):
     """The scorecards stopped at the first 100 subjects with no way to the rest; now CARDS_PAGE cards a page with the pager."""
-    import re
-
     from linli.core import roles
     from linli.evaluation import views
     from linli.people import services as people
@@ -247,18 +246,14 @@ def test_the_scorecards_page_instead_of_stopping_at_100_subjects(world, client, 
         world.accounts[f"gw{i}"] = people.create_account(p, f"gw{i}", PASSWORD)
     gws = sorted(world.accounts[k].pk for k in ("grid_worker", "micro_grid_worker", "gw0", "gw1", "gw2"))
     assert client.login(username="community_staff", password=PASSWORD)
-    first = client.get("/evaluation/", {"subject": "grid_worker"}).content.decode()
-    assert [int(pk) for pk in re.findall(r'<section class="card" id="card-(\d+)">', first)] == gws[:3] and "第 1 页，共 2 页" in first
-    second = client.get("/evaluation/", {"subject": "grid_worker", "page": 2}).content.decode()
-    assert [int(pk) for pk in re.findall(r'<section class="card" id="card-(\d+)">', second)] == gws[3:] and "第 2 页，共 2 页" in second
-    assert re.findall(r"<h2>网格员 (\d\d)", second) == ["01", "02"]
-    assert "第 1 页" not in client.get("/evaluation/", {"subject": "community"}).content.decode()  # one card: no pager
+    first, second = two_pages(client, "/evaluation/", r'<section class="card" id="card-(\d+)"><h2>([^<：]+)：', {"subject": "grid_worker"})
+    assert [int(pk) for pk, _name in first] == gws[:3] and [int(pk) for pk, _name in second] == gws[3:]
+    assert [name for _pk, name in second] == ["网格员 01", "网格员 02"]
+    assert not has_pager(client, "/evaluation/", {"subject": "community"})  # one card: no pager
 
 
 def test_the_surveys_page_instead_of_stopping_at_100(world, client, monkeypatch):
     """The survey list stopped at its first 100 surveys with no way to the rest; now LIST_PAGE a page with the pager."""
-    import re
-
     from linli.evaluation import views
     from linli.testing.world import PASSWORD
 
@@ -267,9 +262,6 @@ def test_the_surveys_page_instead_of_stopping_at_100(world, client, monkeypatch)
         services.create_survey(sc(world, "community_staff"), world.compounds["A"], f"测评 {i:02d}", datetime.date(2025, i + 1, 1),
                                datetime.date(2025, i + 1, 28), [("环境卫生", 1)])
     assert client.login(username="community_staff", password=PASSWORD)
-    first = client.get("/evaluation/surveys/").content.decode()
-    assert re.findall(r">测评 (\d\d)</a>", first) == ["04", "03", "02"] and "第 1 页，共 2 页" in first  # latest period first
-    second = client.get("/evaluation/surveys/", {"page": 2}).content.decode()
-    assert re.findall(r">测评 (\d\d)</a>", second) == ["01", "00"] and "第 2 页，共 2 页" in second
+    assert two_pages(client, "/evaluation/surveys/", r">测评 (\d\d)</a>") == (["04", "03", "02"], ["01", "00"])  # latest period first
     monkeypatch.setattr(views, "LIST_PAGE", 50)
-    assert "第 1 页" not in client.get("/evaluation/surveys/").content.decode()  # one page: no pager
+    assert not has_pager(client, "/evaluation/surveys/")  # one page: no pager

@@ -14,6 +14,7 @@ from linli.patrols import services
 from linli.patrols.models import CareVisit, Dispute, DutyItem, Hazard, Patrol, PatrolStop, RectificationNotice
 from linli.people.scopes import resolve
 from linli.testing.world import PASSWORD
+from linli.testing.pages import has_pager, two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -365,12 +366,9 @@ def test_due_visits_page_instead_of_stopping_at_200(client, gw, monkeypatch):
         CareVisit.objects.create(person=gw.persons["a2"], rule=rule, community=gw.a, grid=gw.grids["A1"],
                                  building=gw.buildings["A1"], due_on=today + datetime.timedelta(days=5 - i))
     c = client_for(client, gw, "community_staff")
-    first = c.get(reverse("patrols:visits")).content.decode()
-    assert re.findall(r"走访规则 (\d\d)", first) == ["04", "03", "02"] and "第 1 页，共 2 页" in first  # soonest due first
-    second = c.get(reverse("patrols:visits"), {"page": 2}).content.decode()
-    assert re.findall(r"走访规则 (\d\d)", second) == ["01", "00"] and "第 2 页，共 2 页" in second
+    assert two_pages(c, reverse("patrols:visits"), r"走访规则 (\d\d)") == (["04", "03", "02"], ["01", "00"])  # soonest due first
     monkeypatch.setattr(view, "LIST_PAGE", 50)
-    assert "第 1 页" not in c.get(reverse("patrols:visits")).content.decode()  # one page: no pager
+    assert not has_pager(c, reverse("patrols:visits"))  # one page: no pager
 
 
 def test_campaigns_page_instead_of_stopping_at_50(client, gw, monkeypatch):
@@ -384,9 +382,6 @@ def test_campaigns_page_instead_of_stopping_at_50(client, gw, monkeypatch):
         services.create_campaign(staff, gw.a, kind="corridor", title=f"楼道检查 {i:02d}", target="building",
                                  starts_on=day, ends_on=day, items=["通道畅通"])
     c = client_for(client, gw, "community_staff")
-    first = c.get(reverse("patrols:campaigns")).content.decode()
-    assert re.findall(r"楼道检查 (\d\d)", first) == ["04", "03", "02"] and "第 1 页，共 2 页" in first  # latest start first
-    second = c.get(reverse("patrols:campaigns"), {"page": 2}).content.decode()
-    assert re.findall(r"楼道检查 (\d\d)", second) == ["01", "00"] and "第 2 页，共 2 页" in second
+    assert two_pages(c, reverse("patrols:campaigns"), r"楼道检查 (\d\d)") == (["04", "03", "02"], ["01", "00"])  # latest start first
     monkeypatch.setattr(view, "LIST_PAGE", 30)
-    assert "第 1 页" not in c.get(reverse("patrols:campaigns")).content.decode()  # one page: no pager
+    assert not has_pager(c, reverse("patrols:campaigns"))  # one page: no pager
