@@ -104,11 +104,11 @@ def orders(request, station_id):
         return redirect("care:order", o.pk) if o else redirect("care:orders", station.pk)
     today = timezone.localdate()
     start = today.replace(day=1) - datetime.timedelta(days=365)
-    page = Paginator(queries.visits(scope, station).exclude(status=CareOrder.Status.DONE).select_related("person"), LIST_PAGE) \
-        .get_page(request.GET.get("page"))
+    visits = queries.visits(scope, station).select_related("person")
+    page = Paginator(visits.exclude(status=CareOrder.Status.DONE), LIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "care/orders.html", {
         "station": station, "orders": page.object_list, "page_obj": page,
-        "done": queries.visits(scope, station).filter(status=CareOrder.Status.DONE).select_related("person").order_by("-departed_at")[:50],
+        "done": visits.filter(status=CareOrder.Status.DONE).order_by("-departed_at")[:50],
         "counts": queries.order_counts(scope, station, start, today), **_who(request, station),
         "kinds": CareOrder.Kind.choices, "sources": CareOrder.Source.choices, "payers": CareOrder.Payer.choices,
         "staff": station.operators.select_related("person"), "orgs": Organization.objects.filter(community=station.community, active=True),

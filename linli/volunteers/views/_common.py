@@ -3,6 +3,7 @@ about, staff checks, the caller's volunteer record, dates from forms."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from linli.people.scopes import for_request
 from linli.places.models import Community
 
-from .. import services
+from .. import queries, services
 from ..models import Volunteer
 
 
@@ -80,3 +81,11 @@ def _dt(value):
     if dt is not None and timezone.is_naive(dt):
         dt = timezone.make_aware(dt)
     return dt
+
+
+def _postings_page(request, account) -> dict:
+    """One page of an account's postings, newest first, for the points pages (the PDF holds them all)."""
+    if account is None:
+        return {"postings": []}
+    page = Paginator(queries.postings_of(account), queries.POSTINGS_PAGE).get_page(request.GET.get("page"))
+    return {"postings": page.object_list, "page_obj": page}

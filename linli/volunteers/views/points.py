@@ -4,7 +4,6 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from linli.people.scopes import for_request
 
 from .. import queries, services
 from ..models import LedgerAccount, Redemption, ShopItem, StockTake, Volunteer
-from ._common import _community, _my_volunteer, _person, _run, _staff_or_403
+from ._common import _community, _my_volunteer, _person, _postings_page, _run, _staff_or_403
 
 
 @login_required
@@ -32,14 +31,6 @@ def points(request):
                                                       **_postings_page(request, account),
                                                       "records": me.service_records.select_related("activity", "order__item")[:50],
                                                       "awards": me.awards.all()})
-
-
-def _postings_page(request, account) -> dict:
-    """One page of an account's postings, newest first, for the points pages (the PDF holds them all)."""
-    if account is None:
-        return {"postings": []}
-    page = Paginator(queries.postings_of(account), queries.POSTINGS_PAGE).get_page(request.GET.get("page"))
-    return {"postings": page.object_list, "page_obj": page}
 
 
 def _points_book_pdf(v: Volunteer) -> HttpResponse:

@@ -18,8 +18,7 @@ from linli.people.scopes import for_request
 
 from .. import queries, services
 from ..models import LedgerAccount, Posting, Redemption, ServiceRecord, SignUp, TargetGroup, Team, TeamMembership, Volunteer
-from ._common import _community, _community_staff_or_403, _my_volunteer, _person, _run, _staff_or_403
-from .points import _postings_page
+from ._common import _community, _community_staff_or_403, _my_volunteer, _person, _postings_page, _run, _staff_or_403
 
 
 REGISTER_PAGE = 50  # registered volunteers a page on the approvals desk (the whole register: the Excel export)
