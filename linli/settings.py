@@ -196,7 +196,9 @@ if os.environ.get("LINLI_REPLICA_URL"):
 
         raise ImproperlyConfigured("LINLI_REPLICA_URL: a read replica is a PostgreSQL hot standby of the PostgreSQL database "
                                    "LINLI_DATABASE_URL names")
-DATABASE_ROUTERS = ["linli.core.replica.Router"]
+    # only with a replica: every queryset and related assignment asks the routers, and core.inserts builds an intake's
+    # rows without Model.__init__ only where no router but the replica's may choose their database
+    DATABASE_ROUTERS = ["linli.core.replica.Router"]
 LINLI_REPLICA_WAIT_MS = int(os.environ.get("LINLI_REPLICA_WAIT_MS", "2000"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

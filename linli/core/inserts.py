@@ -28,6 +28,7 @@ from django.db.models.signals import post_init, pre_init
 from django.db.models.fields import AutoFieldMixin, Field
 from django.utils import timezone
 
+from linli.core import replica
 from linli.core.fields import EncryptedTextField, LookupHashField
 
 _SQL: dict = {}
@@ -159,14 +160,23 @@ def _new_plan(model):
     return plan
 
 
+def _routers_write_default() -> bool:
+    """No router, or only linli.core.replica's: an instance and its related rows are written to the primary, as
+    new_instance assumes (the descriptor would ask the routers)."""
+    return all(isinstance(r, replica.Router) for r in router.routers)
+
+
 def new_instance(model, **values):
     """An unsaved instance, as model(**values) makes it, without Model.__init__'s walk over every field with each
     keyword looked up twice and every related row passed through its descriptor (an intake builds a 45-column case, its
     timeline and outbox rows): the defaults are copied from a plan kept per model, a related row is cached and its key
     taken (None while it is unsaved: insert_instances takes it then). Keywords are field names or attnames; any other is
-    refused as Model.__init__ refuses it. With database routers, or for a model with init signals' receivers, a generic
+    refused as Model.__init__ refuses it. With database routers other than linli's replica router (which writes
+    everything to the primary and relates rows of either database), or for a model with init signals' receivers, a generic
     relation, a one-to-one key or a field with a setter of its own, Model.__init__ builds it."""
-    plan = None if router.routers or pre_init.has_listeners(model) or post_init.has_listeners(model) else _new_plan(model)
+    routed = bool(router.routers)
+    plan = (None if routed and not _routers_write_default() or pre_init.has_listeners(model) or post_init.has_listeners(model)
+            else _new_plan(model))
     if plan is None:
         return model(**values)
     constant, computed, names = plan
@@ -194,12 +204,13 @@ def new_instance(model, **values):
                                  f'"{relation.remote_field.model._meta.object_name}" instance.')
             attrs[attname] = getattr(value, relation.target_field.attname)
             cache[name] = value
-            # the databases, as the descriptor sets them through the default router (there is no other here)
+            # the databases, as the descriptor sets them: through the default router, or through the replica's,
+            # which writes to the primary and relates rows read from either database
             if state.db is None:
-                state.db = value._state.db or DEFAULT_DB_ALIAS
+                state.db = DEFAULT_DB_ALIAS if routed else value._state.db or DEFAULT_DB_ALIAS
             if value._state.db is None:
                 value._state.db = state.db
-            elif value._state.db != state.db:
+            elif value._state.db != state.db and not (routed and value._state.db in (DEFAULT_DB_ALIAS, replica.ALIAS)):
                 raise ValueError(f'Cannot assign "{value!r}": the current database router prevents this relation.')
     return obj
 

@@ -156,3 +156,43 @@ def test_new_instance_leaves_a_model_with_init_receivers_to_the_model():
     finally:
         post_init.disconnect(receiver, sender=OutboxMessage)
     assert seen == [msg] and msg.subject == "九"
+
+
+class _ElsewhereRouter:
+    """A router of someone else's: writes a model's rows to a database of its choosing."""
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+
+def test_new_instance_keeps_its_plan_under_the_replica_router_only(world, settings, monkeypatch):
+    values = _case_values(world, "R-1", reporter=world.accounts["resident"], dwelling=None)
+    built_by_init = []
+    real_init = Case.__init__
+    monkeypatch.setattr(Case, "__init__", lambda self, *a, **kw: (built_by_init.append(self), real_init(self, *a, **kw))[1])
+
+    settings.DATABASE_ROUTERS = ["linli.core.replica.Router"]  # as with LINLI_REPLICA_URL
+    fast = new_instance(Case, **values)
+    assert built_by_init == []
+    made = Case(**values)
+    _same_instance(made, fast)
+    assert fast._state.db == "default"
+    # a row read from the replica may be related to a new one, as the router allows
+    resident = world.accounts["resident"]
+    resident._state.db = "replica"
+    event = new_instance(CaseEvent, case=fast, actor=resident, action=CaseEvent.Action.SUBMIT, to_state="assigned",
+                         at=timezone.now(), data={})
+    assert event._state.db == "default" and event.actor is resident
+    resident._state.db = "default"
+
+    settings.DATABASE_ROUTERS = ["linli.core.tests.test_inserts._ElsewhereRouter"]
+    built_by_init.clear()
+    new_instance(Case, **values)
+    assert len(built_by_init) == 1
+
+
+def test_no_router_without_a_replica():
+    from django.conf import settings
+    from django.db import router
+
+    assert ("replica" in settings.DATABASES) == bool(router.routers)
