@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from linli.cases.models import Case, CaseEvent
@@ -156,9 +157,16 @@ def _send(port, i, key, token, home):
 
 
 def _fall_due():
-    """Every case not yet escalated falls due now (the response deadline passed)."""
+    """Every case not yet escalated falls due now (the response deadline passed).
+
+    The open cases are locked first and the escalations read after: in one UPDATE on PostgreSQL the NOT EXISTS reads
+    the statement's snapshot while the row waits for a worker's escalation to commit, and the row (still "assigned")
+    passes the re-check, so a case just escalated would fall due again and escalate a second time, rightly. Locked
+    first, no escalation can commit between what this reads and what it writes."""
     past = timezone.now() - datetime.timedelta(minutes=5)
-    return Case.objects.exclude(events__action="escalate").filter(state="assigned").update(response_due=past)
+    with transaction.atomic():
+        open_cases = list(Case.objects.select_for_update().filter(state="assigned").values_list("pk", flat=True))
+        return Case.objects.filter(pk__in=open_cases).exclude(events__action="escalate").update(response_due=past)
 
 
 @pytest.mark.django_db(transaction=True)
