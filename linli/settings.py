@@ -6,6 +6,8 @@ LINLI_REPLICA_URL      a PostgreSQL hot standby of the database: the cockpit, sc
                        (without a database name in it, the one LINLI_DATABASE_URL names)
 LINLI_REPLICA_WAIT_MS  how long such a read waits for the standby to replay what the primary had committed (default
                        2000); a standby further behind, or unreachable, is passed over for the primary
+LINLI_WORKER_STALE_SECONDS  a background worker silent this long counts as stopped on the status page and in
+                       `linli status` (default 60; a worker writes its heartbeat every 10 s)
 LINLI_VAR_DIR          where the embedded database, key file and uploads live (default ./var)
 LINLI_SECRET_KEY       Django secret key (default: generated into var/secret.key)
 LINLI_ENCRYPTION_KEY   Fernet key for personal data at rest (or LINLI_KEY_FILE)
@@ -200,6 +202,7 @@ if os.environ.get("LINLI_REPLICA_URL"):
     # rows without Model.__init__ only where no router but the replica's may choose their database
     DATABASE_ROUTERS = ["linli.core.replica.Router"]
 LINLI_REPLICA_WAIT_MS = int(os.environ.get("LINLI_REPLICA_WAIT_MS", "2000"))
+LINLI_WORKER_STALE_SECONDS = int(os.environ.get("LINLI_WORKER_STALE_SECONDS", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.Account"
@@ -257,6 +260,7 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 # Production mode is served over HTTPS only (behind nginx: it sets X-Forwarded-Proto).
 SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain HTTP inside the network
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_HSTS_SECONDS = int(os.environ.get("LINLI_HSTS_SECONDS", str(365 * 24 * 3600))) if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False

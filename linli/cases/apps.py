@@ -17,6 +17,7 @@ class CasesConfig(AppConfig):
 
         from . import sweeps  # noqa: F401  (registers the deadline sweeps)
         from . import retention  # noqa: F401  (registers the contact retention sweep, case_contacts)
+        from . import health  # noqa: F401  (registers the classifier's check on the status page)
         from .models import Case
 
         # Who sees a case by area: the people who may read the residents there.

@@ -383,6 +383,11 @@ def read_header(path) -> dict:
         return _read_header(fh, path)
 
 
+def compatible(header: dict) -> bool:
+    """Whether this install can load a model file with this header (load() raises IncompatibleModel otherwise)."""
+    return header.get("format") == FORMAT_VERSION and header.get("sklearn") == _sklearn_line()
+
+
 def _read_header(fh, path) -> dict:
     if fh.read(len(MAGIC)) != MAGIC:
         raise IncompatibleModel(f"{path}: not a linli classifier file (no LINLI-CLASSIFIER header); retrain with `linli train-classifier`")

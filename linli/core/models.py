@@ -127,3 +127,24 @@ class CacheGeneration(models.Model):
     class Meta:
         verbose_name = pgettext_lazy("model", "cache generation")
         verbose_name_plural = pgettext_lazy("model", "cache generations")
+
+
+class WorkerBeat(models.Model):
+    """One row per background worker process (`linli worker`, or the loop `linli demo` runs): written when it starts,
+    every BEAT_SECONDS while it runs and when it stops cleanly, so the status page and `linli status` can tell a
+    worker that runs from one that died (linli.core.health). Rows of workers gone for a week are removed."""
+
+    name = models.CharField(max_length=200, primary_key=True)  # host:pid
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    loops = models.PositiveBigIntegerField(default=0)
+    handled = models.JSONField(default=dict, blank=True)  # sweep name -> rows handled since the worker started
+    failures = models.PositiveIntegerField(default=0)  # sweeps that raised since the worker started
+    last_failure = models.CharField(max_length=300, blank=True)  # the sweep and the exception's type: no data
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model", "worker heartbeat")
+        verbose_name_plural = pgettext_lazy("model", "worker heartbeats")
+        ordering = ["-beat_at"]

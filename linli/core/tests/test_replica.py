@@ -116,3 +116,29 @@ def test_a_transaction_and_an_unreachable_standby_read_the_primary(world, standb
     finally:
         standby.close()
         standby.settings_dict["PORT"] = port
+
+
+@needs_replica
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_the_status_check_tells_a_standby_in_step_from_one_behind_and_one_unreachable(world, standby, settings):
+    from linli.core import health
+
+    def level():
+        [found] = health.run(["replica"])
+        return found.level, found.summary
+
+    assert level()[0] == health.OK
+    _replay(standby, False, settings)
+    _report(world, "楼道灯坏了，状态页")  # committed on the primary, not replayed on the paused standby
+    behind = level()
+    assert behind[0] == health.WARN and str(PAUSED_WAIT_MS) in behind[1]
+    _replay(standby, True, settings)
+    assert level()[0] == health.OK
+    port = standby.settings_dict["PORT"]
+    standby.close()
+    standby.settings_dict["PORT"] = str(free_port())
+    try:
+        assert level()[0] == health.FAIL
+    finally:
+        standby.close()
+        standby.settings_dict["PORT"] = port

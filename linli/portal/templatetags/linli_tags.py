@@ -74,6 +74,8 @@ def nav_items(request) -> list[dict]:
         items.append(("portal:import", _("Import"), 0, ()))
     if may_audit(scope):
         items.append(("portal:audit", _("Audit log"), 0, ()))
+    if user.is_superuser:
+        items.append(("portal:status", _("System status"), 0, ()))
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     out = []
     for name, label, count, args in items:
