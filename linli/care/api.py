@@ -67,8 +67,15 @@ class FeedAlarm(Schema):
     waiting_s: int | None
 
 
+class FeedOpen(Schema):
+    new: int
+    acknowledged: int
+
+
 class FeedOut(Schema):
     now: str
+    open: FeedOpen  # every open alarm of the station, by status
+    left_out: int  # open alarms the feed does not list (beyond its rows)
     alarms: list[FeedAlarm]
 
 

@@ -52,19 +52,29 @@ def works_a_desk(scope) -> bool:
     return _desks.get((getattr(account, "pk", None), communities), lambda: stations_for(scope).exists())
 
 
+FEED_NEW = 300  # new alarms in the feed at most (every one of them waits for an operator)
+FEED_ROWS = 100  # acknowledged ones fill the feed up to this many rows
+
+
 def feed(station: Station, now=None) -> dict:
-    """The open alarms of the desk, newest first (new ones above acknowledged), as the page's poll reads them."""
+    """The open alarms of the desk as the page's poll reads them: every new one first (up to FEED_NEW), newest first,
+    then the acknowledged ones up to FEED_ROWS rows in all, with how many open ones the feed leaves out. New alarms
+    are read on their own: ordered by status in one query, the acknowledged ones ("acknowledged" < "new") came first
+    and a desk with FEED_ROWS of them open would not have shown a new alarm at all."""
     now = now or timezone.now()
-    rows = (Alarm.objects.filter(station=station, status__in=OPEN).select_related("person__dwelling__building", "device")
-            .order_by("status", "-received_at", "-id")[:100])
-    # "acknowledged" sorts before "new": put new first
-    rows = sorted(rows, key=lambda a: (a.status != Alarm.Status.NEW, -a.received_at.timestamp(), -a.pk))
-    return {"now": now.isoformat(), "alarms": [{
+    rows = Alarm.objects.filter(station=station).select_related("person__dwelling__building", "device").order_by("-received_at", "-id")
+    new = list(rows.filter(status=Alarm.Status.NEW)[:FEED_NEW])
+    acknowledged = list(rows.filter(status=Alarm.Status.ACKNOWLEDGED)[:max(FEED_ROWS - len(new), 0)])
+    open_counts = dict(Alarm.objects.filter(station=station, status__in=OPEN).order_by().values_list("status").annotate(n=Count("id")))
+    return {"now": now.isoformat(),
+            "open": {"new": open_counts.get(Alarm.Status.NEW, 0), "acknowledged": open_counts.get(Alarm.Status.ACKNOWLEDGED, 0)},
+            "left_out": sum(open_counts.values()) - len(new) - len(acknowledged),
+            "alarms": [{
         "id": a.pk, "kind": a.kind, "kind_label": str(a.get_kind_display()), "status": a.status, "status_label": str(a.get_status_display()),
         "name": a.person.name, "address": str(a.person.dwelling) if a.person.dwelling_id else "", "device": a.device.serial,
         "received_at": a.received_at.isoformat(), "step": a.step, "url": f"/care/alarms/{a.pk}/",
         "waiting_s": int((now - a.received_at).total_seconds()) if a.status == Alarm.Status.NEW else None,
-    } for a in rows]}
+    } for a in new + acknowledged]}
 
 
 def _share(values: list[float], limit: float) -> float | None:

@@ -124,6 +124,15 @@ def _size(cursor) -> int | None:
     return None
 
 
+def _engine() -> str:
+    if connection.vendor == "sqlite":
+        return "SQLite " + ".".join(map(str, connection.Database.sqlite_version_info))
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # e.g. 150018
+        return f"PostgreSQL {version // 10000}.{version % 100}"
+    return connection.display_name
+
+
 @check("database", gettext_lazy("Database"))
 def database() -> Check:
     started = time.perf_counter()
@@ -132,8 +141,7 @@ def database() -> Check:
         cursor.fetchone()
         round_trip = (time.perf_counter() - started) * 1000
         size = _size(cursor)
-    details = [(_("Engine"), f"{connection.display_name} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version}"),
-               (_("Round trip"), f"{round_trip:.1f} ms")]
+    details = [(_("Engine"), _engine()), (_("Round trip"), f"{round_trip:.1f} ms")]
     if size is not None:
         details.append((_("Size"), f"{size / 1024 / 1024:.1f} MiB"))
     missing = _unapplied_migrations()

@@ -58,6 +58,14 @@
       frag.appendChild(empty);
     }
     list.replaceChildren(frag);
+    var open = document.getElementById("care-open"), leftOut = document.getElementById("care-left-out");
+    if (open && data.open) {
+      open.textContent = open.getAttribute("data-template").replace("{new}", data.open.new).replace("{acknowledged}", data.open.acknowledged);
+    }
+    if (leftOut) {
+      leftOut.hidden = !data.left_out;
+      leftOut.textContent = leftOut.getAttribute("data-template").replace("{n}", data.left_out || 0);
+    }
     if (fresh) { beep(); document.title = "🔔 " + document.title.replace(/^🔔 /, ""); }
     if (status) status.textContent = new Date().toLocaleTimeString();
   }

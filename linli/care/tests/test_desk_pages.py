@@ -1,6 +1,7 @@
 """The desk loop through the pages (Django test client): an alarm arrives over HTTP, appears in the feed, is
 acknowledged, called, sent a visit (助救 order), visited, closed; the figures count it. Devices and orders pages."""
 
+import datetime
 import json
 
 from django.test import Client
@@ -183,3 +184,27 @@ def test_the_applications_page_instead_of_stopping_at_200(care, monkeypatch):
     assert [int(pk) for pk in first] == made[:1:-1] and [int(pk) for pk in second] == made[1::-1]  # newest first
     monkeypatch.setattr(view, "LIST_PAGE", 50)
     assert not has_pager(c, "/care/applications/")  # one page: no pager
+
+
+def test_a_new_alarm_heads_the_feed_however_many_acknowledged_ones_are_open(care):
+    """The feed ordered by status took 100 rows: "acknowledged" sorts before "new", so with 100 acknowledged alarms open
+    a new one was not in the feed at all — no row, no beep. Now every new alarm comes first, and the feed says how
+    many open ones it leaves out."""
+    from django.utils import timezone
+
+    from linli.care import queries
+
+    base = dict(device=care.pendant, station=care.station, community=care.world.a, person=care.world.persons["a1"], kind="sos",
+                source="http", acknowledged_at=timezone.now())
+    Alarm.objects.bulk_create([Alarm(status="acknowledged", received_at=timezone.now(), **base)
+                               for _ in range(queries.FEED_ROWS + 5)])
+    older = timezone.now() - datetime.timedelta(minutes=10)
+    new = Alarm.objects.create(status="new", received_at=older, **{k: v for k, v in base.items() if k != "acknowledged_at"})
+    feed = _client("operator").get(f"/care/{care.station.pk}/desk/feed.json").json()
+    assert feed["alarms"][0]["id"] == new.pk and feed["alarms"][0]["status"] == "new"
+    assert len(feed["alarms"]) == queries.FEED_ROWS
+    assert feed["open"] == {"new": 1, "acknowledged": queries.FEED_ROWS + 5}
+    assert feed["left_out"] == 6
+    page = _client("operator").get(f"/care/{care.station.pk}/desk/").content.decode()
+    assert "另有 6 条" in page and "未结：1 条新警报，105 条已确认" in page
+    assert page.index(f'data-id="{new.pk}"') < page.index('care-acknowledged')

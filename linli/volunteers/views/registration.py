@@ -141,7 +141,7 @@ def volunteer(request, pk):
     return render(request, "volunteers/volunteer.html", {
         "v": v, "staff": staff, "account": account, "hours": queries.hours_of(v),
         **_postings_page(request, account),
-        "memberships": v.memberships.select_related("team"), "records": v.service_records.select_related("activity", "order__item")[:50]})
+        "memberships": v.memberships.select_related("team")})
 
 
 @login_required
