@@ -158,3 +158,25 @@ def test_linli_status_exits_with_the_worst_level():
     assert levels["worker"] == "ok"
     assert code == health.EXIT_CODES[report["status"]] < 2
     assert report["status"] == max(levels.values(), key=["ok", "warn", "fail"].index)
+
+
+# ---------------------------------------------------------------------------- the classifier (the cases app's check)
+def test_the_classifier_check_warns_only_when_there_is_something_to_learn(world, settings, tmp_path):
+    from linli.cases import classifier, services
+    from linli.cases.models import Case
+    from linli.cases.tests.conftest import make_categories
+    from linli.people.scopes import resolve
+
+    settings.VAR_DIR = str(tmp_path)
+    make_categories()
+    assert _check("classifier").level == health.OK  # nothing categorised by a person yet: the taxonomy is all there is
+    case = services.submit(resolve(world.accounts["resident"]), source="resident", description="楼上渗水",
+                           category="home.leak", dwelling=world.dwellings["A1-101"])
+    Case.objects.filter(pk=case.pk).update(categorised_by_person=True)
+    untrained = _check("classifier")
+    assert untrained.level == health.WARN and "linli train-classifier" in untrained.summary
+    classifier.save(classifier.train(classifier.taxonomy_examples()), tmp_path / "classifier" / "model.joblib")
+    trained = _check("classifier")
+    assert trained.level == health.OK and dict(trained.details)["Categorised by people since"] == "0"
+    (tmp_path / "classifier" / "model.joblib").write_bytes(b"not a model")
+    assert _check("classifier").level == health.WARN
