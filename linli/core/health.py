@@ -3,7 +3,7 @@ cron or a monitor) and the load balancer's /healthz.
 
 Each check answers with a level — ok, warn (working, but someone should look), fail (something users rely on has
 stopped) — a one-line summary with its figures, and details. The core's checks: the database (round trip, migrations
-not applied), the background workers (their heartbeat rows, linli.core.worker), the outbox (messages overdue or given
+not applied), disk space, the background workers (their heartbeat rows, linli.core.worker), the outbox (messages overdue or given
 up), background jobs (waiting or running too long) and the read replica (linli.core.replica: in step, behind or
 unreachable). Apps add their own with @check (the cases app: the classifier). No check reads or shows personal data:
 counts, ages, names of processes and sweeps only.
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,6 +151,40 @@ def database() -> Check:
         details.append((_("Migrations not applied"), ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")))
         return Check("", "", FAIL, _("%(n)s migrations not applied: run `linli migrate`") % {"n": len(missing)}, details)
     return Check("", "", OK, _("Answers in %(ms).1f ms; every migration applied") % {"ms": round_trip}, details)
+
+
+# ---------------------------------------------------------------------------- disk space
+DISK_WARN = 0.10  # free share of a file system under which the check warns
+DISK_FAIL = 0.02  # … and fails: SQLite's writes, uploads and backups stop when it is full
+
+
+def _places() -> list[tuple[str, str]]:
+    """(what, folder) for every folder linli writes to: the var folder (SQLite's file, the key, backups), the uploads."""
+    places = [(_("Data folder"), str(settings.VAR_DIR)), (_("Uploads"), str(settings.MEDIA_ROOT))]
+    if connection.vendor == "sqlite":
+        places.append((_("Database file"), os.path.dirname(str(connection.settings_dict["NAME"]))))
+    return places
+
+
+@check("disk", gettext_lazy("Disk space"))
+def disk() -> Check:
+    seen, details, lowest = set(), [], None
+    for what, folder in _places():
+        while folder and not os.path.exists(folder):  # a folder not made yet: the file system it will be on
+            folder = os.path.dirname(folder)
+        usage = shutil.disk_usage(folder or "/")
+        device = os.stat(folder or "/").st_dev
+        share = usage.free / usage.total if usage.total else 1.0
+        if device not in seen:
+            seen.add(device)
+            details.append((what, _("%(free).1f GiB free of %(total).1f GiB (%(share).0f%%) · %(folder)s") % {
+                "free": usage.free / 2**30, "total": usage.total / 2**30, "share": share * 100, "folder": folder}))
+            lowest = share if lowest is None else min(lowest, share)
+    if lowest is not None and lowest < DISK_FAIL:
+        return Check("", "", FAIL, _("Almost full: %(share).1f%% free — writes will fail") % {"share": lowest * 100}, details)
+    if lowest is not None and lowest < DISK_WARN:
+        return Check("", "", WARN, _("%(share).0f%% free: make room or add space") % {"share": lowest * 100}, details)
+    return Check("", "", OK, _("%(share).0f%% free") % {"share": (lowest or 1.0) * 100}, details)
 
 
 # ---------------------------------------------------------------------------- the background workers

@@ -4,6 +4,7 @@ and `linli status` run as a real command: its exit code follows the worst check 
 import datetime
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -180,3 +181,23 @@ def test_the_classifier_check_warns_only_when_there_is_something_to_learn(world,
     assert trained.level == health.OK and dict(trained.details)["Categorised by people since"] == "0"
     (tmp_path / "classifier" / "model.joblib").write_bytes(b"not a model")
     assert _check("classifier").level == health.WARN
+
+
+def test_disk_space_warns_and_fails_below_its_free_shares(monkeypatch):
+    monkeypatch.setattr(health, "DISK_WARN", 0.0)
+    monkeypatch.setattr(health, "DISK_FAIL", 0.0)
+    roomy = _check("disk")
+    assert roomy.level == health.OK and roomy.details
+    lowest = min(shutil.disk_usage(folder).free / shutil.disk_usage(folder).total
+                 for folder in (_existing(f) for _, f in health._places()))
+    monkeypatch.setattr(health, "DISK_WARN", lowest + 0.01)  # the real free share, just under the line
+    assert _check("disk").level == health.WARN
+    monkeypatch.setattr(health, "DISK_FAIL", lowest + 0.01)
+    full = _check("disk")
+    assert full.level == health.FAIL and "writes will fail" in full.summary
+
+
+def _existing(folder: str) -> str:
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    return folder
