@@ -137,7 +137,7 @@ def test_a_check_that_raises_is_a_failed_check_and_the_others_still_answer():
     finally:
         health._CHECKS.pop("test_raises")
     assert checks["test_raises"].level == health.FAIL and "RuntimeError" in checks["test_raises"].summary
-    assert {"database", "worker", "outbox", "jobs", "replica", "classifier"} <= set(checks)
+    assert {"database", "disk", "worker", "outbox", "jobs", "replica", "classifier"} <= set(checks)
     assert health.worst(list(checks.values())) == health.FAIL
 
 

@@ -58,7 +58,7 @@ def test_the_status_page_shows_every_check_and_no_personal_data(world):
     r = admin.get("/status/")
     html = r.content.decode()
     assert r.status_code == 200 and "系统状态" in html
-    for name in ("database", "worker", "outbox", "jobs", "replica", "classifier"):
+    for name in ("database", "disk", "worker", "outbox", "jobs", "replica", "classifier"):
         assert f'id="check-{name}"' in html, name
     assert 'id="check-worker" data-level="ok"' in html
     assert 'href="/status/"' in admin.get("/").content.decode()  # in the superuser's menu

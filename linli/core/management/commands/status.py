@@ -10,8 +10,8 @@ from linli.core import health
 
 
 class Command(BaseCommand):
-    help = "Check the database, the background workers, the outbox, the jobs, the read replica and the classifier; " \
-           "exit 0 (ok), 1 (warn) or 2 (fail)."
+    help = "Check the database, disk space, the background workers, the outbox, the jobs, the read replica and the " \
+           "classifier; exit 0 (ok), 1 (warn) or 2 (fail)."
     requires_system_checks = []
     requires_migrations_checks = False
 
@@ -19,11 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="one JSON object: the overall level and every check")
         parser.add_argument("--details", action="store_true", help="each check's figures under its line")
 
-    def handle(self, *args, json_output=False, details=False, **options):
-        json_output = json_output or options.get("json", False)
+    def handle(self, *args, details=False, **options):
         checks = health.run()
         level = health.worst(checks)
-        if json_output:
+        if options["json"]:
             self.stdout.write(json.dumps({"status": level, "checks": [c.as_dict() for c in checks]}, ensure_ascii=False))
         else:
             marks = {health.OK: pgettext("health", "ok"), health.WARN: pgettext("health", "warn"), health.FAIL: pgettext("health", "FAIL")}
