@@ -194,7 +194,7 @@ def test_a_new_alarm_heads_the_feed_however_many_acknowledged_ones_are_open(care
 
     from linli.care import queries
 
-    base = dict(device=care.pendant, station=care.station, community=care.world.a, person=care.world.persons["a1"], kind="sos",
+    base = dict(device=care.pendant, station=care.station, community=care.world.a, person=care.world.persons["a1"], kind="emergency",
                 source="http", acknowledged_at=timezone.now())
     Alarm.objects.bulk_create([Alarm(status="acknowledged", received_at=timezone.now(), **base)
                                for _ in range(queries.FEED_ROWS + 5)])
