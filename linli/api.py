@@ -3,16 +3,14 @@
 from ninja import NinjaAPI
 
 from linli.core import api_errors
-from ninja.security import SessionAuth
-
-from linli.people.api_auth import BearerToken
+from linli.people.api_auth import BearerToken, SignedInSession
 
 api = NinjaAPI(
     title="linli API",
     version="1",
     description="Registers of places and people, filtered by the caller's scope. Authenticate with `Authorization: Bearer <token>`.",
-    # Tried in order: a bearer token for programs, else the signed-in session (with CSRF).
-    auth=[BearerToken(), SessionAuth()],
+    # Tried in order: a bearer token for programs, else the signed-in session (with CSRF); neither: 401.
+    auth=[BearerToken(), SignedInSession()],
     urls_namespace="api",
 )
 api_errors.register(api)

@@ -225,13 +225,14 @@ def _is_root() -> bool:
 
 
 def ensure_browser() -> None:
-    """Headless chromium and CJK fonts for the browser tests, poppler and gettext: installed with apt-get when we are root."""
+    """Headless chromium and CJK fonts for the browser tests, poppler, gettext and nginx: installed with apt-get when we are root."""
     chromium = os.path.exists("/usr/bin/chromium") or shutil.which("chromium")
     fonts = any(os.path.exists(p) for p in CJK_FONT_FILES)
     pdftoppm = bool(shutil.which("pdftoppm"))  # poppler-utils: the monthly report's PDF pages rendered to images
     xgettext = bool(shutil.which("xgettext") and shutil.which("msgmerge"))  # gettext: the catalogues checked against the source
-    missing = [pkg for pkg, ok in (("chromium", chromium), ("fonts-noto-cjk", fonts), ("poppler-utils", pdftoppm), ("gettext", xgettext))
-               if not ok]
+    nginx = bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"))  # deploy/nginx-linli.conf run in front of linli serve
+    missing = [pkg for pkg, ok in (("chromium", chromium), ("fonts-noto-cjk", fonts), ("poppler-utils", pdftoppm), ("gettext", xgettext),
+                                   ("nginx-light", nginx)) if not ok]
     if not missing:
         return
     if _is_root() and shutil.which("apt-get"):

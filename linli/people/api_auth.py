@@ -5,8 +5,9 @@ once the address is locked, every token from it is answered 429 until the cool-o
 the lock in the admin, and a good token is refused too, so guessing cannot continue.
 """
 
+from django.conf import settings
 from ninja.errors import HttpError
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 from .auth import account_for_token, lockout_message, record_token_failure, token_address_locked
 
@@ -22,18 +23,15 @@ def _throttled_token_account(request, token):
     return account
 
 
-class TokenOrSession:
-    """Tries a bearer token first, then the signed-in session."""
-
-    def __init__(self):
-        self._bearer = BearerToken()
-        self._session = SessionAuth()
+class SignedInSession(SessionAuth):
+    """The signed-in browser's session, with its CSRF check. A request without a session cookie is not signed in:
+    None (so 401 when no other way authenticates it), not the CSRF check's 403 — a program that POSTs with a refused
+    token, or none, was told "CSRF check Failed" about a session it never had."""
 
     def __call__(self, request):
-        account = self._bearer(request)
-        if account:
-            return account
-        return self._session(request)
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
 
 
 class BearerToken(HttpBearer):
@@ -42,12 +40,3 @@ class BearerToken(HttpBearer):
         if account is not None:
             request.user = account
         return account
-
-
-class TokenHeader(APIKeyHeader):
-    param_name = "X-Linli-Token"
-
-    def authenticate(self, request, key):
-        if not key:
-            return None
-        return _throttled_token_account(request, key)

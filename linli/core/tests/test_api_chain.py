@@ -142,3 +142,14 @@ def test_the_api_documentation_page_keeps_the_page_chain_without_a_cookie():
     assert status == 200 and b"/static/ninja/swagger-ui-bundle.js" in out
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "csrftoken" in headers.get("set-cookie", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_with_a_bad_token_or_none_is_401_not_a_csrf_failure(world):
+    """A program that POSTs with a wrong token (or none) has no session: it was answered 403 "CSRF check Failed" by the
+    session check that came after the token's; it is told 401, as a GET is."""
+    body = json.dumps({"description": "楼道灯坏了"}).encode()
+    for headers in ({"Authorization": "Bearer not-a-token"}, {}):
+        status, _headers, out = _call("/api/v1/cases", method="POST", body=body,
+                                      headers=headers)
+        assert status == 401, out
