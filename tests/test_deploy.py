@@ -150,7 +150,7 @@ def test_nginx_conf_in_front_of_linli_serve(tmp_path):
         status, _, body = _get(http_port, "/healthz", tls=False)
         assert (status, json.loads(body)) == (200, {"status": "ok"})
         status, headers, _ = _get(http_port, "/login/?next=/cases/", tls=False)
-        assert status == 301 and headers["Location"] == f"https://127.0.0.1/login/?next=/cases/"
+        assert status == 301 and headers["Location"] == "https://127.0.0.1/login/?next=/cases/"
         # pages over TLS, with the Host linli allows
         status, _, body = _get(https_port, "/login/", tls=True)
         assert status == 200 and b"csrfmiddlewaretoken" in body

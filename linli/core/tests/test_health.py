@@ -8,13 +8,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from linli.cases.tests.test_worker_kill import _database_url
+from linli.cases.tests.test_worker_kill import _database_url, _wait
 from linli.core import health, worker
 from linli.core.models import Job, OutboxMessage, WorkerBeat
 
@@ -24,15 +23,6 @@ pytestmark = pytest.mark.django_db
 def _check(name: str) -> health.Check:
     [found] = health.run([name])
     return found
-
-
-def _wait(predicate, timeout=60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # ---------------------------------------------------------------------------- the worker's heartbeat
