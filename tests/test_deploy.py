@@ -18,16 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from linli.testing.pg import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 KEY = "q1Z8Wk1cN3tQwQGsKk3m0yq0O3Gm7o2m8YcX3m1Hh5Y="
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _exec_start(unit: str) -> list[str]:
@@ -126,7 +122,7 @@ def test_nginx_conf_in_front_of_linli_serve(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
 
     args = _exec_start("linli-web.service")  # serve --host 127.0.0.1 --port 8000, as the unit starts it
-    linli_port, http_port, https_port = _free_port(), _free_port(), _free_port()
+    linli_port, http_port, https_port = free_port(), free_port(), free_port()
     args[args.index("--port") + 1] = str(linli_port)
     log = tmp_path / "linli.log"
     with open(log, "w") as fh:

@@ -26,14 +26,14 @@ def classifier_model() -> Check:
         learnable = _categorised()
         details.append((_("Cases categorised by people"), str(learnable)))
         if not learnable:
-            return Check("", "", OK, _("Sorting by the taxonomy's example phrases (no trained model yet: once people have "
+            return Check(OK, _("Sorting by the taxonomy's example phrases (no trained model yet: once people have "
                                        "categorised cases, `linli train-classifier` learns from them)"), details)
-        return Check("", "", WARN, _("No trained model: %(n)s cases categorised by people are not learned from. Train one "
+        return Check(WARN, _("No trained model: %(n)s cases categorised by people are not learned from. Train one "
                                      "with `linli train-classifier`.") % {"n": learnable}, details)
     try:
         header = classifier.read_header(path)
     except (classifier.IncompatibleModel, OSError) as exc:
-        return Check("", "", WARN, _("The model file cannot be read (%(error)s): the taxonomy's examples are used instead. "
+        return Check(WARN, _("The model file cannot be read (%(error)s): the taxonomy's examples are used instead. "
                                      "Retrain with `linli train-classifier`.") % {"error": type(exc).__name__}, details)
     details += [(_("Trained"), str(header.get("trained_at") or "-")), (_("Examples"), str(header.get("n_examples") or "-")),
                 (_("Categories"), str(len(header.get("labels") or ())))]
@@ -41,11 +41,12 @@ def classifier_model() -> Check:
         trained_at = datetime.datetime.fromisoformat(header.get("trained_at") or "")
     except ValueError:
         trained_at = None
-    if trained_at is not None:
-        details.append((_("Categorised by people since"), str(_categorised(trained_at))))
+    if trained_at is not None:  # kept to the second: a case changed within the training's second counts as learned
+        trained_at += datetime.timedelta(seconds=1)
+        details.append((_("Categorised cases changed since"), str(_categorised(trained_at))))
     if not classifier.compatible(header):
-        return Check("", "", WARN, _("The model was written by another version (format %(f)s, scikit-learn %(s)s): the "
+        return Check(WARN, _("The model was written by another version (format %(f)s, scikit-learn %(s)s): the "
                                      "taxonomy's examples are used instead. Retrain with `linli train-classifier`.")
                      % {"f": header.get("format"), "s": header.get("sklearn")}, details)
-    return Check("", "", OK, _("Trained on %(n)s examples, %(c)s categories") % {
+    return Check(OK, _("Trained on %(n)s examples, %(c)s categories") % {
         "n": header.get("n_examples"), "c": len(header.get("labels") or ())}, details)

@@ -39,11 +39,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Check:
-    name: str
-    label: str
     level: str
     summary: str
     details: list[tuple[str, str]] = field(default_factory=list)
+    name: str = ""  # filled in by run() from the registration
+    label: str = ""
 
     def as_dict(self) -> dict:
         return {"name": self.name, "label": str(self.label), "level": self.level, "summary": str(self.summary),
@@ -71,7 +71,7 @@ def run(names=None) -> list[Check]:
             result = fn()
         except Exception as exc:
             log.exception("health check %s failed", name)
-            result = Check(name, label, FAIL, _("The check itself failed: %(error)s") % {"error": type(exc).__name__})
+            result = Check(FAIL, _("The check itself failed: %(error)s") % {"error": type(exc).__name__})
         result.name, result.label = name, label
         out.append(result)
     return out
@@ -149,8 +149,8 @@ def database() -> Check:
     missing = _unapplied_migrations()
     if missing:
         details.append((_("Migrations not applied"), ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")))
-        return Check("", "", FAIL, _("%(n)s migrations not applied: run `linli migrate`") % {"n": len(missing)}, details)
-    return Check("", "", OK, _("Answers in %(ms).1f ms; every migration applied") % {"ms": round_trip}, details)
+        return Check(FAIL, _("%(n)s migrations not applied: run `linli migrate`") % {"n": len(missing)}, details)
+    return Check(OK, _("Answers in %(ms).1f ms; every migration applied") % {"ms": round_trip}, details)
 
 
 # ---------------------------------------------------------------------------- disk space
@@ -181,10 +181,10 @@ def disk() -> Check:
                 "free": usage.free / 2**30, "total": usage.total / 2**30, "share": share * 100, "folder": folder}))
             lowest = share if lowest is None else min(lowest, share)
     if lowest is not None and lowest < DISK_FAIL:
-        return Check("", "", FAIL, _("Almost full: %(share).1f%% free — writes will fail") % {"share": lowest * 100}, details)
+        return Check(FAIL, _("Almost full: %(share).1f%% free — writes will fail") % {"share": lowest * 100}, details)
     if lowest is not None and lowest < DISK_WARN:
-        return Check("", "", WARN, _("%(share).0f%% free: make room or add space") % {"share": lowest * 100}, details)
-    return Check("", "", OK, _("%(share).0f%% free") % {"share": (lowest or 1.0) * 100}, details)
+        return Check(WARN, _("%(share).0f%% free: make room or add space") % {"share": lowest * 100}, details)
+    return Check(OK, _("%(share).0f%% free") % {"share": (1.0 if lowest is None else lowest) * 100}, details)
 
 
 # ---------------------------------------------------------------------------- the background workers
@@ -213,16 +213,16 @@ def worker() -> Check:
         details.append((b.name, state))
     if not running:
         last = _("last heard %(ago)s") % {"ago": _age(beats[0].beat_at, now)} if beats else _("none heard in the last day")
-        return Check("", "", FAIL, _("No worker runs (%(last)s): deadlines are not swept and no message is sent. "
+        return Check(FAIL, _("No worker runs (%(last)s): deadlines are not swept and no message is sent. "
                                      "Start `linli worker`.") % {"last": last}, details)
     failing = [b for b in running if b.last_failure_at and now - b.last_failure_at <= FAILURE_RECENT]
     if failing:
-        return Check("", "", WARN, _("%(n)s running; a sweep failed in the last hour: %(what)s (see the worker's log)")
+        return Check(WARN, _("%(n)s running; a sweep failed in the last hour: %(what)s (see the worker's log)")
                      % {"n": len(running), "what": failing[0].last_failure}, details)
     if died:
-        return Check("", "", WARN, _("%(n)s running; %(d)s fell silent without stopping in the last day")
+        return Check(WARN, _("%(n)s running; %(d)s fell silent without stopping in the last day")
                      % {"n": len(running), "d": len(died)}, details)
-    return Check("", "", OK, _("%(n)s running") % {"n": len(running)}, details)
+    return Check(OK, _("%(n)s running") % {"n": len(running)}, details)
 
 
 # ---------------------------------------------------------------------------- the outbox
@@ -241,12 +241,12 @@ def outbox() -> Check:
     if late_n:
         oldest = late.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
         details.append((_("Oldest overdue"), _("due %(ago)s") % {"ago": _age(oldest, now)}))
-        return Check("", "", WARN, _("%(n)s messages overdue: the worker is behind or a channel (e-mail, gateway) fails")
+        return Check(WARN, _("%(n)s messages overdue: the worker is behind or a channel (e-mail, gateway) fails")
                      % {"n": late_n}, details)
     if given_up:
-        return Check("", "", WARN, _("%(n)s messages given up in the last 7 days (see the outbox in the admin)")
+        return Check(WARN, _("%(n)s messages given up in the last 7 days (see the outbox in the admin)")
                      % {"n": given_up}, details)
-    return Check("", "", OK, _("Nothing overdue"), details)
+    return Check(OK, _("Nothing overdue"), details)
 
 
 # ---------------------------------------------------------------------------- background jobs
@@ -262,9 +262,9 @@ def jobs() -> Check:
                (_("Running"), str(Job.objects.filter(status=Job.Status.RUNNING).count())),
                (_("Failed in the last 7 days"), str(failed))]
     if waiting or long_running:
-        return Check("", "", WARN, _("%(w)s jobs waiting over 10 minutes, %(r)s running over an hour")
+        return Check(WARN, _("%(w)s jobs waiting over 10 minutes, %(r)s running over an hour")
                      % {"w": waiting, "r": long_running}, details)
-    return Check("", "", OK, _("No job waiting or running too long"), details)
+    return Check(OK, _("No job waiting or running too long"), details)
 
 
 # ---------------------------------------------------------------------------- the read replica
@@ -273,7 +273,7 @@ def replica_lag() -> Check:
     from linli.core import replica
 
     if not replica.configured():
-        return Check("", "", OK, _("None configured: every read goes to the primary"))
+        return Check(OK, _("None configured: every read goes to the primary"))
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
         position = cursor.fetchone()[0]
@@ -283,10 +283,10 @@ def replica_lag() -> Check:
                            "extract(epoch FROM now() - pg_last_xact_replay_timestamp())")
             in_recovery, replayed, replay_age = cursor.fetchone()
     except Exception as exc:
-        return Check("", "", FAIL, _("Unreachable (%(error)s): the cockpit, scorecards and reports read the primary")
+        return Check(FAIL, _("Unreachable (%(error)s): the cockpit, scorecards and reports read the primary")
                      % {"error": type(exc).__name__})
     if not in_recovery:
-        return Check("", "", FAIL, _("LINLI_REPLICA_URL names a database that is not a standby (not in recovery)"))
+        return Check(FAIL, _("LINLI_REPLICA_URL names a database that is not a standby (not in recovery)"))
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", [position, replayed or "0/0"])
         behind = int(cursor.fetchone()[0])
@@ -298,9 +298,9 @@ def replica_lag() -> Check:
     waited = (time.perf_counter() - started) * 1000
     details.append((_("Waited to be in step"), f"{waited:.0f} ms"))
     if not caught:
-        return Check("", "", WARN, _("More than %(ms)s ms behind: its readers read the primary until it catches up")
+        return Check(WARN, _("More than %(ms)s ms behind: its readers read the primary until it catches up")
                      % {"ms": settings.LINLI_REPLICA_WAIT_MS}, details)
     if time.monotonic() < replica._down_until:
-        return Check("", "", WARN, _("Answers again; passed over after an error until %(s)s s from now")
+        return Check(WARN, _("Answers again; passed over after an error until %(s)s s from now")
                      % {"s": int(replica._down_until - time.monotonic())}, details)
-    return Check("", "", OK, _("In step with the primary (%(ms).0f ms to catch up)") % {"ms": waited}, details)
+    return Check(OK, _("In step with the primary (%(ms).0f ms to catch up)") % {"ms": waited}, details)

@@ -168,7 +168,7 @@ def test_the_classifier_check_warns_only_when_there_is_something_to_learn(world,
     assert untrained.level == health.WARN and "linli train-classifier" in untrained.summary
     classifier.save(classifier.train(classifier.taxonomy_examples()), tmp_path / "classifier" / "model.joblib")
     trained = _check("classifier")
-    assert trained.level == health.OK and dict(trained.details)["Categorised by people since"] == "0"
+    assert trained.level == health.OK and dict(trained.details)["Categorised cases changed since"] == "0"
     (tmp_path / "classifier" / "model.joblib").write_bytes(b"not a model")
     assert _check("classifier").level == health.WARN
 
